@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "haul-download.h"
+
+G_BEGIN_DECLS
+
+/* Used by the downloader, on the main context only. */
+
+void          haul_download_reset            (HaulDownload      *self,
+                                              gint64             queued_time);
+GCancellable *haul_download_get_cancellable  (HaulDownload      *self);
+void          haul_download_set_state        (HaulDownload      *self,
+                                              HaulDownloadState  state);
+void          haul_download_set_progress     (HaulDownload      *self,
+                                              guint64            bytes_received,
+                                              gint64             total_bytes);
+void          haul_download_set_response     (HaulDownload      *self,
+                                              guint              http_status,
+                                              const char        *final_url,
+                                              const char        *content_type);
+void          haul_download_set_file_path    (HaulDownload      *self,
+                                              const char        *file_path);
+void          haul_download_set_image        (HaulDownload      *self,
+                                              int                width,
+                                              int                height,
+                                              GdkPixbuf         *thumbnail);
+void          haul_download_set_error_message (HaulDownload     *self,
+                                              const char        *error_message);
+void          haul_download_set_times        (HaulDownload      *self,
+                                              gint64             started_time,
+                                              gint64             first_byte_time,
+                                              gint64             finished_time);
+
+G_END_DECLS

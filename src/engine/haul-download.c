@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "haul-download-private.h"
+#include "haul-enums.h"
+
+struct _HaulDownload
+{
+  GObject            parent_instance;
+
+  char              *url;
+  char              *final_url;
+  char              *file_path;
+  char              *file_name;
+  char              *content_type;
+  char              *error_message;
+  GdkPixbuf         *thumbnail;
+  GCancellable      *cancellable;
+
+  guint64            bytes_received;
+  gint64             total_bytes;
+  gint64             queued_time;
+  gint64             started_time;
+  gint64             first_byte_time;
+  gint64             finished_time;
+  int                width;
+  int                height;
+  guint              http_status;
+  HaulDownloadState  state;
+};
+
+G_DEFINE_FINAL_TYPE (HaulDownload, haul_download, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_URL,
+  PROP_STATE,
+  PROP_FINISHED,
+  PROP_BYTES_RECEIVED,
+  PROP_TOTAL_BYTES,
+  PROP_FRACTION,
+  PROP_HTTP_STATUS,
+  PROP_FINAL_URL,
+  PROP_FILE_PATH,
+  PROP_FILE_NAME,
+  PROP_CONTENT_TYPE,
+  PROP_WIDTH,
+  PROP_HEIGHT,
+  PROP_ERROR_MESSAGE,
+  PROP_THUMBNAIL,
+  PROP_SECONDS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+haul_download_finalize (GObject *object)
+{
+  HaulDownload *self = (HaulDownload *)object;
+
+  g_clear_pointer (&self->url, g_free);
+  g_clear_pointer (&self->final_url, g_free);
+  g_clear_pointer (&self->file_path, g_free);
+  g_clear_pointer (&self->file_name, g_free);
+  g_clear_pointer (&self->content_type, g_free);
+  g_clear_pointer (&self->error_message, g_free);
+
+  G_OBJECT_CLASS (haul_download_parent_class)->finalize (object);
+}
+
+static void
+haul_download_dispose (GObject *object)
+{
+  HaulDownload *self = (HaulDownload *)object;
+
+  g_clear_object (&self->thumbnail);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (haul_download_parent_class)->dispose (object);
+}
+
+static void
+haul_download_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  HaulDownload *self = HAUL_DOWNLOAD (object);
+
+  switch (prop_id)
+    {
+    case PROP_URL:
+      g_value_set_string (value, self->url);
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+
+    case PROP_FINISHED:
+      g_value_set_boolean (value, haul_download_is_finished (self));
+      break;
+
+    case PROP_BYTES_RECEIVED:
+      g_value_set_uint64 (value, self->bytes_received);
+      break;
+
+    case PROP_TOTAL_BYTES:
+      g_value_set_int64 (value, self->total_bytes);
+      break;
+
+    case PROP_FRACTION:
+      g_value_set_double (value, haul_download_get_fraction (self));
+      break;
+
+    case PROP_HTTP_STATUS:
+      g_value_set_uint (value, self->http_status);
+      break;
+
+    case PROP_FINAL_URL:
+      g_value_set_string (value, self->final_url);
+      break;
+
+    case PROP_FILE_PATH:
+      g_value_set_string (value, self->file_path);
+      break;
+
+    case PROP_FILE_NAME:
+      g_value_set_string (value, self->file_name);
+      break;
+
+    case PROP_CONTENT_TYPE:
+      g_value_set_string (value, self->content_type);
+      break;
+
+    case PROP_WIDTH:
+      g_value_set_int (value, self->width);
+      break;
+
+    case PROP_HEIGHT:
+      g_value_set_int (value, self->height);
+      break;
+
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error_message);
+      break;
+
+    case PROP_THUMBNAIL:
+      g_value_set_object (value, self->thumbnail);
+      break;
+
+    case PROP_SECONDS:
+      g_value_set_double (value, haul_download_get_seconds (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+haul_download_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  HaulDownload *self = HAUL_DOWNLOAD (object);
+
+  switch (prop_id)
+    {
+    case PROP_URL:
+      self->url = g_value_dup_string (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+haul_download_class_init (HaulDownloadClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = haul_download_dispose;
+  object_class->finalize = haul_download_finalize;
+  object_class->get_property = haul_download_get_property;
+  object_class->set_property = haul_download_set_property;
+
+  properties[PROP_URL] =
+    g_param_spec_string ("url", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       HAUL_TYPE_DOWNLOAD_STATE,
+                       HAUL_DOWNLOAD_QUEUED,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_FINISHED] =
+    g_param_spec_boolean ("finished", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_BYTES_RECEIVED] =
+    g_param_spec_uint64 ("bytes-received", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_TOTAL_BYTES] =
+    g_param_spec_int64 ("total-bytes", NULL, NULL,
+                        -1, G_MAXINT64, -1,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_FRACTION] =
+    g_param_spec_double ("fraction", NULL, NULL,
+                         -1.0, 1.0, -1.0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_HTTP_STATUS] =
+    g_param_spec_uint ("http-status", NULL, NULL,
+                       0, 999, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_FINAL_URL] =
+    g_param_spec_string ("final-url", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_FILE_PATH] =
+    g_param_spec_string ("file-path", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_FILE_NAME] =
+    g_param_spec_string ("file-name", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_CONTENT_TYPE] =
+    g_param_spec_string ("content-type", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_WIDTH] =
+    g_param_spec_int ("width", NULL, NULL,
+                      0, G_MAXINT, 0,
+                      (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_HEIGHT] =
+    g_param_spec_int ("height", NULL, NULL,
+                      0, G_MAXINT, 0,
+                      (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_THUMBNAIL] =
+    g_param_spec_object ("thumbnail", NULL, NULL,
+                         GDK_TYPE_PIXBUF,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_SECONDS] =
+    g_param_spec_double ("seconds", NULL, NULL,
+                         -1.0, G_MAXDOUBLE, -1.0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+haul_download_init (HaulDownload *self)
+{
+  self->total_bytes = -1;
+  self->queued_time = g_get_monotonic_time ();
+}
+
+HaulDownload *
+haul_download_new (const char *url)
+{
+  g_return_val_if_fail (url != NULL, NULL);
+
+  return g_object_new (HAUL_TYPE_DOWNLOAD,
+                       "url", url,
+                       NULL);
+}
+
+const char *
+haul_download_get_url (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->url;
+}
+
+HaulDownloadState
+haul_download_get_state (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), HAUL_DOWNLOAD_QUEUED);
+
+  return self->state;
+}
+
+gboolean
+haul_download_is_finished (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), FALSE);
+
+  return self->state >= HAUL_DOWNLOAD_DONE;
+}
+
+guint64
+haul_download_get_bytes_received (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->bytes_received;
+}
+
+gint64
+haul_download_get_total_bytes (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), -1);
+
+  return self->total_bytes;
+}
+
+/**
+ * haul_download_get_fraction:
+ *
+ * Returns: the share of the body received, from 0 to 1, or -1 while the
+ *   size is unknown.
+ */
+double
+haul_download_get_fraction (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), -1.0);
+
+  if (self->state == HAUL_DOWNLOAD_DONE)
+    return 1.0;
+
+  if (self->total_bytes <= 0)
+    return -1.0;
+
+  return MIN (1.0, (double)self->bytes_received / (double)self->total_bytes);
+}
+
+guint
+haul_download_get_http_status (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->http_status;
+}
+
+const char *
+haul_download_get_final_url (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->final_url;
+}
+
+const char *
+haul_download_get_file_path (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->file_path;
+}
+
+const char *
+haul_download_get_file_name (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->file_name;
+}
+
+const char *
+haul_download_get_content_type (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->content_type;
+}
+
+int
+haul_download_get_width (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->width;
+}
+
+int
+haul_download_get_height (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->height;
+}
+
+const char *
+haul_download_get_error_message (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->error_message;
+}
+
+GdkPixbuf *
+haul_download_get_thumbnail (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->thumbnail;
+}
+
+gint64
+haul_download_get_queued_time (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->queued_time;
+}
+
+gint64
+haul_download_get_started_time (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->started_time;
+}
+
+gint64
+haul_download_get_first_byte_time (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->first_byte_time;
+}
+
+gint64
+haul_download_get_finished_time (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->finished_time;
+}
+
+/**
+ * haul_download_get_seconds:
+ *
+ * Returns: how long the item's own fetch took, from its start until it
+ *   finished, or -1 when it has not run to an end.
+ */
+double
+haul_download_get_seconds (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), -1.0);
+
+  if (self->started_time == 0 || self->finished_time == 0)
+    return -1.0;
+
+  return (double)(self->finished_time - self->started_time) / G_USEC_PER_SEC;
+}
+
+/**
+ * haul_download_cancel:
+ *
+ * Cancels the fetch if it is queued or running. The worker notices within a
+ * read and removes its temporary file.
+ */
+void
+haul_download_cancel (HaulDownload *self)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+const char *
+haul_download_state_to_string (HaulDownloadState state)
+{
+  switch (state)
+    {
+    case HAUL_DOWNLOAD_QUEUED:
+      return "queued";
+    case HAUL_DOWNLOAD_CONNECTING:
+      return "connecting";
+    case HAUL_DOWNLOAD_DOWNLOADING:
+      return "downloading";
+    case HAUL_DOWNLOAD_DONE:
+      return "done";
+    case HAUL_DOWNLOAD_FAILED:
+      return "failed";
+    case HAUL_DOWNLOAD_CANCELLED:
+      return "cancelled";
+    case HAUL_DOWNLOAD_SKIPPED:
+      return "skipped";
+    default:
+      g_return_val_if_reached ("failed");
+    }
+}
+
+/* Private API for the downloader */
+
+static void
+notify (HaulDownload *self,
+        guint         prop_id)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static gboolean
+set_string (char       **field,
+            const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* Makes the item new again for a fresh fetch (first run or Retry). */
+void
+haul_download_reset (HaulDownload *self,
+                     gint64        queued_time)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->queued_time = queued_time;
+
+  haul_download_set_state (self, HAUL_DOWNLOAD_QUEUED);
+  haul_download_set_progress (self, 0, -1);
+  haul_download_set_response (self, 0, NULL, NULL);
+  haul_download_set_file_path (self, NULL);
+  haul_download_set_image (self, 0, 0, NULL);
+  haul_download_set_error_message (self, NULL);
+  haul_download_set_times (self, 0, 0, 0);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+GCancellable *
+haul_download_get_cancellable (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->cancellable;
+}
+
+void
+haul_download_set_state (HaulDownload      *self,
+                         HaulDownloadState  state)
+{
+  gboolean was_finished;
+
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  if (self->state == state)
+    return;
+
+  was_finished = haul_download_is_finished (self);
+  self->state = state;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  notify (self, PROP_STATE);
+  notify (self, PROP_FRACTION);
+  if (was_finished != haul_download_is_finished (self))
+    notify (self, PROP_FINISHED);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+haul_download_set_progress (HaulDownload *self,
+                            guint64       bytes_received,
+                            gint64        total_bytes)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->bytes_received != bytes_received)
+    {
+      self->bytes_received = bytes_received;
+      notify (self, PROP_BYTES_RECEIVED);
+      notify (self, PROP_FRACTION);
+    }
+
+  if (self->total_bytes != total_bytes)
+    {
+      self->total_bytes = total_bytes;
+      notify (self, PROP_TOTAL_BYTES);
+      notify (self, PROP_FRACTION);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+haul_download_set_response (HaulDownload *self,
+                            guint         http_status,
+                            const char   *final_url,
+                            const char   *content_type)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->http_status != http_status)
+    {
+      self->http_status = http_status;
+      notify (self, PROP_HTTP_STATUS);
+    }
+
+  if (set_string (&self->final_url, final_url))
+    notify (self, PROP_FINAL_URL);
+
+  if (set_string (&self->content_type, content_type))
+    notify (self, PROP_CONTENT_TYPE);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+haul_download_set_file_path (HaulDownload *self,
+                             const char   *file_path)
+{
+  g_autofree char *file_name = NULL;
+
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  if (!set_string (&self->file_path, file_path))
+    return;
+
+  if (file_path != NULL)
+    file_name = g_path_get_basename (file_path);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  notify (self, PROP_FILE_PATH);
+  if (set_string (&self->file_name, file_name))
+    notify (self, PROP_FILE_NAME);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+haul_download_set_image (HaulDownload *self,
+                         int           width,
+                         int           height,
+                         GdkPixbuf    *thumbnail)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+  g_return_if_fail (!thumbnail || GDK_IS_PIXBUF (thumbnail));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->width != width)
+    {
+      self->width = width;
+      notify (self, PROP_WIDTH);
+    }
+
+  if (self->height != height)
+    {
+      self->height = height;
+      notify (self, PROP_HEIGHT);
+    }
+
+  if (g_set_object (&self->thumbnail, thumbnail))
+    notify (self, PROP_THUMBNAIL);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+haul_download_set_error_message (HaulDownload *self,
+                                 const char   *error_message)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  if (set_string (&self->error_message, error_message))
+    notify (self, PROP_ERROR_MESSAGE);
+}
+
+void
+haul_download_set_times (HaulDownload *self,
+                         gint64        started_time,
+                         gint64        first_byte_time,
+                         gint64        finished_time)
+{
+  double old_seconds;
+
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  old_seconds = haul_download_get_seconds (self);
+
+  self->started_time = started_time;
+  self->first_byte_time = first_byte_time;
+  self->finished_time = finished_time;
+
+  if (old_seconds != haul_download_get_seconds (self))
+    notify (self, PROP_SECONDS);
+}

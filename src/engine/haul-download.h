@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gio/gio.h>
+
+#include "haul-types.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  HAUL_DOWNLOAD_QUEUED,
+  HAUL_DOWNLOAD_CONNECTING,
+  HAUL_DOWNLOAD_DOWNLOADING,
+  HAUL_DOWNLOAD_DONE,
+  HAUL_DOWNLOAD_FAILED,
+  HAUL_DOWNLOAD_CANCELLED,
+  HAUL_DOWNLOAD_SKIPPED,
+} HaulDownloadState;
+
+#define HAUL_TYPE_DOWNLOAD (haul_download_get_type ())
+
+G_DECLARE_FINAL_TYPE (HaulDownload, haul_download, HAUL, DOWNLOAD, GObject)
+
+/* A HaulDownload belongs to the main context: only the thread that owns the
+ * default main context reads or changes it. Workers report through the
+ * downloader, which applies their updates in an idle callback. */
+
+HaulDownload      *haul_download_new               (const char        *url);
+const char        *haul_download_get_url           (HaulDownload      *self);
+HaulDownloadState  haul_download_get_state         (HaulDownload      *self);
+gboolean           haul_download_is_finished       (HaulDownload      *self);
+guint64            haul_download_get_bytes_received (HaulDownload     *self);
+gint64             haul_download_get_total_bytes   (HaulDownload      *self);
+double             haul_download_get_fraction      (HaulDownload      *self);
+guint              haul_download_get_http_status   (HaulDownload      *self);
+const char        *haul_download_get_final_url     (HaulDownload      *self);
+const char        *haul_download_get_file_path     (HaulDownload      *self);
+const char        *haul_download_get_file_name     (HaulDownload      *self);
+const char        *haul_download_get_content_type  (HaulDownload      *self);
+int                haul_download_get_width         (HaulDownload      *self);
+int                haul_download_get_height        (HaulDownload      *self);
+const char        *haul_download_get_error_message (HaulDownload      *self);
+GdkPixbuf         *haul_download_get_thumbnail     (HaulDownload      *self);
+gint64             haul_download_get_queued_time   (HaulDownload      *self);
+gint64             haul_download_get_started_time  (HaulDownload      *self);
+gint64             haul_download_get_first_byte_time (HaulDownload    *self);
+gint64             haul_download_get_finished_time (HaulDownload      *self);
+double             haul_download_get_seconds       (HaulDownload      *self);
+void               haul_download_cancel            (HaulDownload      *self);
+
+const char        *haul_download_state_to_string   (HaulDownloadState  state);
+
+G_END_DECLS

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "haul-types.h"
+
+G_BEGIN_DECLS
+
+#define HAUL_DOWNLOADER_MIN_CONCURRENCY      1
+#define HAUL_DOWNLOADER_MAX_CONCURRENCY      64
+#define HAUL_DOWNLOADER_DEFAULT_CONCURRENCY  8
+#define HAUL_DOWNLOADER_DEFAULT_RETRIES      3
+#define HAUL_DOWNLOADER_DEFAULT_TIMEOUT      30
+#define HAUL_DOWNLOADER_DEFAULT_MAX_SIZE     (G_GUINT64_CONSTANT (1) << 30)
+#define HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE 256
+
+#define HAUL_TYPE_DOWNLOADER (haul_downloader_get_type ())
+
+G_DECLARE_FINAL_TYPE (HaulDownloader, haul_downloader, HAUL, DOWNLOADER, GObject)
+
+/* Properties (all G_PARAM_EXPLICIT_NOTIFY):
+ *   "concurrency"      guint 1–64, default 8; may change while running
+ *   "retries"          guint, default 3
+ *   "timeout"          guint seconds, connect and idle read, default 30
+ *   "max-size"         guint64 bytes, default 1 GiB
+ *   "accept-any-type"  gboolean, default FALSE
+ *   "thumbnail-size"   guint pixels, 0 = only read the dimensions, default 256
+ *   "output-folder"    GFile, created when a batch starts
+ *   "ca-file"          string, construct-only: a PEM file trusted beside the system's CAs
+ *   "running"          gboolean, read-only
+ *
+ * Signals (emitted on the main context):
+ *   "download-finished" (HaulDownload *download): in completion order
+ */
+
+HaulDownloader *haul_downloader_new                 (const char           *ca_file);
+guint           haul_downloader_get_concurrency     (HaulDownloader       *self);
+void            haul_downloader_set_concurrency     (HaulDownloader       *self,
+                                                     guint                 concurrency);
+guint           haul_downloader_get_retries         (HaulDownloader       *self);
+void            haul_downloader_set_retries         (HaulDownloader       *self,
+                                                     guint                 retries);
+guint           haul_downloader_get_timeout         (HaulDownloader       *self);
+void            haul_downloader_set_timeout         (HaulDownloader       *self,
+                                                     guint                 timeout);
+guint64         haul_downloader_get_max_size        (HaulDownloader       *self);
+void            haul_downloader_set_max_size        (HaulDownloader       *self,
+                                                     guint64               max_size);
+gboolean        haul_downloader_get_accept_any_type (HaulDownloader       *self);
+void            haul_downloader_set_accept_any_type (HaulDownloader       *self,
+                                                     gboolean              accept_any_type);
+guint           haul_downloader_get_thumbnail_size  (HaulDownloader       *self);
+void            haul_downloader_set_thumbnail_size  (HaulDownloader       *self,
+                                                     guint                 thumbnail_size);
+GFile          *haul_downloader_get_output_folder   (HaulDownloader       *self);
+void            haul_downloader_set_output_folder   (HaulDownloader       *self,
+                                                     GFile                *folder);
+gboolean        haul_downloader_get_running         (HaulDownloader       *self);
+
+/* Queues @downloads (HaulDownload *) and completes once every one of them
+ * has finished. Finished items are reset and fetched again (Retry). More
+ * batches may be started while one runs; they share the pool. Cancelling
+ * @cancellable cancels every item of this batch. */
+void            haul_downloader_run_async           (HaulDownloader       *self,
+                                                     GPtrArray            *downloads,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean        haul_downloader_run_finish          (HaulDownloader       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void            haul_downloader_cancel_all          (HaulDownloader       *self);
+
+G_END_DECLS

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define HAUL_NAMING_MAX_BYTES 255
+
+/* The file name a Content-Disposition header asks for (filename* per
+ * RFC 6266/5987 preferred over filename), unsanitised; NULL if none. */
+char     *haul_naming_from_content_disposition (const char  *header);
+
+/* The last path segment of @url, percent-decoded; NULL if empty. */
+char     *haul_naming_from_url                 (const char  *url);
+
+/* A bare, safe base name: no '/', '\\', "..", leading dot, control
+ * character or NUL; valid UTF-8; at most 255 bytes with the extension kept.
+ * NULL when nothing usable remains. */
+char     *haul_naming_sanitize                 (const char  *name);
+
+/* The whole rule: Content-Disposition, else the URL, else "image"; made
+ * safe; the extension replaced by @extension (from the real content) when
+ * given. Never NULL. */
+char     *haul_naming_choose                   (const char  *content_disposition,
+                                                const char  *url,
+                                                const char  *extension);
+
+/* Gives the complete temporary file @tmp_path its final name @name in
+ * @folder without ever overwriting: "photo.png", then "photo (1).png",
+ * "photo (2).png"… The claim is atomic (link(2) or renameat2 with
+ * RENAME_NOREPLACE); @tmp_path is gone afterwards on success. Returns the
+ * final path. */
+char     *haul_naming_claim                    (const char  *folder,
+                                                const char  *tmp_path,
+                                                const char  *name,
+                                                GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+#include "haul-types.h"
+
+G_BEGIN_DECLS
+
+#define HAUL_THUMBNAILER_MAX_PIXELS (G_GUINT64_CONSTANT (100) * 1000 * 1000)
+
+/* Decodes an image as its bytes arrive, in a worker thread. The size is
+ * checked before anything is allocated, so an image claiming more than
+ * @max_pixels is refused at once, and it is scaled to fit @max_size while it
+ * loads. @max_size 0 reads only the dimensions and stops there. */
+HaulThumbnailer *haul_thumbnailer_new    (guint            max_size,
+                                          guint64          max_pixels);
+/* Returns FALSE once nothing more is wanted (dimensions known with
+ * @max_size 0, or the image was refused or is malformed). */
+gboolean         haul_thumbnailer_write  (HaulThumbnailer *self,
+                                          const guint8    *data,
+                                          gsize            length);
+/* The thumbnail, or NULL for "no preview". @width and @height get the
+ * image's own dimensions, or 0 when unknown. */
+GdkPixbuf       *haul_thumbnailer_finish (HaulThumbnailer *self,
+                                          int             *width,
+                                          int             *height);
+void             haul_thumbnailer_free   (HaulThumbnailer *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HaulThumbnailer, haul_thumbnailer_free)
+
+G_END_DECLS
