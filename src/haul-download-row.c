@@ -3,26 +3,8 @@
 
 #include <glib/gi18n.h>
 
-#include "haul-download-row.h"
+#include "haul-download-row-private.h"
 #include "haul-launch.h"
-
-struct _HaulDownloadRow
-{
-  GtkWidget       parent_instance;
-
-  HaulDownload   *item;
-  gulong          notify_id;
-
-  GtkWidget      *thumbnail_frame;
-  GtkImage       *placeholder;
-  GtkPicture     *picture;
-  GtkLabel       *title_label;
-  GtkLabel       *details_label;
-  GtkProgressBar *progress_bar;
-  GtkLabel       *status_label;
-  GtkLabel       *time_label;
-  GtkWidget      *menu_button;
-};
 
 G_DEFINE_FINAL_TYPE (HaulDownloadRow, haul_download_row, GTK_TYPE_WIDGET)
 
@@ -346,8 +328,14 @@ haul_download_row_dispose (GObject *object)
 {
   HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (object);
 
+  GtkWidget *child;
+
   haul_download_row_set_item (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), HAUL_TYPE_DOWNLOAD_ROW);
+
+  /* The boxes that hold the bound children are ours to drop too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (haul_download_row_parent_class)->dispose (object);
 }
