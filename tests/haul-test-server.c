@@ -98,6 +98,7 @@ typedef struct
   SoupServerMessage *msg;
   GBytes            *png;
   gsize              offset;
+  gsize              step;
   GSource           *source;
 } Drip;
 
@@ -125,7 +126,7 @@ drip_cb (gpointer user_data)
 {
   Drip *drip = user_data;
   gsize length = g_bytes_get_size (drip->png);
-  gsize step = 64;
+  gsize step = drip->step;
   SoupMessageBody *body = soup_server_message_get_response_body (drip->msg);
 
   if (drip->offset + step >= length)
@@ -145,6 +146,32 @@ drip_cb (gpointer user_data)
   soup_server_message_unpause (drip->msg);
 
   return G_SOURCE_CONTINUE;
+}
+
+static void
+start_drip (HaulTestServer    *server,
+            SoupServerMessage *msg,
+            GBytes            *png,
+            gsize              step,
+            guint              interval)
+{
+  Drip *drip = g_new0 (Drip, 1);
+
+  drip->msg = msg;
+  drip->png = g_bytes_ref (png);
+  drip->step = MAX (step, 1);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         "image/png", NULL);
+  soup_message_headers_set_content_length (soup_server_message_get_response_headers (msg),
+                                           g_bytes_get_size (png));
+  g_signal_connect (msg, "finished", G_CALLBACK (drip_finished_cb), drip);
+
+  drip->source = g_timeout_source_new (interval);
+  g_source_set_callback (drip->source, drip_cb, drip, NULL);
+  g_source_attach (drip->source, server->context);
+  soup_server_message_pause (msg);
 }
 
 static void
@@ -195,9 +222,17 @@ handler (SoupServer        *soup_server,
   if (g_str_has_prefix (path, "/img/"))
     {
       const char *delay = query ? g_hash_table_lookup (query, "delay") : NULL;
+      const char *drip = query ? g_hash_table_lookup (query, "drip") : NULL;
       guint index = index_for_path (path);
 
       png = haul_test_make_png (index, 640 + (index % 5) * 64, 420 + (index % 3) * 60);
+
+      if (drip != NULL && atoi (drip) > 0)
+        {
+          /* The whole picture in 40 pieces over ?drip= milliseconds. */
+          start_drip (server, msg, png, g_bytes_get_size (png) / 40 + 1, MAX (atoi (drip) / 40, 1));
+          return;
+        }
 
       if (delay != NULL && atoi (delay) > 0)
         {
@@ -215,29 +250,24 @@ handler (SoupServer        *soup_server,
 
       serve_png (msg, png);
     }
+  else if (g_str_has_prefix (path, "/drip/"))
+    {
+      guint index = index_for_path (path);
+
+      /* Each picture takes its own time, between 0.6 and 2 seconds. */
+      png = haul_test_make_png (index, 640 + (index % 5) * 64, 420 + (index % 3) * 60);
+      start_drip (server, msg, png, g_bytes_get_size (png) / 40 + 1, (600 + (index * 379) % 1400) / 40);
+    }
   else if (g_str_has_prefix (path, "/slow/"))
     {
-      Drip *drip = g_new0 (Drip, 1);
-      /* Padded so that it takes long to arrive: */
+      /* Padded so that it takes long to arrive: 64 bytes every 50 ms. */
       g_autoptr(GBytes) small = haul_test_make_png (index_for_path (path), 64, 64);
       gsize size = g_bytes_get_size (small) + 64 * 200;
       guint8 *data = g_malloc0 (size);
 
       memcpy (data, g_bytes_get_data (small, NULL), g_bytes_get_size (small));
-      drip->msg = msg;
-      drip->png = g_bytes_new_take (data, size);
-
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
-                                             "image/png", NULL);
-      soup_message_headers_set_content_length (soup_server_message_get_response_headers (msg),
-                                               size);
-      g_signal_connect (msg, "finished", G_CALLBACK (drip_finished_cb), drip);
-
-      drip->source = g_timeout_source_new (50);
-      g_source_set_callback (drip->source, drip_cb, drip, NULL);
-      g_source_attach (drip->source, server->context);
-      soup_server_message_pause (msg);
+      png = g_bytes_new_take (data, size);
+      start_drip (server, msg, png, 64, 50);
     }
   else if (g_str_has_prefix (path, "/flaky/"))
     {

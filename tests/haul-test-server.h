@@ -7,7 +7,9 @@ G_BEGIN_DECLS
 
 /* An HTTP server on 127.0.0.1, running in its own thread, that serves:
  *   /img/NAME.png      a generated PNG, different for each NAME, after
- *                      a delay of ?delay=MS milliseconds (default 0)
+ *                      a delay of ?delay=MS milliseconds (default 0), or
+ *                      sent in pieces over ?drip=MS milliseconds
+ *   /drip/NAME.png     the same, sent in pieces over 0.6 to 2 seconds
  *   /slow/NAME.png     a PNG header, then a few bytes every 50 ms, for
  *                      about ten seconds: a download that can be cancelled
  *   /flaky/NAME.png    404 while the server is failing, else a PNG
