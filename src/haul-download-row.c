@@ -188,7 +188,8 @@ update_status (HaulDownloadRow *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label),
                                state == HAUL_DOWNLOAD_FAILED ? status : NULL);
 
-  if (haul_download_is_finished (self->item) && state != HAUL_DOWNLOAD_SKIPPED)
+  if (haul_download_is_finished (self->item) && state != HAUL_DOWNLOAD_SKIPPED &&
+      haul_download_get_seconds (self->item) >= 0)
     /* TRANSLATORS: how long one download took, in seconds */
     time = g_strdup_printf (_("%.2f s"), haul_download_get_seconds (self->item));
 

@@ -83,7 +83,8 @@ count_session (HaulWindow *self,
       if (haul_download_is_finished (d))
         {
           counts->finished++;
-          *sum_seconds += haul_download_get_seconds (d);
+          /* An item cancelled before it started has no time of its own. */
+          *sum_seconds += MAX (haul_download_get_seconds (d), 0.0);
         }
     }
 }

@@ -51,9 +51,9 @@ test_report_csv (void)
   g_assert_true (g_str_has_prefix (lines[1], "https://example.com/a.png,/tmp/out/a.png,done,1234,"));
   /* Quotes doubled, fields with commas quoted, a formula defused. */
   g_assert_cmpstr (lines[2], ==,
-                   "\"https://example.com/b,\"\"q\"\".png\",,failed,0,0.000,"
+                   "\"https://example.com/b,\"\"q\"\".png\",,failed,0,,"
                    "\"'=HTTP 404 Not Found, \"\"gone\"\"\"");
-  g_assert_cmpstr (lines[3], ==, "https://example.com/c.png,,queued,0,0.000,");
+  g_assert_cmpstr (lines[3], ==, "https://example.com/c.png,,queued,0,,");
   g_assert_cmpstr (lines[4], ==, "");
 }
 
@@ -85,6 +85,7 @@ test_report_json (void)
 
   object = json_array_get_object_element (array, 1);
   g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "failed");
+  g_assert_true (json_object_get_null_member (object, "seconds"));
   g_assert_true (json_object_get_null_member (object, "file"));
   /* JSON carries the message as it is: no spreadsheet in sight. */
   g_assert_cmpstr (json_object_get_string_member (object, "error"), ==,

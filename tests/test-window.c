@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "haul-add-dialog-private.h"
 #include "haul-download-row-private.h"
 #include "haul-preferences-window-private.h"
 #include "haul-test-server.h"
@@ -278,6 +279,47 @@ test_window_drop (Fixture       *fixture,
 }
 
 static void
+add_text_cb (HaulAddDialog *dialog,
+             const char    *text,
+             char         **out)
+{
+  *out = g_strdup (text);
+}
+
+static void
+test_window_add_dialog (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *a = haul_test_server_url (server, "/img/a.png");
+  g_autofree char *b = haul_test_server_url (server, "/img/b.png");
+  g_autofree char *text = g_strdup_printf ("%s\n%s\nnot a link\n%s\nmailto:someone@example.com\n", a, b, a);
+  g_autofree char *added = NULL;
+  HaulAddDialog *dialog = haul_add_dialog_new (GTK_WINDOW (fixture->window));
+
+  g_object_ref_sink (dialog);
+  g_signal_connect (dialog, "add-text", G_CALLBACK (add_text_cb), &added);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (dialog->add_button)));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (dialog->text_view), text, -1);
+
+  /* The count follows the text, once it has been parsed. */
+  while (!g_str_equal (gtk_label_get_label (dialog->count_label), "2 URLs · 2 lines not understood"))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (dialog->add_button)));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (dialog->text_view), a, -1);
+  while (!g_str_equal (gtk_label_get_label (dialog->count_label), "1 URL"))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_signal_emit_by_name (dialog->add_button, "clicked");
+  g_assert_cmpstr (added, ==, a);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_finalize_object (dialog);
+}
+
+static void
 assert_footer_matches (HaulWindow *window,
                        const char *pattern)
 {
@@ -507,6 +549,7 @@ main (int   argc,
   ADD ("draws", test_window_draws);
   ADD ("paste", test_window_paste);
   ADD ("drop", test_window_drop);
+  ADD ("add-dialog", test_window_add_dialog);
   ADD ("download", test_window_download);
   ADD ("cancel", test_window_cancel);
   ADD ("retry-failed", test_window_retry_failed);

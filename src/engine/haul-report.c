@@ -45,6 +45,10 @@ format_seconds (double seconds)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
+  /* Not started or not finished: no time to tell. */
+  if (seconds < 0)
+    return g_strdup ("");
+
   /* Always a dot, whatever the locale: the report is read by programs. */
   return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.3f", seconds));
 }
@@ -105,7 +109,10 @@ build_json (HaulDownload **downloads,
       json_builder_set_member_name (builder, "bytes");
       json_builder_add_int_value (builder, (gint64)haul_download_get_bytes_received (d));
       json_builder_set_member_name (builder, "seconds");
-      json_builder_add_double_value (builder, haul_download_get_seconds (d));
+      if (haul_download_get_seconds (d) >= 0)
+        json_builder_add_double_value (builder, haul_download_get_seconds (d));
+      else
+        json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "error");
       if (error != NULL)
         json_builder_add_string_value (builder, error);
