@@ -74,7 +74,6 @@ update_title (HaulDownloadRow *self)
     name = haul_download_get_url (self->item);
 
   gtk_label_set_label (self->title_label, name);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), haul_download_get_url (self->item));
 }
 
 static void
@@ -185,8 +184,6 @@ update_status (HaulDownloadRow *self)
     }
 
   gtk_label_set_label (self->status_label, status);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label),
-                               state == HAUL_DOWNLOAD_FAILED ? status : NULL);
 
   if (haul_download_is_finished (self->item) && state != HAUL_DOWNLOAD_SKIPPED &&
       haul_download_get_seconds (self->item) >= 0)
@@ -194,6 +191,12 @@ update_status (HaulDownloadRow *self)
     time = g_strdup_printf (_("%.2f s"), haul_download_get_seconds (self->item));
 
   gtk_label_set_label (self->time_label, time ? time : "");
+}
+
+static void
+update_actions (HaulDownloadRow *self)
+{
+  HaulDownloadState state = haul_download_get_state (self->item);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", state == HAUL_DOWNLOAD_DONE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-folder", state == HAUL_DOWNLOAD_DONE);
@@ -209,9 +212,53 @@ update_all (HaulDownloadRow *self)
 {
   update_title (self);
   update_status (self);
+  update_actions (self);
   update_details (self);
   update_progress (self);
   update_thumbnail (self);
+}
+
+/* Tooltips are computed when asked for: setting one eagerly costs a round
+ * trip to the display server, for each of thousands of updates. */
+static gboolean
+title_query_tooltip_cb (HaulDownloadRow *self,
+                        int              x,
+                        int              y,
+                        gboolean         keyboard,
+                        GtkTooltip      *tooltip,
+                        GtkWidget       *label)
+{
+  if (self->item == NULL)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, haul_download_get_url (self->item));
+  return TRUE;
+}
+
+static gboolean
+status_query_tooltip_cb (HaulDownloadRow *self,
+                         int              x,
+                         int              y,
+                         gboolean         keyboard,
+                         GtkTooltip      *tooltip,
+                         GtkWidget       *label)
+{
+  if (self->item == NULL || haul_download_get_state (self->item) != HAUL_DOWNLOAD_FAILED)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, gtk_label_get_label (self->status_label));
+  return TRUE;
+}
+
+/* Most rows never open their menu: build it on first use. */
+static void
+create_popup_cb (GtkMenuButton *button,
+                 gpointer       user_data)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+
+  builder = gtk_builder_new_from_resource (RESOURCE_PATH "/haul-download-row-menu.ui");
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (gtk_builder_get_object (builder, "row_menu")));
 }
 
 static void
@@ -228,6 +275,7 @@ item_notify_cb (HaulDownloadRow *self,
   else if (g_str_equal (name, "state"))
     {
       update_status (self);
+      update_actions (self);
       update_details (self);
       update_progress (self);
       update_thumbnail (self);
@@ -404,6 +452,8 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, menu_button);
+  gtk_widget_class_bind_template_callback (widget_class, title_query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, status_query_tooltip_cb);
 
   gtk_widget_class_install_action (widget_class, "row.open", NULL, row_open);
   gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL, row_show_in_folder);
@@ -420,6 +470,9 @@ static void
 haul_download_row_init (HaulDownloadRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->menu_button),
+                                         create_popup_cb, NULL, NULL);
 }
 
 GtkWidget *

@@ -403,6 +403,17 @@ test_window_download (Fixture       *fixture,
       g_assert_true (gtk_widget_get_visible (row->menu_button));
       g_assert_nonnull (gtk_widget_get_tooltip_text (row->menu_button));
     }
+
+  /* The row menu is built when first opened, with the actions that fit. */
+  {
+    HaulDownloadRow *row = g_ptr_array_index (rows, 0);
+
+    g_assert_null (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (row->menu_button)));
+    gtk_menu_button_popup (GTK_MENU_BUTTON (row->menu_button));
+    g_assert_nonnull (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (row->menu_button)));
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (row->menu_button));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.copy-url", NULL));
+  }
 }
 
 static gboolean
