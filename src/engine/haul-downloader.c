@@ -245,6 +245,8 @@ post_update (HaulUpdate *update,
   HaulDownloader *self = user_data;
 
   g_mutex_lock (&self->lock);
+  /* Stamped here, so that times agree with the order items are reported in. */
+  update->time = g_get_monotonic_time ();
   g_queue_push_tail (&self->updates, update);
   if (self->drain_source == NULL)
     {
