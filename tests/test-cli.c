@@ -437,8 +437,8 @@ static void
 test_cli_interrupt (void)
 {
   g_autofree char *folder = make_folder ();
-  g_autofree char *a = test_server_url (server, "/endless.png?slow");
-  g_autofree char *b = test_server_url (server, "/endless.png?slow&2");
+  g_autofree char *a = test_server_url (server, "/endless.png?slow=1");
+  g_autofree char *b = test_server_url (server, "/endless.png?slow=1&n=2");
   const char *args[] = { "-o", folder, a, b, NULL };
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;

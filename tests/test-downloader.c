@@ -604,7 +604,7 @@ static void
 test_cancel_item (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autoptr(GPtrArray) downloads = make_downloads ("/endless.png?slow", "/png/kept.png", NULL);
+  g_autoptr(GPtrArray) downloads = make_downloads ("/endless.png?slow=1", "/png/kept.png", NULL);
   gint64 cancelled_at = 0;
 
   g_signal_connect (downloads->pdata[0], "notify::bytes-received",
@@ -636,7 +636,7 @@ static void
 test_cancel_batch (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GPtrArray) downloads = make_downloads ("/endless.png?slow", "/endless.png?slow&b",
+  g_autoptr(GPtrArray) downloads = make_downloads ("/endless.png?slow=1", "/endless.png?slow=1&b=1",
                                                    "/png/late.png?delay=5000", NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
@@ -650,6 +650,75 @@ test_cancel_batch (Fixture       *fixture,
   for (guint i = 0; i < downloads->len; i++)
     g_assert_cmpint (haul_download_get_state (downloads->pdata[i]), ==, HAUL_DOWNLOAD_CANCELLED);
   assert_folder_empty (fixture);
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  (*(guint *)user_data)++;
+}
+
+static void
+test_progress_coalesced (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/endless.png?slow=1", NULL);
+  HaulDownload *download = downloads->pdata[0];
+  guint notifies = 0;
+  double seconds;
+
+  /* The trickle sends 4 KiB every 20 ms, which is 50 reads a second. */
+  haul_downloader_set_max_size (fixture->downloader, 300 * 1024);
+  g_signal_connect (download, "notify::bytes-received", G_CALLBACK (count_notify), &notifies);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  assert_failed_with (download, "too large");
+  seconds = haul_download_get_seconds (download);
+  g_test_message ("%u progress notifications in %.2f s, %s, %" G_GUINT64_FORMAT " bytes", notifies, seconds, haul_download_get_error_message (download), haul_download_get_bytes_received (download));
+  g_assert_cmpfloat (seconds, >, 0.5);
+  g_assert_cmpuint (notifies, >=, 3);
+  g_assert_cmpuint (notifies, <=, seconds * 10 + 4);
+  assert_folder_empty (fixture);
+}
+
+static void
+raise_concurrency (HaulDownloader *downloader,
+                   HaulDownload   *download,
+                   gpointer        user_data)
+{
+  haul_downloader_set_concurrency (downloader, 10);
+}
+
+static void
+test_concurrency_change (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 start;
+  double elapsed;
+
+  haul_downloader_set_concurrency (fixture->downloader, 1);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/png/change-%u.png?delay=250", i);
+      g_autofree char *url = test_server_url (server, path);
+
+      g_ptr_array_add (downloads, haul_download_new (url));
+    }
+
+  /* One at a time would take 3 s; raised after the first, the rest overlap. */
+  g_signal_connect (fixture->downloader, "download-finished", G_CALLBACK (raise_concurrency), NULL);
+  start = g_get_monotonic_time ();
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+  elapsed = (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+
+  g_test_message ("12 × 250 ms, raised from 1 to 10 workers: %.2f s", elapsed);
+  g_assert_cmpuint (haul_downloader_get_concurrency (fixture->downloader), ==, 10);
+  for (guint i = 0; i < downloads->len; i++)
+    g_assert_cmpint (haul_download_get_state (downloads->pdata[i]), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpfloat (elapsed, <, 12 * 0.25 / 2);
 }
 
 static void
@@ -802,6 +871,8 @@ main (int   argc,
   ADD ("size-cap", test_size_cap, NULL);
   ADD ("cancel-item", test_cancel_item, NULL);
   ADD ("cancel-batch", test_cancel_batch, NULL);
+  ADD ("progress-coalesced", test_progress_coalesced, NULL);
+  ADD ("concurrency-change", test_concurrency_change, NULL);
   ADD ("not-an-image", test_not_an_image, NULL);
   ADD ("empty", test_empty, NULL);
   ADD ("bomb", test_bomb, NULL);

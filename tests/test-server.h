@@ -19,7 +19,7 @@
  *   /bomb.png               a PNG that claims 30000×30000 pixels
  *   /truncated.png          Content-Length 5000, but 600 bytes, then closed
  *   /stall.png              600 bytes of 100000, then silence
- *   /endless.png            a body that never ends ("?slow" for a trickle)
+ *   /endless.png            a body that never ends ("?slow=1" for a trickle)
  */
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
