@@ -45,7 +45,8 @@ run_cli_with_input (const char * const  *args,
                           (input ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0));
   g_subprocess_communicate_utf8 (proc, input, NULL, out, err, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
+  if (!g_subprocess_get_if_exited (proc))
+    g_error ("haul-cli did not exit normally; its errors: %s", *err);
 
   return g_subprocess_get_exit_status (proc);
 }
@@ -409,7 +410,8 @@ test_cli_https (void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint (run_cli (trusting, &out, &err), ==, 0);
+  if (run_cli (trusting, &out, &err) != 0)
+    g_error ("%s%s", out, err);
   g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);

@@ -218,10 +218,18 @@ test_server_delayed (gpointer user_data)
 
   test_server_set_png (delayed->server, delayed->msg, "image/png");
   soup_server_message_unpause (delayed->msg);
-  g_object_unref (delayed->msg);
-  g_free (delayed);
 
   return G_SOURCE_REMOVE;
+}
+
+/* Also runs for a delay cut short when the server stops. */
+static inline void
+test_server_delayed_free (gpointer user_data)
+{
+  Delayed *delayed = user_data;
+
+  g_object_unref (delayed->msg);
+  g_free (delayed);
 }
 
 static inline guint
@@ -283,7 +291,7 @@ test_server_handle (SoupServer        *server,
           delayed->server = self;
           delayed->msg = g_object_ref (msg);
           soup_server_message_pause (msg);
-          g_source_set_callback (source, test_server_delayed, delayed, NULL);
+          g_source_set_callback (source, test_server_delayed, delayed, test_server_delayed_free);
           g_source_attach (source, g_main_context_get_thread_default ());
           g_source_unref (source);
         }
