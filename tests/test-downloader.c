@@ -7,6 +7,7 @@
 
 #include "haul-download.h"
 #include "haul-downloader.h"
+#include "haul-fetch.h"
 #include "test-server.h"
 
 static TestServer *server;
@@ -722,6 +723,47 @@ test_concurrency_change (Fixture       *fixture,
 }
 
 static void
+test_cancel_backoff (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/status/503/backoff", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gint64 start = g_get_monotonic_time ();
+
+  /* Tries at 0 and 0.5 s, then waits a whole second: cancel in that wait. */
+  haul_downloader_set_retries (fixture->downloader, 5);
+  g_timeout_add (800, cancel_later, cancellable);
+  g_assert_false (run_batch (fixture, downloads, cancellable, NULL));
+
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[0]), ==, HAUL_DOWNLOAD_CANCELLED);
+  g_assert_cmpuint (test_server_get_hits (server, "/status/503/backoff"), ==, 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1300 * 1000);
+}
+
+static void
+test_retry_after_parse (void)
+{
+  const gint64 now = 1700000000;   /* Tue, 14 Nov 2023 22:13:20 GMT */
+
+  g_assert_cmpint (haul_fetch_parse_retry_after ("120", now), ==, 120 * G_USEC_PER_SEC);
+  g_assert_cmpint (haul_fetch_parse_retry_after (" 0", now), ==, 0);
+  g_assert_cmpint (haul_fetch_parse_retry_after ("Tue, 14 Nov 2023 22:13:30 GMT", now), ==,
+                   10 * G_USEC_PER_SEC);
+  g_assert_cmpint (haul_fetch_parse_retry_after ("Tue, 14 Nov 2023 22:00:00 GMT", now), ==, 0);
+  g_assert_cmpint (haul_fetch_parse_retry_after ("soon", now), ==, -1);
+  g_assert_cmpint (haul_fetch_parse_retry_after ("-5", now), ==, -1);
+  g_assert_cmpint (haul_fetch_parse_retry_after (NULL, now), ==, -1);
+
+  /* Exponential without a hint, the server's hint otherwise, both capped. */
+  g_assert_cmpint (haul_fetch_backoff (0, -1), ==, G_USEC_PER_SEC / 2);
+  g_assert_cmpint (haul_fetch_backoff (1, -1), ==, G_USEC_PER_SEC);
+  g_assert_cmpint (haul_fetch_backoff (2, -1), ==, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (haul_fetch_backoff (40, -1), ==, 30 * G_USEC_PER_SEC);
+  g_assert_cmpint (haul_fetch_backoff (0, 3 * G_USEC_PER_SEC), ==, 3 * G_USEC_PER_SEC);
+  g_assert_cmpint (haul_fetch_backoff (0, G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC), ==, 60 * G_USEC_PER_SEC);
+}
+
+static void
 test_not_an_image (Fixture       *fixture,
                    gconstpointer  data)
 {
@@ -855,6 +897,7 @@ main (int   argc,
   g_test_add ("/downloader/" path, Fixture, data, fixture_set_up, func, fixture_tear_down)
 
   g_test_add_func ("/downloader/properties", test_properties);
+  g_test_add_func ("/downloader/retry-after-parse", test_retry_after_parse);
   ADD ("basic", test_basic, NULL);
   ADD ("concurrency", test_concurrency, NULL);
   ADD ("byte-exact", test_byte_exact, NULL);
@@ -871,6 +914,7 @@ main (int   argc,
   ADD ("size-cap", test_size_cap, NULL);
   ADD ("cancel-item", test_cancel_item, NULL);
   ADD ("cancel-batch", test_cancel_batch, NULL);
+  ADD ("cancel-backoff", test_cancel_backoff, NULL);
   ADD ("progress-coalesced", test_progress_coalesced, NULL);
   ADD ("concurrency-change", test_concurrency_change, NULL);
   ADD ("not-an-image", test_not_an_image, NULL);
