@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -160,8 +161,9 @@ test_naming_sanitize (void)
     {
       const SanitizeCase *c = &sanitize_cases[i];
       g_autofree char *name = haul_naming_sanitize (c->name);
+      g_autofree char *shown = g_strescape (c->name ? c->name : "(null)", NULL);
 
-      g_test_message ("“%s”", c->name ? c->name : "(null)");
+      g_test_message ("“%s”", shown);
       g_assert_cmpstr (name, ==, c->expected);
       if (name != NULL)
         assert_safe_name (name);
@@ -586,7 +588,7 @@ test_naming_claim_many_taken (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *tmp = NULL;
   g_autofree char *path = NULL;
-  const guint taken = 1500;
+  const guint taken = 300;
 
   for (guint i = 0; i <= taken; i++)
     {
@@ -594,15 +596,21 @@ test_naming_claim_many_taken (void)
       g_autofree char *p = g_build_filename (dir, name, NULL);
       g_autofree char *content = g_strdup_printf ("%u", i);
 
-      g_file_set_contents (p, content, -1, &error);
-      g_assert_no_error (error);
+      int fd = g_open (p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+      /* Writing to every file makes this slow on some file systems; the
+       * ones checked below get content. */
+      g_assert_cmpint (fd, >=, 0);
+      if (i % 97 == 0)
+        g_assert_cmpint (write (fd, content, strlen (content)), ==, (gssize)strlen (content));
+      g_close (fd, NULL);
     }
 
-  /* More taken names than a claim has attempts for. */
+  /* More taken names than a claim has attempts for (256). */
   tmp = write_temp_file (dir, "new");
   path = haul_naming_claim (dir, tmp, "photo.png", &error);
   g_assert_no_error (error);
-  g_assert_true (g_str_has_suffix (path, "/photo (1501).png"));
+  g_assert_true (g_str_has_suffix (path, "/photo (301).png"));
   assert_content (path, "new");
 
   for (guint i = 0; i <= taken; i += 97)
@@ -667,12 +675,30 @@ test_naming_claim_errors (void)
 
 typedef struct
 {
+  GMutex mutex;
+  GCond  cond;
+  guint  waiting;
+} Barrier;
+
+typedef struct
+{
   const char            *dir;
   HaulNamingClaimMethod  method;
   guint                  index;
-  gint                  *waiting;
+  Barrier               *barrier;
   char                  *paths[CLAIMS_PER_THREAD];
 } ClaimThread;
+
+static void
+barrier_wait (Barrier *barrier)
+{
+  g_mutex_lock (&barrier->mutex);
+  if (--barrier->waiting == 0)
+    g_cond_broadcast (&barrier->cond);
+  while (barrier->waiting > 0)
+    g_cond_wait (&barrier->cond, &barrier->mutex);
+  g_mutex_unlock (&barrier->mutex);
+}
 
 static gpointer
 claim_thread (gpointer data)
@@ -687,9 +713,7 @@ claim_thread (gpointer data)
     }
 
   /* Start together, so that the claims really race. */
-  g_atomic_int_add (t->waiting, -1);
-  while (g_atomic_int_get (t->waiting) > 0)
-    g_thread_yield ();
+  barrier_wait (t->barrier);
 
   for (guint i = 0; i < CLAIMS_PER_THREAD; i++)
     {
@@ -711,11 +735,14 @@ test_naming_claim_threads (gconstpointer data)
   g_autoptr(GHashTable) paths = g_hash_table_new (g_str_hash, g_str_equal);
   ClaimThread threads[N_THREADS];
   GThread *handles[N_THREADS];
-  gint waiting = N_THREADS;
+  Barrier barrier = { .waiting = N_THREADS };
+
+  g_mutex_init (&barrier.mutex);
+  g_cond_init (&barrier.cond);
 
   for (guint i = 0; i < N_THREADS; i++)
     {
-      threads[i] = (ClaimThread) { .dir = dir, .method = method, .index = i, .waiting = &waiting };
+      threads[i] = (ClaimThread) { .dir = dir, .method = method, .index = i, .barrier = &barrier };
       handles[i] = g_thread_new ("claim", claim_thread, &threads[i]);
     }
 
@@ -750,6 +777,8 @@ test_naming_claim_threads (gconstpointer data)
   for (guint i = 0; i < N_THREADS; i++)
     for (guint j = 0; j < CLAIMS_PER_THREAD; j++)
       g_free (threads[i].paths[j]);
+  g_mutex_clear (&barrier.mutex);
+  g_cond_clear (&barrier.cond);
 
   remove_tree (dir);
 }

@@ -323,6 +323,75 @@ test_thumbnailer_malformed (void)
   g_assert_null (result.pixbuf);
 }
 
+static gboolean
+can_write (const char *format_name)
+{
+  g_autoptr(GSList) formats = gdk_pixbuf_get_formats ();
+
+  for (GSList *l = formats; l != NULL; l = l->next)
+    {
+      g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
+
+      if (g_str_equal (name, format_name) && gdk_pixbuf_format_is_writable (l->data))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* A file cut short anywhere gives no preview, in every format, while the
+ * whole file does; bytes after the image's end do not matter. */
+static void
+test_thumbnailer_truncated (void)
+{
+  const char *formats[] = { "png", "jpeg", "bmp", "tiff", "ico", "webp" };
+  const double cuts[] = { 0.25, 0.5, 0.9 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autoptr(GBytes) image = NULL;
+      g_autoptr(GByteArray) trailing = NULL;
+      const guint8 *data;
+      gsize length;
+      g_auto(Result) whole = { 0 };
+      g_auto(Result) extra = { 0 };
+
+      if (!can_write (formats[i]))
+        {
+          g_test_message ("no %s writer, not tested", formats[i]);
+          continue;
+        }
+
+      image = make_image (formats[i], 200, 120, 0x406080ff);
+      data = g_bytes_get_data (image, &length);
+
+      thumbnail (data, length, 64, THUMB_SIZE, HAUL_THUMBNAILER_MAX_PIXELS, &whole);
+      g_assert_nonnull (whole.pixbuf);
+
+      for (gsize j = 0; j < G_N_ELEMENTS (cuts); j++)
+        {
+          g_auto(Result) cut = { 0 };
+          gsize cut_length = (gsize)(length * cuts[j]);
+
+          g_test_message ("%s cut at %zu of %zu bytes", formats[i], cut_length, length);
+          thumbnail (data, cut_length, 64, THUMB_SIZE, HAUL_THUMBNAILER_MAX_PIXELS, &cut);
+          g_assert_null (cut.pixbuf);
+        }
+
+      /* Trailers after the image (metadata, a camera's extra data). */
+      if (g_str_equal (formats[i], "png") || g_str_equal (formats[i], "jpeg"))
+        {
+          trailing = g_byte_array_new ();
+          g_byte_array_append (trailing, data, length);
+          for (guint k = 0; k < 3000; k++)
+            g_byte_array_append (trailing, (const guint8 *)"\xff\xd8junk", 6);
+
+          thumbnail (trailing->data, trailing->len, 100, THUMB_SIZE, HAUL_THUMBNAILER_MAX_PIXELS, &extra);
+          g_assert_nonnull (extra.pixbuf);
+        }
+    }
+}
+
 /* Dropped half-way without finishing: no warning about an unclosed loader. */
 static void
 test_thumbnailer_abandon (void)
@@ -564,6 +633,7 @@ main (int   argc,
   g_test_add_func ("/thumbnailer/dimensions-only", test_thumbnailer_dimensions_only);
   g_test_add_func ("/thumbnailer/pixel-cap", test_thumbnailer_pixel_cap);
   g_test_add_func ("/thumbnailer/malformed", test_thumbnailer_malformed);
+  g_test_add_func ("/thumbnailer/truncated", test_thumbnailer_truncated);
   g_test_add_func ("/thumbnailer/abandon", test_thumbnailer_abandon);
   g_test_add_func ("/thumbnailer/bombs", test_thumbnailer_bombs);
   g_test_add_func ("/thumbnailer/bomb-dimensions", test_thumbnailer_bomb_dimensions);

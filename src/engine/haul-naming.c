@@ -22,7 +22,7 @@
 #define MAX_EXTENSION_BYTES 16
 
 /* A claim tries this many names before giving up. */
-#define MAX_CLAIM_ATTEMPTS 1000
+#define MAX_CLAIM_ATTEMPTS 256
 
 /* After this many taken names in a row, a claim stops walking one by one
  * and searches for the end of the run of taken numbers. */
