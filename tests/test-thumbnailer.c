@@ -27,6 +27,22 @@ make_image (const char *format,
   return g_bytes_new_take (buffer, length);
 }
 
+static gboolean
+can_write (const char *format_name)
+{
+  g_autoptr(GSList) formats = gdk_pixbuf_get_formats ();
+
+  for (GSList *l = formats; l != NULL; l = l->next)
+    {
+      g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
+
+      if (g_str_equal (name, format_name) && gdk_pixbuf_format_is_writable (l->data))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 typedef struct
 {
   GdkPixbuf *pixbuf;
@@ -132,19 +148,10 @@ test_thumbnailer_scale (void)
   for (gsize i = 0; i < G_N_ELEMENTS (scale_cases); i++)
     {
       const ScaleCase *c = &scale_cases[i];
-      GdkPixbufFormat *format = NULL;
       g_autoptr(GBytes) image = NULL;
       g_auto(Result) result = { 0 };
-      g_autoptr(GSList) formats = gdk_pixbuf_get_formats ();
 
-      for (GSList *l = formats; l != NULL; l = l->next)
-        {
-          g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
-
-          if (g_str_equal (name, c->format) && gdk_pixbuf_format_is_writable (l->data))
-            format = l->data;
-        }
-      if (format == NULL)
+      if (!can_write (c->format))
         {
           g_test_message ("no %s writer, not tested", c->format);
           continue;
@@ -219,6 +226,19 @@ test_thumbnailer_svg (void)
   g_assert_cmpint (gdk_pixbuf_get_width (result.pixbuf), ==, 256);
   g_assert_cmpint (gdk_pixbuf_get_height (result.pixbuf), ==, 128);
   assert_pixel (result.pixbuf, 128, 64, 0, 0xff, 0);
+}
+
+static void
+test_thumbnailer_svg_dimensions_only (void)
+{
+  static const char svg[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"300\"/>";
+  g_auto(Result) result = { 0 };
+
+  thumbnail ((const guint8 *)svg, strlen (svg), 64, 0, HAUL_THUMBNAILER_MAX_PIXELS, &result);
+  g_assert_null (result.pixbuf);
+  g_assert_cmpint (result.width, ==, 400);
+  g_assert_cmpint (result.height, ==, 300);
 }
 
 static void
@@ -321,22 +341,6 @@ test_thumbnailer_malformed (void)
 
   thumbnail (NULL, 0, 100, THUMB_SIZE, HAUL_THUMBNAILER_MAX_PIXELS, &result);
   g_assert_null (result.pixbuf);
-}
-
-static gboolean
-can_write (const char *format_name)
-{
-  g_autoptr(GSList) formats = gdk_pixbuf_get_formats ();
-
-  for (GSList *l = formats; l != NULL; l = l->next)
-    {
-      g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
-
-      if (g_str_equal (name, format_name) && gdk_pixbuf_format_is_writable (l->data))
-        return TRUE;
-    }
-
-  return FALSE;
 }
 
 /* A file cut short anywhere gives no preview, in every format, while the
@@ -530,6 +534,60 @@ make_gif_bomb (void)
   return g_bytes_new_static (gif, sizeof gif);
 }
 
+/* A real lossy WebP whose VP8 frame header claims 16383 × 16383. */
+static GBytes *
+make_webp_bomb (void)
+{
+  g_autoptr(GBytes) webp = make_image ("webp", 64, 64, 0x102030ff);
+  gsize length;
+  guint8 *data = g_bytes_unref_to_data (g_steal_pointer (&webp), &length);
+
+  g_assert_cmpuint (length, >, 30);
+  g_assert_cmpmem (data + 12, 4, "VP8 ", 4);
+  g_assert_cmpmem (data + 23, 3, "\x9d\x01\x2a", 3);
+  data[26] = 0xff;
+  data[27] = 0x3f;
+  data[28] = 0xff;
+  data[29] = 0x3f;
+
+  return g_bytes_new_take (data, length);
+}
+
+/* A real little-endian TIFF whose width and length tags claim 30000. */
+static GBytes *
+make_tiff_bomb (void)
+{
+  g_autoptr(GBytes) tiff = make_image ("tiff", 16, 16, 0x102030ff);
+  gsize length;
+  guint8 *data = g_bytes_unref_to_data (g_steal_pointer (&tiff), &length);
+  guint32 ifd;
+  guint entries;
+  guint patched = 0;
+
+  g_assert_cmpmem (data, 4, "II*\0", 4);
+  ifd = data[4] | (data[5] << 8) | (data[6] << 16) | ((guint32)data[7] << 24);
+  g_assert_cmpuint (ifd + 2, <, length);
+  entries = data[ifd] | (data[ifd + 1] << 8);
+
+  for (guint i = 0; i < entries; i++)
+    {
+      guint8 *entry = data + ifd + 2 + 12 * i;
+      guint tag = entry[0] | (entry[1] << 8);
+
+      g_assert_cmpuint (ifd + 2 + 12 * (i + 1), <=, length);
+      if (tag == 256 || tag == 257)
+        {
+          /* SHORT or LONG, little-endian either way. */
+          entry[8] = 30000 & 0xff;
+          entry[9] = 30000 >> 8;
+          patched++;
+        }
+    }
+  g_assert_cmpuint (patched, ==, 2);
+
+  return g_bytes_new_take (data, length);
+}
+
 static void
 assert_bomb_refused (const char   *what,
                      const guint8 *data,
@@ -565,6 +623,29 @@ test_thumbnailer_bombs (void)
   assert_bomb_refused ("jpeg", g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), 30000, 30000);
   assert_bomb_refused ("bmp", g_bytes_get_data (bmp, NULL), g_bytes_get_size (bmp), 30000, 30000);
   assert_bomb_refused ("gif", g_bytes_get_data (gif, NULL), g_bytes_get_size (gif), 65535, 65535);
+
+  if (can_write ("tiff"))
+    {
+      g_autoptr(GBytes) tiff = make_tiff_bomb ();
+
+      /* gdk-pixbuf refuses this one itself, before asking for the size. */
+      assert_bomb_refused ("tiff", g_bytes_get_data (tiff, NULL), g_bytes_get_size (tiff), 0, 0);
+    }
+
+  if (can_write ("webp"))
+    {
+      g_autoptr(GBytes) webp = make_webp_bomb ();
+
+      assert_bomb_refused ("webp", g_bytes_get_data (webp, NULL), g_bytes_get_size (webp), 16383, 16383);
+    }
+
+  {
+    static const char svg[] =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100000\" height=\"100000\">"
+      "<rect width=\"100000\" height=\"100000\" fill=\"red\"/></svg>";
+
+    assert_bomb_refused ("svg", (const guint8 *)svg, strlen (svg), 100000, 100000);
+  }
 }
 
 /* The same bomb passes the cap check when the cap allows it: the refusal
@@ -631,6 +712,7 @@ main (int   argc,
   g_test_add_func ("/thumbnailer/tiny", test_thumbnailer_tiny);
   g_test_add_func ("/thumbnailer/svg", test_thumbnailer_svg);
   g_test_add_func ("/thumbnailer/dimensions-only", test_thumbnailer_dimensions_only);
+  g_test_add_func ("/thumbnailer/svg-dimensions-only", test_thumbnailer_svg_dimensions_only);
   g_test_add_func ("/thumbnailer/pixel-cap", test_thumbnailer_pixel_cap);
   g_test_add_func ("/thumbnailer/malformed", test_thumbnailer_malformed);
   g_test_add_func ("/thumbnailer/truncated", test_thumbnailer_truncated);

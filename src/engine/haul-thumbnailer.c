@@ -281,10 +281,6 @@ struct _HaulThumbnailer
   guint            failed : 1;
 };
 
-/* Loaders for formats like SVG, TIFF or ICO keep the whole file in memory
- * until it is closed; past this much input there will be no preview. */
-#define MAX_INPUT_BYTES (G_GUINT64_CONSTANT (64) * 1024 * 1024)
-
 static void
 on_size_prepared (GdkPixbufLoader *loader,
                   int              width,
@@ -443,7 +439,7 @@ haul_thumbnailer_write (HaulThumbnailer *self,
     return FALSE;
 
   self->fed += length;
-  if (self->fed > MAX_INPUT_BYTES)
+  if (self->fed > HAUL_THUMBNAILER_MAX_INPUT)
     {
       self->failed = TRUE;
       stop (self);
