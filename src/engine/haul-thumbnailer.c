@@ -393,12 +393,63 @@ feed (HaulThumbnailer *self,
   return TRUE;
 }
 
+/* The canvas size a WebP header announces. The WebP loader allocates
+ * the full image whatever size-prepared answers, so its size has to be
+ * checked here, before a loader sees the data. */
+static gboolean
+webp_dimensions (const guint8 *data,
+                 gsize         length,
+                 int          *width,
+                 int          *height)
+{
+  if (length < 30)
+    return FALSE;
+
+  if (memcmp (data + 12, "VP8 ", 4) == 0 && memcmp (data + 23, "\x9d\x01\x2a", 3) == 0)
+    {
+      *width = (data[26] | (data[27] << 8)) & 0x3fff;
+      *height = (data[28] | (data[29] << 8)) & 0x3fff;
+      return TRUE;
+    }
+
+  if (memcmp (data + 12, "VP8L", 4) == 0 && data[20] == 0x2f)
+    {
+      guint32 bits = read_le32 (data + 21);
+
+      *width = (bits & 0x3fff) + 1;
+      *height = ((bits >> 14) & 0x3fff) + 1;
+      return TRUE;
+    }
+
+  if (memcmp (data + 12, "VP8X", 4) == 0)
+    {
+      *width = (data[24] | (data[25] << 8) | (data[26] << 16)) + 1;
+      *height = (data[27] | (data[28] << 8) | (data[29] << 16)) + 1;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 /* Picks the loader from the first bytes and hands them over. */
 static gboolean
 start (HaulThumbnailer *self)
 {
   const char *type = haul_sniff_image_type (self->head->data, self->head->len);
   g_autoptr(GByteArray) head = g_steal_pointer (&self->head);
+
+  if (g_strcmp0 (type, "image/webp") == 0
+      && webp_dimensions (head->data, head->len, &self->width, &self->height))
+    {
+      gboolean too_big = (guint64)self->width * (guint64)self->height > self->max_pixels;
+
+      if (too_big || self->max_size == 0)
+        {
+          self->failed = too_big;
+          self->stopped = TRUE;
+          return FALSE;
+        }
+    }
 
   if (type != NULL)
     self->loader = gdk_pixbuf_loader_new_with_mime_type (type, NULL);
