@@ -210,6 +210,37 @@ test_thumbnailer_tiny (void)
   assert_pixel (result.pixbuf, 0, 0, 0xff, 0, 0);
 }
 
+/* Three frames on a 1000 × 1000 screen, looping: the preview is the
+ * first frame, scaled like any other image. */
+static void
+test_thumbnailer_animation (void)
+{
+  static const guint8 head[] = {
+    'G', 'I', 'F', '8', '9', 'a', 0xe8, 0x03, 0xe8, 0x03, 0x80, 0x00, 0x00,
+    0x00, 0x00, 0xff, 0x00, 0x00, 0x00,
+    '!', 0xff, 11, 'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0', 3, 1, 0, 0, 0,
+  };
+  static const guint8 frame[] = {
+    '!', 0xf9, 4, 0, 10, 0, 0, 0,
+    0x2c, 0x00, 0x00, 0x00, 0x00, 0xe8, 0x03, 0xe8, 0x03, 0x00,
+    0x02, 0x02, 0x44, 0x01, 0x00,
+  };
+  g_autoptr(GByteArray) gif = g_byte_array_new ();
+  g_auto(Result) result = { 0 };
+
+  g_byte_array_append (gif, head, sizeof head);
+  for (guint i = 0; i < 3; i++)
+    g_byte_array_append (gif, frame, sizeof frame);
+  g_byte_array_append (gif, (const guint8 *)";", 1);
+
+  thumbnail (gif->data, gif->len, 7, THUMB_SIZE, HAUL_THUMBNAILER_MAX_PIXELS, &result);
+  g_assert_cmpint (result.width, ==, 1000);
+  g_assert_cmpint (result.height, ==, 1000);
+  g_assert_nonnull (result.pixbuf);
+  g_assert_cmpint (gdk_pixbuf_get_width (result.pixbuf), ==, THUMB_SIZE);
+  g_assert_cmpint (gdk_pixbuf_get_height (result.pixbuf), ==, THUMB_SIZE);
+}
+
 static void
 test_thumbnailer_svg (void)
 {
@@ -729,6 +760,7 @@ main (int   argc,
   g_test_add_func ("/thumbnailer/scale", test_thumbnailer_scale);
   g_test_add_func ("/thumbnailer/chunking", test_thumbnailer_chunking);
   g_test_add_func ("/thumbnailer/tiny", test_thumbnailer_tiny);
+  g_test_add_func ("/thumbnailer/animation", test_thumbnailer_animation);
   g_test_add_func ("/thumbnailer/svg", test_thumbnailer_svg);
   g_test_add_func ("/thumbnailer/dimensions-only", test_thumbnailer_dimensions_only);
   g_test_add_func ("/thumbnailer/svg-dimensions-only", test_thumbnailer_svg_dimensions_only);

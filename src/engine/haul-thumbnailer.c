@@ -279,6 +279,7 @@ struct _HaulThumbnailer
   guint            stopped : 1;
   /* A preview will never come of it. */
   guint            failed : 1;
+  guint            size_known : 1;
 };
 
 static void
@@ -290,6 +291,12 @@ on_size_prepared (GdkPixbufLoader *loader,
   HaulThumbnailer *self = user_data;
   int scaled_width;
   int scaled_height;
+
+  /* The size can be set only once; a loader asking again (a later frame)
+   * gets the first answer. */
+  if (self->size_known)
+    return;
+  self->size_known = TRUE;
 
   self->width = MAX (width, 0);
   self->height = MAX (height, 0);
