@@ -6,6 +6,7 @@
 
 #include "haul-error.h"
 #include "haul-intake.h"
+#include "haul-intake-private.h"
 
 /* Expected rejects are written "LINE:reason"; URLs and rejects as
  * NULL-terminated arrays. */
@@ -316,6 +317,83 @@ static void
 test_intake_data (void)
 {
   run_cases (data_cases, G_N_ELEMENTS (data_cases));
+}
+
+typedef struct
+{
+  const char       *input;
+  const char       *content_type;
+  const char       *file_name;
+  HaulIntakeFormat  format;
+} DetectCase;
+
+static const DetectCase detect_cases[] = {
+  { "https://e.com/a.jpg\n", NULL, NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "https://e.com/a.jpg\n", "text/plain", "a.txt", HAUL_INTAKE_FORMAT_TEXT },
+  { "<html><body><img src=x></body></html>", "text/plain", NULL, HAUL_INTAKE_FORMAT_HTML },
+  { "<p>x</p>", "TEXT/HTML; charset=UTF-8", NULL, HAUL_INTAKE_FORMAT_HTML },
+  { "<p>x</p>", NULL, "Saved.HTM", HAUL_INTAKE_FORMAT_HTML },
+  { "just https://e.com/a.jpg", "text/html", NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "  <https://e.com/a.jpg>", NULL, NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "[InternetShortcut]\nURL=https://e.com/\n", "text/plain", "a.txt", HAUL_INTAKE_FORMAT_INTERNET_SHORTCUT },
+  { "https://e.com/a.jpg", NULL, "a.url", HAUL_INTAKE_FORMAT_TEXT },
+  { "[Desktop Entry]\nType=Link\n", NULL, "noext", HAUL_INTAKE_FORMAT_DESKTOP },
+  { "<?xml version=\"1.0\"?>\n<plist><dict/></plist>", NULL, "a.xml", HAUL_INTAKE_FORMAT_WEBLOC },
+  { "https://e.com/a.jpg", "application/x-webloc", NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "[\"https://e.com/a.jpg\"]", NULL, "a.txt", HAUL_INTAKE_FORMAT_JSON },
+  { "{\"a\": \"https://e.com/a.jpg\"}", "application/json", NULL, HAUL_INTAKE_FORMAT_JSON },
+  { "{\"a\": \"https://e.com/a.jpg\"}", NULL, NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "id,url\n1,https://e.com/a.jpg\n", NULL, NULL, HAUL_INTAKE_FORMAT_CSV },
+  { "a;https://e.com/a.jpg\n", "text/csv", NULL, HAUL_INTAKE_FORMAT_CSV },
+  { "a;https://e.com/a.jpg\n", NULL, "a.TSV", HAUL_INTAKE_FORMAT_CSV },
+  { "![x](https://e.com/a.jpg)", NULL, NULL, HAUL_INTAKE_FORMAT_MARKDOWN },
+  { "# T\n<img src=\"https://e.com/a.jpg\">\n", NULL, "a.md", HAUL_INTAKE_FORMAT_MARKDOWN },
+  { "https://e.com/a\nhttps://e.com/b\n", "text/uri-list", NULL, HAUL_INTAKE_FORMAT_URI_LIST },
+  { "https://e.com/a\n", NULL, "x.uris", HAUL_INTAKE_FORMAT_URI_LIST },
+  { "see https://e.com/a\n", "text/uri-list", NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "https://e.com/a\n", "application/octet-stream", "x.bin", HAUL_INTAKE_FORMAT_TEXT },
+};
+
+static void
+test_intake_detect (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (detect_cases); i++)
+    {
+      const DetectCase *c = &detect_cases[i];
+
+      g_test_message ("detect %s", c->input);
+      g_assert_cmpint (haul_intake_detect_format (c->input, strlen (c->input),
+                                                  c->content_type, c->file_name),
+                       ==, c->format);
+    }
+}
+
+static void
+test_intake_reject_text (void)
+{
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GString) line = g_string_new ("  ");
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+
+  for (guint i = 0; i < 100; i++)
+    g_string_append (line, "word é ");
+
+  g_assert_true (haul_intake_add_text (intake, line->str, -1, NULL, NULL, NULL, &error));
+  g_assert_true (haul_intake_add_text (intake, "caf\xe9 latin-1\n", -1, NULL, NULL, NULL, &error));
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 2);
+
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_cmpuint (reject->line, ==, 1);
+  g_assert_true (g_str_has_prefix (reject->text, "word é word"));
+  g_assert_true (g_str_has_suffix (reject->text, "…"));
+  g_assert_cmpint (g_utf8_strlen (reject->text, -1), ==, HAUL_INTAKE_REJECT_TEXT_CHARS);
+
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 1);
+  g_assert_true (g_utf8_validate (reject->text, -1, NULL));
+  g_assert_cmpstr (reject->reason, ==, "not understood");
+
+  g_assert_finalize_object (intake);
 }
 
 typedef struct
@@ -640,7 +718,9 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/intake/detect", test_intake_detect);
   g_test_add_func ("/intake/text", test_intake_text);
+  g_test_add_func ("/intake/reject-text", test_intake_reject_text);
   g_test_add_func ("/intake/html", test_intake_html);
   g_test_add_func ("/intake/markdown", test_intake_markdown);
   g_test_add_func ("/intake/shortcuts", test_intake_shortcuts);

@@ -92,6 +92,7 @@ haul_intake_parse_json (HaulIntakeInput *input,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GArray) lines = NULL;
+  g_autofree guint *element_lines = NULL;
   JsonNode *root;
   JsonArray *array;
   guint n;
@@ -114,22 +115,21 @@ haul_intake_parse_json (HaulIntakeInput *input,
   array = json_node_get_array (root);
   n = json_array_get_length (array);
 
+  /* The line each element of the root array ended on. */
+  element_lines = g_new0 (guint, n + 1);
+  for (guint j = 0; j < lines->len; j++)
+    {
+      ElementLine *el = &g_array_index (lines, ElementLine, j);
+
+      if (el->array == array && el->index < n)
+        element_lines[el->index] = el->line;
+    }
+
   for (guint i = 0; i < n; i++)
     {
       JsonNode *element = json_array_get_element (array, i);
       const char *url = NULL;
-      guint line = 0;
-
-      for (guint j = 0; j < lines->len; j++)
-        {
-          ElementLine *el = &g_array_index (lines, ElementLine, j);
-
-          if (el->array == array && el->index == i)
-            {
-              line = el->line;
-              break;
-            }
-        }
+      guint line = element_lines[i];
 
       if (JSON_NODE_HOLDS_VALUE (element) &&
           json_node_get_value_type (element) == G_TYPE_STRING)

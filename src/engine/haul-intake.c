@@ -178,25 +178,25 @@ haul_intake_normalize_url (const char  *url,
   if (authority != NULL && authority == escaped->str + strlen (scheme) + 1)
     {
       gsize i = authority + 2 - escaped->str;
+      GString *copy;
 
       while (i < escaped->len && strchr ("/?#", escaped->str[i]) == NULL)
         i++;
       rest_offset = i;
 
+      copy = g_string_new_len (escaped->str, i);
       for (; i < escaped->len; i++)
         {
           guchar c = escaped->str[i];
 
           if (needs_escape (c))
-            {
-              char hex[4];
-
-              g_snprintf (hex, sizeof hex, "%%%02X", c);
-              g_string_erase (escaped, i, 1);
-              g_string_insert (escaped, i, hex);
-              i += 2;
-            }
+            g_string_append_printf (copy, "%%%02X", c);
+          else
+            g_string_append_c (copy, c);
         }
+
+      g_string_free (escaped, TRUE);
+      escaped = copy;
     }
 
   uri = g_uri_parse (escaped->str, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, &error);
