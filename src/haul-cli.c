@@ -467,15 +467,15 @@ main (int   argc,
 
   urls = haul_intake_get_urls (intake);
 
+  if (urls->len == 0)
+    return usage_error (_("no URL to download"));
+
   if (dry_run)
     {
       for (guint i = 0; i < urls->len; i++)
         g_print ("%s\n", (const char *)g_ptr_array_index (urls, i));
       return EXIT_SUCCESS;
     }
-
-  if (urls->len == 0)
-    return usage_error (_("no URL to download"));
 
   downloader = haul_downloader_new (ca_file);
   haul_downloader_set_concurrency (downloader, jobs);

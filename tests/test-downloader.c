@@ -863,6 +863,33 @@ test_output_folder_created (Fixture       *fixture,
 }
 
 static void
+test_non_local_folder (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GFile) folder = g_file_new_for_uri ("sftp://127.0.0.1/images");
+  g_autoptr(HaulDownload) download = NULL;
+
+  /* Nothing may land anywhere else, such as the current folder. */
+  haul_downloader_set_output_folder (fixture->downloader, folder);
+  download = fetch_one (fixture, "/png/remote.png");
+
+  assert_failed_with (download, "not a local folder");
+  g_assert_cmpuint (test_server_get_hits (server, "/png/remote.png"), ==, 0);
+}
+
+static void
+test_bad_ca_file (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (server->tls_base, "/png/badca.png", NULL);
+  g_autoptr(HaulDownload) secure = fetch_one (fixture, url);
+  g_autoptr(HaulDownload) plain = fetch_one (fixture, "/png/plain.png");
+
+  assert_failed_with (secure, "certificates");
+  g_assert_cmpint (haul_download_get_state (plain), ==, HAUL_DOWNLOAD_DONE);
+}
+
+static void
 test_properties (void)
 {
   g_autoptr(HaulDownloader) downloader = haul_downloader_new (NULL);
@@ -924,6 +951,8 @@ main (int   argc,
   ADD ("https/untrusted", test_https, NULL);
   ADD ("unwritable-folder", test_unwritable_folder, NULL);
   ADD ("output-folder-created", test_output_folder_created, NULL);
+  ADD ("non-local-folder", test_non_local_folder, NULL);
+  ADD ("https/bad-ca-file", test_bad_ca_file, "/nonexistent/ca.pem");
 
 #undef ADD
 
