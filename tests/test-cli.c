@@ -422,6 +422,34 @@ test_cli_https (void)
   remove_folder (g_steal_pointer (&folder));
 }
 
+static void
+test_cli_c_locale (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *url = test_server_url (server, "/cd?h=attachment%3B%20filename%2A%3DUTF-8%27%27%C3%A9t%C3%A9.png");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  /* Scripts often run without a UTF-8 locale; the output stays UTF-8. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HAUL_CLI"),
+                                      "-o", folder, url, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "done: été.png, "));
+  assert_summary_line (lines[1], 1, 1);
+  remove_folder (g_steal_pointer (&folder));
+}
+
 static gboolean
 has_temporary_file (const char *folder)
 {
@@ -486,6 +514,7 @@ main (int   argc,
   g_test_add_func ("/cli/jobs-limits", test_cli_jobs_limits);
   g_test_add_func ("/cli/https", test_cli_https);
   g_test_add_func ("/cli/interrupt", test_cli_interrupt);
+  g_test_add_func ("/cli/c-locale", test_cli_c_locale);
 
   server = test_server_new ();
   result = g_test_run ();
