@@ -175,7 +175,7 @@ haul_fetch_backoff (guint  attempt,
   if (retry_after >= 0)
     return MIN (retry_after, RETRY_AFTER_MAX);
 
-  delay = BACKOFF_BASE << MIN (attempt, 16);
+  delay = (gint64)BACKOFF_BASE << MIN (attempt, 16);
   return MIN (delay, BACKOFF_MAX);
 }
 
