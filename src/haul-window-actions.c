@@ -344,6 +344,27 @@ haul_window_remove_url_action (GtkWidget  *widget,
 }
 
 static void
+haul_window_show_rejects_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  HaulWindow *self = HAUL_WINDOW (widget);
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  if (self->last_rejects->len == 0)
+    return;
+
+  body = haul_window_format_rejects (self, 30);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                   ngettext ("Line Not Understood", "Lines Not Understood",
+                                             self->last_rejects->len),
+                                   body);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 haul_window_show_toast_action (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
@@ -462,6 +483,8 @@ _haul_window_class_actions_init (HaulWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry-url", "s", haul_window_retry_url_action);
   gtk_widget_class_install_action (widget_class, "win.remove-url", "s", haul_window_remove_url_action);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", haul_window_show_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.show-rejects", NULL,
+                                   haul_window_show_rejects_action);
 
   /* Bindings run after the focused widget had its turn, so Ctrl+V and
    * Delete still edit text in an entry. */

@@ -48,6 +48,9 @@ struct _HaulWindow
   guint                 footer_tick_id;
   guint                 footer_idle_id;
 
+  /* HaulIntakeReject of the last links added, for the Details button. */
+  GPtrArray            *last_rejects;
+
   /* The last message shown in a toast, kept for the tests. */
   char                 *last_message;
   guint                 last_n_added;
@@ -76,6 +79,8 @@ void     haul_window_queue_update         (HaulWindow    *self);
 void     haul_window_update_now           (HaulWindow    *self);
 gboolean haul_window_is_running           (HaulWindow    *self);
 const char *haul_window_get_footer_text   (HaulWindow    *self);
+char    *haul_window_format_rejects       (HaulWindow    *self,
+                                           guint          max);
 
 /* haul-window-actions.c */
 void     _haul_window_class_actions_init  (HaulWindowClass *klass);

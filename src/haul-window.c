@@ -237,20 +237,34 @@ footer_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-void
-haul_window_show_toast (HaulWindow *self,
-                        const char *message)
+static void
+show_toast_with_action (HaulWindow *self,
+                        const char *message,
+                        const char *button_label,
+                        const char *action_name)
 {
   AdwToast *toast;
-
-  g_return_if_fail (HAUL_IS_WINDOW (self));
 
   g_free (self->last_message);
   self->last_message = g_strdup (message);
 
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 4);
+  if (button_label != NULL)
+    {
+      adw_toast_set_button_label (toast, button_label);
+      adw_toast_set_action_name (toast, action_name);
+    }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+haul_window_show_toast (HaulWindow *self,
+                        const char *message)
+{
+  g_return_if_fail (HAUL_IS_WINDOW (self));
+
+  show_toast_with_action (self, message, NULL, NULL);
 }
 
 HaulDownload *
@@ -264,6 +278,40 @@ gboolean
 haul_window_is_running (HaulWindow *self)
 {
   return self->n_batches > 0;
+}
+
+/* "Line 3: “hello” — not understood", one line per reject, at most @max. */
+char *
+haul_window_format_rejects (HaulWindow *self,
+                            guint       max)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < self->last_rejects->len && i < max; i++)
+    {
+      HaulIntakeReject *reject = g_ptr_array_index (self->last_rejects, i);
+
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      if (reject->source != NULL)
+        g_string_append_printf (text, "%s: ", reject->source);
+      if (reject->line > 0)
+        /* TRANSLATORS: a line that could not be used: "Line 3: “hello” — not understood" */
+        g_string_append_printf (text, _("Line %u: “%s” — %s"), reject->line,
+                                reject->text ? reject->text : "", reject->reason ? reject->reason : "");
+      else
+        g_string_append (text, reject->reason ? reject->reason : "");
+    }
+
+  if (self->last_rejects->len > max)
+    {
+      guint more = self->last_rejects->len - max;
+
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, ngettext ("…and %u more", "…and %u more", more), more);
+    }
+
+  return g_string_free (text, FALSE);
 }
 
 const char *
@@ -497,16 +545,16 @@ haul_window_add_intake (HaulWindow *self,
                               ngettext ("%u line not understood", "%u lines not understood",
                                         rejects->len),
                               rejects->len);
-      for (guint i = 0; i < rejects->len; i++)
-        {
-          HaulIntakeReject *reject = g_ptr_array_index (rejects, i);
-
-          g_debug ("%s:%u: %s: %s", reject->source ? reject->source : "-", reject->line,
-                   reject->text ? reject->text : "", reject->reason ? reject->reason : "");
-        }
     }
 
-  haul_window_show_toast (self, message->str);
+  g_ptr_array_set_size (self->last_rejects, 0);
+  for (guint i = 0; i < rejects->len; i++)
+    g_ptr_array_add (self->last_rejects, haul_intake_reject_copy (g_ptr_array_index (rejects, i)));
+
+  if (rejects->len > 0)
+    show_toast_with_action (self, message->str, _("_Details"), "win.show-rejects");
+  else
+    haul_window_show_toast (self, message->str);
   haul_window_update_now (self);
 
   if (added->len > 0 && haul_settings_get_start_immediately (self->settings))
@@ -611,6 +659,7 @@ haul_window_dispose (GObject *object)
   g_clear_pointer (&self->by_url, g_hash_table_unref);
   g_clear_pointer (&self->active, g_hash_table_unref);
   g_clear_pointer (&self->session, g_ptr_array_unref);
+  g_clear_pointer (&self->last_rejects, g_ptr_array_unref);
   g_clear_object (&self->downloader);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
@@ -674,6 +723,7 @@ haul_window_init (HaulWindow *self)
   self->by_url = g_hash_table_new (g_str_hash, g_str_equal);
   self->active = g_hash_table_new (NULL, NULL);
   self->session = g_ptr_array_new_with_free_func (g_object_unref);
+  self->last_rejects = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_intake_reject_free);
   self->intake_cancellable = g_cancellable_new ();
 
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));

@@ -223,6 +223,13 @@ test_window_paste (Fixture       *fixture,
   g_assert_cmpuint (window->last_n_added, ==, 2);
   g_assert_cmpuint (window->last_n_rejected, ==, 2);
   g_assert_nonnull (strstr (window->last_message, "2 lines not understood"));
+  {
+    g_autofree char *details = haul_window_format_rejects (window, 10);
+
+    /* Each rejected line with its number and the reason. */
+    g_assert_nonnull (strstr (details, "Line 2: “this line has no link”"));
+    g_assert_nonnull (strstr (details, "Line 5: “ftp://example.com/c.png”"));
+  }
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->stack), ==, "list");
   g_assert_cmpstr (haul_window_get_footer_text (window), ==, "2 links ready");
 
@@ -317,6 +324,48 @@ test_window_add_dialog (Fixture       *fixture,
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_finalize_object (dialog);
+}
+
+static void assert_footer_matches (HaulWindow *window,
+                                   const char *pattern);
+
+static gboolean
+all_done (Fixture *fixture)
+{
+  for (guint i = 0; i < n_rows (fixture); i++)
+    if (haul_download_get_state (row_item (fixture, i)) != HAUL_DOWNLOAD_DONE)
+      return FALSE;
+
+  return n_rows (fixture) > 0;
+}
+
+static void
+test_window_start_immediately (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *a = haul_test_server_url (server, "/img/now-a.png");
+  g_autofree char *b = haul_test_server_url (server, "/img/now-b.png");
+  g_autofree char *html = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_settings_set_boolean (settings, "start-immediately", TRUE);
+
+  /* A piece of a web page, as a browser drops it. */
+  html = g_strdup_printf ("<html><body><p>Two pictures</p><img src=\"%s\"><a href=\"%s\">b</a></body></html>",
+                          a, b);
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, html);
+  g_assert_true (_haul_window_drop_value (fixture->window, &value));
+
+  /* Nobody pressed Download. */
+  wait_until (fixture, all_done, 30);
+  g_assert_cmpuint (n_rows (fixture), ==, 2);
+  g_assert_cmpuint (count_files (fixture->folder), ==, 2);
+  wait_until (fixture, is_idle, 10);
+  assert_footer_matches (fixture->window, "^Finished 2 of 2 in ");
+
+  g_settings_reset (settings, "start-immediately");
 }
 
 static void
@@ -564,6 +613,7 @@ main (int   argc,
   ADD ("download", test_window_download);
   ADD ("cancel", test_window_cancel);
   ADD ("retry-failed", test_window_retry_failed);
+  ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
 
   ret = g_test_run ();
