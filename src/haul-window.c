@@ -707,11 +707,20 @@ haul_window_class_init (HaulWindowClass *klass)
 static void
 haul_window_init (HaulWindow *self)
 {
+  static gsize icons_added = 0;
   GSettings *settings;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  adw_status_page_set_icon_name (self->empty_page, APP_ID "-symbolic");
+  /* The application adds its resource icons to the theme; without one (the
+   * tests, the screenshots) the window does it itself, once. */
+  if (g_once_init_enter (&icons_added))
+    {
+      gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                        RESOURCE_PATH "/icons");
+      g_once_init_leave (&icons_added, 1);
+    }
+  adw_status_page_set_icon_name (self->empty_page, "haul-symbolic");
 
   if (DEVELOPMENT)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
