@@ -36,6 +36,14 @@ batch_free (Batch *batch)
   g_free (batch);
 }
 
+/* Async work that ends after the window was closed finds it disposed, and
+ * leaves it alone. */
+static gboolean
+is_disposed (HaulWindow *self)
+{
+  return self->downloads == NULL;
+}
+
 static void
 count_downloads (HaulWindow *self,
                  Counts     *counts)
@@ -166,6 +174,9 @@ haul_window_update_now (HaulWindow *self)
 
   g_clear_handle_id (&self->footer_idle_id, g_source_remove);
 
+  if (is_disposed (self))
+    return;
+
   count_downloads (self, &counts);
 
   if (running || self->session->len > 0)
@@ -225,7 +236,7 @@ footer_idle_cb (gpointer user_data)
 void
 haul_window_queue_update (HaulWindow *self)
 {
-  if (self->footer_idle_id == 0)
+  if (self->footer_idle_id == 0 && !is_disposed (self))
     self->footer_idle_id = g_idle_add_full (G_PRIORITY_LOW, footer_idle_cb, self, NULL);
 }
 
@@ -247,6 +258,9 @@ show_toast_with_action (HaulWindow *self,
 
   g_free (self->last_message);
   self->last_message = g_strdup (message);
+
+  if (is_disposed (self))
+    return;
 
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 4);
@@ -378,15 +392,24 @@ run_cb (GObject      *object,
   Batch *batch = user_data;
   HaulWindow *self = batch->self;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  if (!haul_downloader_run_finish (HAUL_DOWNLOADER (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  ok = haul_downloader_run_finish (HAUL_DOWNLOADER (object), result, &error);
+
+  g_assert (self->n_batches > 0);
+  if (is_disposed (self))
+    {
+      self->n_batches--;
+      batch_free (batch);
+      return;
+    }
+
+  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     haul_window_show_toast (self, error->message);
 
   for (guint i = 0; i < batch->downloads->len; i++)
     g_hash_table_remove (self->active, g_ptr_array_index (batch->downloads, i));
 
-  g_assert (self->n_batches > 0);
   self->n_batches--;
 
   if (self->n_batches == 0)
@@ -409,6 +432,9 @@ haul_window_start (HaulWindow *self,
   Batch *batch;
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
+
+  if (is_disposed (self))
+    return;
 
   for (guint i = 0; i < downloads->len; i++)
     {
@@ -463,7 +489,7 @@ haul_window_cancel (HaulWindow *self)
 {
   g_return_if_fail (HAUL_IS_WINDOW (self));
 
-  if (self->n_batches == 0)
+  if (self->n_batches == 0 || self->cancellable == NULL)
     return;
 
   self->session_cancelled = TRUE;
@@ -478,6 +504,9 @@ haul_window_remove (HaulWindow   *self,
   guint position;
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
+
+  if (is_disposed (self))
+    return;
 
   if (!g_list_store_find (self->downloads, download, &position))
     return;
@@ -501,6 +530,9 @@ haul_window_add_intake (HaulWindow *self,
   guint n_known = 0;
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
+
+  if (is_disposed (self))
+    return;
 
   for (guint i = 0; i < urls->len; i++)
     {
@@ -589,6 +621,9 @@ haul_window_add_text (HaulWindow *self,
 {
   g_return_if_fail (HAUL_IS_WINDOW (self));
   g_return_if_fail (text != NULL);
+
+  if (is_disposed (self))
+    return;
 
   haul_text_intake_async (text, length, content_type, self->intake_cancellable,
                           text_intake_cb, g_object_ref (self));

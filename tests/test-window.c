@@ -502,6 +502,29 @@ test_window_cancel (Fixture       *fixture,
 }
 
 static void
+test_window_close_while_running (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  HaulWindow *window = fixture->window;
+
+  add_urls (fixture, "/slow", 3, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  wait_until (fixture, some_receiving, 20);
+
+  /* Closing cancels; the batch ends after the window is gone. */
+  gtk_window_close (GTK_WINDOW (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (window->n_batches > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_finalize_object (window);
+  g_assert_cmpuint (count_files (fixture->folder), ==, 0);
+
+  /* A fresh one for the tear-down. */
+  fixture->window = haul_window_new (NULL);
+  g_object_ref_sink (fixture->window);
+}
+
+static void
 test_window_retry_failed (Fixture       *fixture,
                           gconstpointer  data)
 {
@@ -612,6 +635,7 @@ main (int   argc,
   ADD ("add-dialog", test_window_add_dialog);
   ADD ("download", test_window_download);
   ADD ("cancel", test_window_cancel);
+  ADD ("close-while-running", test_window_close_while_running);
   ADD ("retry-failed", test_window_retry_failed);
   ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
