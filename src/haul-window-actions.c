@@ -391,6 +391,27 @@ export_cb (GObject      *object,
   haul_window_show_toast (self, _("Report saved"));
 }
 
+/* Writes the report of every row to @file, CSV or JSON by its name. */
+void
+_haul_window_export_report (HaulWindow *self,
+                            GFile      *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  GListModel *model = G_LIST_MODEL (self->downloads);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GBytes) bytes = NULL;
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (model, i));
+
+  bytes = haul_report_build ((HaulDownload **)items->pdata, items->len,
+                             haul_report_format_for_name (name));
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                       G_FILE_CREATE_REPLACE_DESTINATION,
+                                       NULL, export_cb, g_object_ref (self));
+}
+
 static void
 export_response_cb (HaulWindow           *self,
                     int                   response,
@@ -399,20 +420,8 @@ export_response_cb (HaulWindow           *self,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *name = g_file_get_basename (file);
-      GListModel *model = G_LIST_MODEL (self->downloads);
-      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-      g_autoptr(GBytes) bytes = NULL;
-      guint n = g_list_model_get_n_items (model);
 
-      for (guint i = 0; i < n; i++)
-        g_ptr_array_add (items, g_list_model_get_item (model, i));
-
-      bytes = haul_report_build ((HaulDownload **)items->pdata, items->len,
-                                 haul_report_format_for_name (name));
-      g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
-                                           G_FILE_CREATE_REPLACE_DESTINATION,
-                                           NULL, export_cb, g_object_ref (self));
+      _haul_window_export_report (self, file);
     }
 
   g_object_unref (native);

@@ -85,6 +85,8 @@ char    *haul_window_format_rejects       (HaulWindow    *self,
 /* haul-window-actions.c */
 void     _haul_window_class_actions_init  (HaulWindowClass *klass);
 void     _haul_window_paste               (HaulWindow    *self);
+void     _haul_window_export_report       (HaulWindow    *self,
+                                           GFile         *file);
 void     _haul_window_add_stream          (HaulWindow    *self,
                                            GInputStream  *stream,
                                            const char    *mime_type);

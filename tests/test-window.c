@@ -558,6 +558,32 @@ test_window_retry_failed (Fixture       *fixture,
   assert_footer_matches (window, "^Finished 3 of 3 in ");
   g_assert_cmpuint (count_files (fixture->folder), ==, 5);
 
+  /* The report lists every row. */
+  {
+    g_autofree char *path = g_build_filename (fixture->folder, "report.json", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autofree char *contents = NULL;
+
+    g_clear_pointer (&window->last_message, g_free);
+    _haul_window_export_report (window, file);
+    while (window->last_message == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpstr (window->last_message, ==, "Report saved");
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "\"status\" : \"done\""));
+    g_assert_nonnull (strstr (contents, "/flaky/picture-02.png"));
+    g_remove (path);
+  }
+
+  /* A row's own Remove, and Delete on the selection. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-url", "s",
+                                             haul_download_get_url (row_item (fixture, 0))));
+  g_assert_cmpuint (n_rows (fixture), ==, 4);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (window->selection), 1, TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-selected", NULL));
+  g_assert_cmpuint (n_rows (fixture), ==, 3);
+  assert_footer_matches (window, "^Finished 3 of 3 in ");
+
   /* Clear Finished empties the list in one go. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-finished", NULL));
   g_assert_cmpuint (n_rows (fixture), ==, 0);
