@@ -230,6 +230,11 @@ start_matching (HaulWindow *self,
         g_ptr_array_add (items, g_steal_pointer (&d));
     }
 
+  /* Rows still on their way into the list are part of it already. */
+  if (!failed)
+    for (guint i = 0; i < self->pending_rows->len; i++)
+      g_ptr_array_add (items, g_object_ref (g_ptr_array_index (self->pending_rows, i)));
+
   haul_window_start (self, items);
 }
 

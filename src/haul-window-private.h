@@ -28,7 +28,10 @@ struct _HaulWindow
   /* HaulDownload, in the order they were added */
   GListStore           *downloads;
   GtkMultiSelection    *selection;
-  /* url → HaulDownload (owned by @downloads), to add each URL once */
+  /* HaulDownload added but not yet in @downloads: see add_rows() */
+  GPtrArray            *pending_rows;
+  guint                 pending_rows_id;
+  /* url → HaulDownload (owned by @downloads or @pending_rows), to add each URL once */
   GHashTable           *by_url;
   /* HaulDownload being fetched by a running batch */
   GHashTable           *active;

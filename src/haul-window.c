@@ -517,8 +517,65 @@ haul_window_remove (HaulWindow   *self,
   haul_window_queue_update (self);
 }
 
-/* Adds the URLs of @intake that are not in the list yet, all at once, and
- * says how it went. */
+/* A list view creates a row widget for each of the first couple of hundred
+ * items at once; given a few dozen per frame, it never stalls for long.
+ * Past those, the rest goes in with one splice, as it costs no widgets. */
+#define ROWS_PER_FRAME 24
+#define ROWS_CREATED   256
+
+static void
+splice_rows (HaulWindow *self,
+             GPtrArray  *rows,
+             guint       n)
+{
+  g_list_store_splice (self->downloads,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->downloads)), 0,
+                       rows->pdata, n);
+  g_ptr_array_remove_range (rows, 0, n);
+}
+
+static gboolean
+pending_rows_cb (gpointer user_data)
+{
+  HaulWindow *self = user_data;
+  guint n = self->pending_rows->len;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->downloads)) < ROWS_CREATED)
+    n = MIN (n, ROWS_PER_FRAME);
+
+  splice_rows (self, self->pending_rows, n);
+  haul_window_queue_update (self);
+
+  if (self->pending_rows->len > 0)
+    return G_SOURCE_CONTINUE;
+
+  self->pending_rows_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+add_rows (HaulWindow *self,
+          GPtrArray  *rows)
+{
+  guint n = MIN (rows->len, ROWS_PER_FRAME);
+
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (self->pending_rows, g_object_ref (g_ptr_array_index (rows, i)));
+
+  if (self->pending_rows_id != 0)
+    return;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->downloads)) >= ROWS_CREATED)
+    n = self->pending_rows->len;
+
+  splice_rows (self, self->pending_rows, n);
+
+  if (self->pending_rows->len > 0)
+    self->pending_rows_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, 16, pending_rows_cb, self, NULL);
+}
+
+/* Adds the URLs of @intake that are not in the list yet and says how it
+ * went. */
 void
 haul_window_add_intake (HaulWindow *self,
                         HaulIntake *intake)
@@ -550,9 +607,7 @@ haul_window_add_intake (HaulWindow *self,
       g_ptr_array_add (added, download);
     }
 
-  g_list_store_splice (self->downloads,
-                       g_list_model_get_n_items (G_LIST_MODEL (self->downloads)), 0,
-                       added->pdata, added->len);
+  add_rows (self, added);
 
   self->last_n_added = added->len;
   self->last_n_rejected = rejects->len;
@@ -683,6 +738,7 @@ haul_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->footer_tick_id, g_source_remove);
   g_clear_handle_id (&self->footer_idle_id, g_source_remove);
+  g_clear_handle_id (&self->pending_rows_id, g_source_remove);
 
   if (self->downloader != NULL)
     g_signal_handlers_disconnect_by_data (self->downloader, self);
@@ -694,6 +750,7 @@ haul_window_dispose (GObject *object)
   g_clear_pointer (&self->by_url, g_hash_table_unref);
   g_clear_pointer (&self->active, g_hash_table_unref);
   g_clear_pointer (&self->session, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_rows, g_ptr_array_unref);
   g_clear_pointer (&self->last_rejects, g_ptr_array_unref);
   g_clear_object (&self->downloader);
   g_clear_object (&self->settings);
@@ -767,6 +824,7 @@ haul_window_init (HaulWindow *self)
   self->by_url = g_hash_table_new (g_str_hash, g_str_equal);
   self->active = g_hash_table_new (NULL, NULL);
   self->session = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pending_rows = g_ptr_array_new_with_free_func (g_object_unref);
   self->last_rejects = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_intake_reject_free);
   self->intake_cancellable = g_cancellable_new ();
 
