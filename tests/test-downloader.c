@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "haul-download.h"
 #include "haul-downloader.h"
@@ -795,9 +796,16 @@ test_bomb (Fixture       *fixture,
 {
   g_autoptr(HaulDownload) download = NULL;
   gint64 start = g_get_monotonic_time ();
+  struct rusage before, after;
   GStatBuf st;
 
+  haul_downloader_set_thumbnail_size (fixture->downloader, 256);
+  getrusage (RUSAGE_SELF, &before);
   download = fetch_one (fixture, "/bomb.png");
+  getrusage (RUSAGE_SELF, &after);
+
+  /* Decoding it would take 3.6 GB; the peak may not grow by 100 MB. */
+  g_assert_cmpint (after.ru_maxrss - before.ru_maxrss, <, 100 * 1024);
 
   /* Saved as what it is, but never decoded: no preview, quickly. */
   g_assert_cmpint (haul_download_get_state (download), ==, HAUL_DOWNLOAD_DONE);
