@@ -227,6 +227,10 @@ test_basic (Fixture       *fixture,
   g_assert_cmpfloat (haul_download_get_seconds (download), >=, 0.0);
   assert_file_is_png (expected);
 
+  g_mutex_lock (&server->lock);
+  g_assert_cmpstr (server->user_agent, ==, "Haul/" PACKAGE_VERSION);
+  g_mutex_unlock (&server->lock);
+
   g_assert_cmpuint (fixture->finished->len, ==, 1);
   g_assert_true (g_ptr_array_index (fixture->finished, 0) == download);
 }
