@@ -221,9 +221,12 @@ test_basic (Fixture       *fixture,
   g_assert_nonnull (haul_download_get_thumbnail (download));
   g_assert_cmpint (gdk_pixbuf_get_width (haul_download_get_thumbnail (download)), <=, 16);
   g_assert_true (g_str_has_suffix (haul_download_get_final_url (download), "/png/photo.png"));
-  g_assert_cmpint (haul_download_get_started_time (download), >=, haul_download_get_queued_time (download));
-  g_assert_cmpint (haul_download_get_first_byte_time (download), >=, haul_download_get_started_time (download));
-  g_assert_cmpint (haul_download_get_finished_time (download), >=, haul_download_get_first_byte_time (download));
+  g_assert_cmpint (haul_download_get_started_time (download), >=,
+                   haul_download_get_queued_time (download));
+  g_assert_cmpint (haul_download_get_first_byte_time (download), >=,
+                   haul_download_get_started_time (download));
+  g_assert_cmpint (haul_download_get_finished_time (download), >=,
+                   haul_download_get_first_byte_time (download));
   g_assert_cmpfloat (haul_download_get_seconds (download), >=, 0.0);
   assert_file_is_png (expected);
 
@@ -261,11 +264,12 @@ time_batch (Fixture *fixture,
   for (guint i = 0; i < 20; i++)
     {
       HaulDownload *download = g_ptr_array_index (downloads, i);
+      HaulDownload *finished = g_ptr_array_index (fixture->finished, i);
 
       g_assert_cmpint (haul_download_get_state (download), ==, HAUL_DOWNLOAD_DONE);
       if (i > 0)
-        g_assert_cmpint (haul_download_get_finished_time (g_ptr_array_index (fixture->finished, i)), >=,
-                         haul_download_get_finished_time (g_ptr_array_index (fixture->finished, i - 1)));
+        g_assert_cmpint (haul_download_get_finished_time (finished), >=,
+                         haul_download_get_finished_time (fixture->finished->pdata[i - 1]));
     }
 
   return (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
@@ -385,7 +389,8 @@ test_naming (Fixture       *fixture,
     { "attachment; filename*=UTF-8''%C3%A9t%C3%A9.png", "été.png" },
     { "attachment; filename*=UTF-8''..%2F..%2Fup.png", NULL },
     { "attachment; filename*=UTF-8''a%01%0Ab.png", NULL },
-    { "attachment; filename=\"fallback.png\"; filename*=UTF-8''pr%C3%A9f%C3%A9r%C3%A9.png", "préféré.png" },
+    { "attachment; filename=\"fallback.png\"; filename*=UTF-8''pr%C3%A9f%C3%A9r%C3%A9.png",
+      "préféré.png" },
     { "attachment; filename=\"photo.jpg\"", "photo.png" },
   };
   const char *paths[] = {
@@ -488,7 +493,8 @@ static void
 test_duplicates (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(GPtrArray) downloads = make_downloads ("/png/dup.png", "/png/dup.png", "/png/other.png", NULL);
+  g_autoptr(GPtrArray) downloads = make_downloads ("/png/dup.png", "/png/dup.png",
+                                                   "/png/other.png", NULL);
   g_autoptr(GPtrArray) names = NULL;
 
   g_assert_true (run_batch (fixture, downloads, NULL, NULL));
@@ -619,7 +625,8 @@ test_cancel_item (Fixture       *fixture,
 
   g_assert_cmpint (cancelled_at, >, 0);
   g_assert_cmpint (haul_download_get_state (downloads->pdata[0]), ==, HAUL_DOWNLOAD_CANCELLED);
-  g_assert_cmpint (haul_download_get_finished_time (downloads->pdata[0]) - cancelled_at, <, G_USEC_PER_SEC);
+  g_assert_cmpint (haul_download_get_finished_time (downloads->pdata[0]) - cancelled_at, <,
+                   G_USEC_PER_SEC);
   g_assert_null (haul_download_get_file_path (downloads->pdata[0]));
   g_assert_cmpint (haul_download_get_state (downloads->pdata[1]), ==, HAUL_DOWNLOAD_DONE);
 
@@ -682,7 +689,7 @@ test_progress_coalesced (Fixture       *fixture,
 
   assert_failed_with (download, "too large");
   seconds = haul_download_get_seconds (download);
-  g_test_message ("%u progress notifications in %.2f s, %s, %" G_GUINT64_FORMAT " bytes", notifies, seconds, haul_download_get_error_message (download), haul_download_get_bytes_received (download));
+  g_test_message ("%u progress notifications in %.2f s", notifies, seconds);
   g_assert_cmpfloat (seconds, >, 0.5);
   g_assert_cmpuint (notifies, >=, 3);
   g_assert_cmpuint (notifies, <=, seconds * 10 + 4);
@@ -765,7 +772,8 @@ test_retry_after_parse (void)
   g_assert_cmpint (haul_fetch_backoff (2, -1), ==, 2 * G_USEC_PER_SEC);
   g_assert_cmpint (haul_fetch_backoff (40, -1), ==, 30 * G_USEC_PER_SEC);
   g_assert_cmpint (haul_fetch_backoff (0, 3 * G_USEC_PER_SEC), ==, 3 * G_USEC_PER_SEC);
-  g_assert_cmpint (haul_fetch_backoff (0, G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC), ==, 60 * G_USEC_PER_SEC);
+  g_assert_cmpint (haul_fetch_backoff (0, G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC), ==,
+                   60 * G_USEC_PER_SEC);
 }
 
 static void
