@@ -490,6 +490,47 @@ test_collisions (Fixture       *fixture,
 }
 
 static void
+test_collisions_concurrent (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  const guint n = 200;
+
+  /* Different addresses, one name: claimed by 16 workers at once. */
+  haul_downloader_set_concurrency (fixture->downloader, 16);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/png/same.png?copy=%u", i);
+      g_autofree char *url = test_server_url (server, path);
+
+      g_ptr_array_add (downloads, haul_download_new (url));
+    }
+
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+  g_assert_cmpuint (fixture->finished->len, ==, n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      HaulDownload *download = g_ptr_array_index (downloads, i);
+      const char *name = haul_download_get_file_name (download);
+
+      g_assert_cmpint (haul_download_get_state (download), ==, HAUL_DOWNLOAD_DONE);
+      g_assert_true (g_str_equal (name, "same.png") ||
+                     (g_str_has_prefix (name, "same (") && g_str_has_suffix (name, ").png")));
+      g_assert_false (g_hash_table_contains (names, name));
+      g_hash_table_add (names, (gpointer)name);
+      assert_file_is_png (haul_download_get_file_path (download));
+    }
+
+  {
+    g_autoptr(GPtrArray) files = list_folder (fixture->folder);
+
+    g_assert_cmpuint (files->len, ==, n);
+  }
+}
+
+static void
 test_duplicates (Fixture       *fixture,
                  gconstpointer  data)
 {
@@ -953,6 +994,7 @@ main (int   argc,
   ADD ("connection-refused", test_connection_refused, NULL);
   ADD ("naming", test_naming, NULL);
   ADD ("collisions", test_collisions, NULL);
+  ADD ("collisions-concurrent", test_collisions_concurrent, NULL);
   ADD ("duplicates", test_duplicates, NULL);
   ADD ("truncated", test_truncated, NULL);
   ADD ("http-errors", test_http_errors, NULL);
