@@ -426,7 +426,8 @@ static void
 test_cli_c_locale (void)
 {
   g_autofree char *folder = make_folder ();
-  g_autofree char *url = test_server_url (server, "/cd?h=attachment%3B%20filename%2A%3DUTF-8%27%27%C3%A9t%C3%A9.png");
+  g_autofree char *url =
+    test_server_url (server, "/cd?h=attachment%3B%20filename%2A%3DUTF-8%27%27%C3%A9t%C3%A9.png");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;

@@ -42,6 +42,7 @@ typedef struct
   GCond         cond;
   gboolean      ready;
   GHashTable   *hits;           /* path -> count, under lock */
+  char         *user_agent;     /* of the last request, under lock */
   GPtrArray    *raw_threads;    /* under lock */
   gint          stop;           /* atomic */
 } TestServer;
@@ -279,6 +280,12 @@ test_server_handle (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   guint hits = test_server_count_hit (self, path);
 
+  g_mutex_lock (&self->lock);
+  g_free (self->user_agent);
+  self->user_agent = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                             "User-Agent"));
+  g_mutex_unlock (&self->lock);
+
   if (g_str_has_prefix (path, "/png/"))
     {
       const char *delay = query ? g_hash_table_lookup (query, "delay") : NULL;
@@ -507,6 +514,7 @@ test_server_free (TestServer *self)
   g_bytes_unref (self->bomb);
   g_free (self->base);
   g_free (self->tls_base);
+  g_free (self->user_agent);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);
