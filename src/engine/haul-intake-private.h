@@ -61,11 +61,13 @@ HaulIntakeFormat haul_intake_detect_format       (const char               *text
                                                   const char               *content_type,
                                                   const char               *file_name);
 
-/* Expands ranges and lists in @url into @out (char *). Returns FALSE with a
- * translated @reason when the pattern is invalid or gives more than @max. */
+/* Expands ranges and lists in @url into @out (char *), or only counts them
+ * into @count when @out is NULL. Returns FALSE with a translated @reason
+ * when the pattern is invalid or gives more than @max. */
 gboolean         haul_intake_expand              (const char               *url,
                                                   guint                     max,
                                                   GPtrArray                *out,
+                                                  guint                    *count,
                                                   char                    **reason);
 
 /* Line-oriented iteration over a text: handles LF, CRLF and lone CR. */

@@ -110,7 +110,24 @@ find_url_start (const char *tok,
 {
   for (gsize k = from; k < n; k++)
     {
-      if (k == from || strchr ("<\"'`([{=:,;*_", tok[k - 1]) != NULL)
+      char c = tok[k];
+
+      if (c == ':')
+        {
+          gsize j = k;
+
+          if (k + 2 >= n || tok[k + 1] != '/' || tok[k + 2] != '/')
+            continue;
+
+          while (j > from && is_scheme_char (tok[j - 1]))
+            j--;
+          while (j < k && !g_ascii_isalpha (tok[j]))
+            j++;
+          if (j < k)
+            return j;
+        }
+      else if (strchr ("jdmfabJDMFAB", c) != NULL && c != '\0' &&
+               (k == from || strchr ("<\"'`([{=:,;*_", tok[k - 1]) != NULL))
         {
           for (guint i = 0; i < G_N_ELEMENTS (opaque_schemes); i++)
             {
@@ -119,18 +136,6 @@ find_url_start (const char *tok,
               if (n - k >= len && g_ascii_strncasecmp (tok + k, opaque_schemes[i], len) == 0)
                 return k;
             }
-        }
-
-      if (tok[k] == ':' && k + 2 < n && tok[k + 1] == '/' && tok[k + 2] == '/')
-        {
-          gsize j = k;
-
-          while (j > from && is_scheme_char (tok[j - 1]))
-            j--;
-          while (j < k && !g_ascii_isalpha (tok[j]))
-            j++;
-          if (j < k)
-            return j;
         }
     }
 

@@ -355,6 +355,7 @@ haul_intake_input_add_candidate (HaulIntakeInput          *input,
   g_autoptr(GPtrArray) expanded = NULL;
   g_autofree char *reason = NULL;
   gboolean any = FALSE;
+  guint count = 0;
 
   if (length < 0)
     length = strlen (text);
@@ -402,16 +403,16 @@ haul_intake_input_add_candidate (HaulIntakeInput          *input,
   if ((flags & HAUL_INTAKE_CANDIDATE_EXPAND) == 0)
     return add_one (input, trimmed, line, trimmed);
 
-  expanded = g_ptr_array_new_with_free_func (g_free);
-  if (!haul_intake_expand (trimmed, HAUL_INTAKE_MAX_PER_PATTERN, expanded, &reason))
+  /* Counted first, so that a pattern over the cap costs nothing. */
+  if (!haul_intake_expand (trimmed, HAUL_INTAKE_MAX_PER_PATTERN, NULL, &count, &reason))
     {
       haul_intake_input_reject (input, line, trimmed, -1, reason);
       return FALSE;
     }
 
-  if (expanded->len > 1)
+  if (count > 1)
     {
-      if (input->expanded + expanded->len > HAUL_INTAKE_MAX_PER_INPUT)
+      if (input->expanded + count > HAUL_INTAKE_MAX_PER_INPUT)
         {
           g_autofree char *message =
             g_strdup_printf (_("more than %u URLs from ranges in one input"),
@@ -419,8 +420,11 @@ haul_intake_input_add_candidate (HaulIntakeInput          *input,
           haul_intake_input_reject (input, line, trimmed, -1, message);
           return FALSE;
         }
-      input->expanded += expanded->len;
+      input->expanded += count;
     }
+
+  expanded = g_ptr_array_new_with_free_func (g_free);
+  haul_intake_expand (trimmed, HAUL_INTAKE_MAX_PER_PATTERN, expanded, NULL, NULL);
 
   for (guint i = 0; i < expanded->len; i++)
     {
