@@ -319,6 +319,35 @@ test_intake_data (void)
   run_cases (data_cases, G_N_ELEMENTS (data_cases));
 }
 
+static void
+test_intake_binary_webloc (void)
+{
+  /* As macOS writes them; the URL in UTF-16 as it is not ASCII. */
+  static const char with_url[] = "\x62\x70\x6c\x69\x73\x74\x30\x30\xd2\x01\x02\x03\x04\x53\x55\x52\x4c\x51\x78\x6f\x10\x1a\x00\x68\x00\x74\x00\x74\x00\x70\x00\x73\x00\x3a\x00\x2f\x00\x2f\x00\x65\x00\x78\x00\x61\x00\x6d\x00\x70\x00\x6c\x00\x65\x00\x2e\x00\x63\x00\x6f\x00\x6d\x00\x2f\x00\x62\x00\xe4\x00\x2e\x00\x6a\x00\x70\x00\x67\x10\x01\x08\x0d\x11\x13\x4a\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x4c";
+  static const char without_url[] = "\x62\x70\x6c\x69\x73\x74\x30\x30\xd1\x01\x02\x55\x4f\x74\x68\x65\x72\x51\x78\x08\x0b\x11\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x13";
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+
+  g_assert_true (haul_intake_add_text (intake, with_url, sizeof with_url - 1, NULL, "a.webloc", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 0), ==, "https://example.com/b%C3%A4.jpg");
+
+  /* Cut short, or without a URL: a reject, never a crash. */
+  g_assert_true (haul_intake_add_text (intake, with_url, sizeof with_url - 10, NULL, "b.webloc", NULL, &error));
+  g_assert_true (haul_intake_add_text (intake, without_url, sizeof without_url - 1, NULL, "c.webloc", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 1);
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 2);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 1);
+  g_assert_cmpstr (reject->source, ==, "c.webloc");
+  g_assert_cmpuint (reject->line, ==, 0);
+  g_assert_cmpstr (reject->reason, ==, "no URL");
+
+  g_assert_finalize_object (intake);
+}
+
 typedef struct
 {
   const char       *input;
@@ -724,6 +753,7 @@ main (int   argc,
   g_test_add_func ("/intake/html", test_intake_html);
   g_test_add_func ("/intake/markdown", test_intake_markdown);
   g_test_add_func ("/intake/shortcuts", test_intake_shortcuts);
+  g_test_add_func ("/intake/binary-webloc", test_intake_binary_webloc);
   g_test_add_func ("/intake/data", test_intake_data);
   g_test_add_func ("/intake/normalize", test_intake_normalize);
   g_test_add_func ("/intake/normalize/too-long", test_intake_normalize_too_long);

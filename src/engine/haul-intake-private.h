@@ -116,6 +116,11 @@ void             haul_intake_parse_ini           (HaulIntakeInput          *inpu
 void             haul_intake_parse_webloc        (HaulIntakeInput          *input,
                                                   const char               *text,
                                                   gsize                     length);
+gboolean         haul_intake_is_binary_plist     (const char               *text,
+                                                  gsize                     length);
+void             haul_intake_parse_binary_plist  (HaulIntakeInput          *input,
+                                                  const char               *data,
+                                                  gsize                     length);
 gboolean         haul_intake_parse_json          (HaulIntakeInput          *input,
                                                   const char               *text,
                                                   gsize                     length);

@@ -487,6 +487,14 @@ add_text_internal (HaulIntake  *self,
   HaulIntakeInput input = { self, source, g_strdup (base_url), 0 };
   HaulIntakeFormat format;
 
+  /* A binary .webloc is the one binary input that is welcome. */
+  if (length <= HAUL_INTAKE_MAX_FILE_SIZE && haul_intake_is_binary_plist (text, length))
+    {
+      haul_intake_parse_binary_plist (&input, text, length);
+      g_free (input.base_url);
+      return TRUE;
+    }
+
   if (!check_input (text, length, source, error))
     {
       g_free (input.base_url);
