@@ -112,6 +112,9 @@ static const IntakeCase text_cases[] = {
     { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg", "https://e.com/d.jpg",
       "https://e.com/e.jpg", "https://e.com/f.jpg", "https://e.com/g.jpg", "https://e.com/wiki/Foo_(bar)",
       "https://e.com/h.jpg" }, { NULL } },
+  { "ideographic punctuation", NULL, NULL, NULL,
+    "见https://e.com/a.jpg。还有https://e.com/b.jpg，和、https://e.com/c.jpg\xc2\xa0ok",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg" }, { NULL } },
   { "markup around", NULL, NULL, NULL,
     "url=https://e.com/a.jpg src=\"https://e.com/b.jpg\">\n**https://e.com/c.jpg**\n",
     { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg" }, { NULL } },
@@ -555,6 +558,32 @@ test_intake_input_cap (void)
 }
 
 static void
+test_intake_utf16 (void)
+{
+  /* “# x\nhttps://e.com/ä.jpg\n” in UTF-16LE and UTF-16BE, with a BOM. */
+  static const char le[] = "\xff\xfe#\0 \0x\0\n\0h\0t\0t\0p\0s\0:\0/\0/\0e\0.\0c\0o\0m\0/\0\xe4\0.\0j\0p\0g\0\n\0";
+  static const char be[] = "\xfe\xff\0h\0t\0t\0p\0:\0/\0/\0e\0.\0c\0o\0m\0/\0b\0\n\0n\0o";
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+
+  g_assert_true (haul_intake_add_text (intake, le, sizeof le - 1, NULL, "le.txt", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (haul_intake_add_text (intake, be, sizeof be - 1, NULL, "be.txt", NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 0), ==, "https://e.com/%C3%A4.jpg");
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 1), ==, "http://e.com/b");
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 1);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_cmpuint (reject->line, ==, 2);
+  g_assert_cmpstr (reject->text, ==, "no");
+
+  g_assert_finalize_object (intake);
+}
+
+static void
 test_intake_text_refused (void)
 {
   HaulIntake *intake = haul_intake_new ();
@@ -760,6 +789,7 @@ main (int   argc,
   g_test_add_func ("/intake/add-url", test_intake_add_url);
   g_test_add_func ("/intake/input-cap", test_intake_input_cap);
   g_test_add_func ("/intake/text-refused", test_intake_text_refused);
+  g_test_add_func ("/intake/utf16", test_intake_utf16);
   g_test_add_func ("/intake/add-file", test_intake_add_file);
   g_test_add_func ("/intake/load-async", test_intake_load_async);
 

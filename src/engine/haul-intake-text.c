@@ -74,7 +74,8 @@ unicode_separator_length (const guchar *p,
 
   if (remaining >= 3 &&
       ((p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||
-       (p[0] == 0xe3 && p[1] == 0x80 && (p[2] == 0x80 || p[2] == 0x8c || p[2] == 0x8d)) ||
+       (p[0] == 0xe3 && p[1] == 0x80 && (p[2] <= 0x82 || p[2] == 0x8c || p[2] == 0x8d)) ||
+       (p[0] == 0xef && p[1] == 0xbc && (p[2] == 0x8c || p[2] == 0x9b)) ||
        (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)))
     return 3;
 

@@ -485,7 +485,26 @@ add_text_internal (HaulIntake  *self,
                    GError     **error)
 {
   HaulIntakeInput input = { self, source, g_strdup (base_url), 0 };
+  g_autofree char *converted = NULL;
   HaulIntakeFormat format;
+
+  /* UTF-16 with a byte order mark, as Windows tools write text, is read
+   * as the UTF-8 it stands for. */
+  if (length >= 2 && length <= HAUL_INTAKE_MAX_FILE_SIZE &&
+      (((guchar)text[0] == 0xff && (guchar)text[1] == 0xfe) ||
+       ((guchar)text[0] == 0xfe && (guchar)text[1] == 0xff)))
+    {
+      gsize written = 0;
+
+      converted = g_convert (text + 2, (length - 2) & ~(gsize)1, "UTF-8",
+                             (guchar)text[0] == 0xff ? "UTF-16LE" : "UTF-16BE",
+                             NULL, &written, NULL);
+      if (converted != NULL)
+        {
+          text = converted;
+          length = written;
+        }
+    }
 
   /* A binary .webloc is the one binary input that is welcome. */
   if (length <= HAUL_INTAKE_MAX_FILE_SIZE && haul_intake_is_binary_plist (text, length))
