@@ -513,6 +513,8 @@ test_intake_add_url (void)
   g_assert_true (haul_intake_add_url (intake, "https://e.com/a.jpg"));
   g_assert_true (haul_intake_add_url (intake, "https://E.com/a.jpg#top"));
   g_assert_true (haul_intake_add_url (intake, "https://e.com/[1-2].jpg"));
+  g_assert_true (haul_intake_add_url (intake, " <https://e.com/1.jpg> "));
+  g_assert_true (haul_intake_add_url (intake, "\"https://e.com/2.jpg\""));
   g_assert_false (haul_intake_add_url (intake, "ftp://e.com/a.jpg"));
 
   g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 3);

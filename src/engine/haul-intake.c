@@ -600,12 +600,28 @@ gboolean
 haul_intake_add_url (HaulIntake *self,
                      const char *url)
 {
+  static const char pairs[][2] = { { '<', '>' }, { '"', '"' }, { '\'', '\'' }, { '(', ')' } };
   HaulIntakeInput input = { self, NULL, NULL, 0 };
+  g_autofree char *copy = NULL;
+  gsize len;
 
   g_return_val_if_fail (HAUL_IS_INTAKE (self), FALSE);
   g_return_val_if_fail (url != NULL, FALSE);
 
-  return haul_intake_input_add_candidate (&input, url, -1, 0, HAUL_INTAKE_CANDIDATE_EXPAND);
+  /* Copied with its quotes or angle brackets, as in <https://…>. */
+  copy = g_strstrip (g_strdup (url));
+  len = strlen (copy);
+  for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      if (len >= 2 && copy[0] == pairs[i][0] && copy[len - 1] == pairs[i][1])
+        {
+          copy[len - 1] = '\0';
+          return haul_intake_input_add_candidate (&input, copy + 1, -1, 0,
+                                                  HAUL_INTAKE_CANDIDATE_EXPAND);
+        }
+    }
+
+  return haul_intake_input_add_candidate (&input, copy, -1, 0, HAUL_INTAKE_CANDIDATE_EXPAND);
 }
 
 /* Files */
