@@ -224,10 +224,11 @@ static const IntakeCase markdown_cases[] = {
     "![a cat](https://e.com/cat.jpg \"Cat\") and ![dog](<https://e.com/my dog.jpg>)\n"
     "See [the page](https://e.com/page) or https://e.com/bare.png.\n"
     "[ref]: https://e.com/ref.gif \"title\"\n"
-    "[local](other.md) [top](#top) ![x](ftp://e.com/x.jpg)\n",
+    "[local](other.md) [top](#top) ![x](ftp://e.com/x.jpg)\n"
+    "![local](img/a.png) [b](b.jpg)\n",
     { "https://e.com/cat.jpg", "https://e.com/my%20dog.jpg", "https://e.com/page", "https://e.com/bare.png",
       "https://e.com/ref.gif" },
-    { "6:unsupported scheme “ftp”" } },
+    { "6:unsupported scheme “ftp”", "7:relative link with no base URL", "7:relative link with no base URL" } },
   { "sniffed, relative with base", NULL, NULL, "https://e.com/docs/readme",
     "Some text\n![shot](img/shot.png)\n",
     { "https://e.com/docs/img/shot.png" }, { NULL } },

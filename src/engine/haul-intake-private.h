@@ -106,6 +106,8 @@ void             haul_intake_parse_uri_list      (HaulIntakeInput          *inpu
 void             haul_intake_parse_markdown      (HaulIntakeInput          *input,
                                                   const char               *text,
                                                   gsize                     length);
+/* Whether the path of @href ends in an image file extension. */
+gboolean         haul_intake_points_at_image     (const char               *href);
 void             haul_intake_parse_html          (HaulIntakeInput          *input,
                                                   const char               *text,
                                                   gsize                     length);
