@@ -336,7 +336,7 @@ haul_intake_parse_html (HaulIntakeInput *input,
   xmlNode *base;
   int size = (int)MIN (length, (gsize)G_MAXINT);
 
-  /* UTF-8 unless the page says otherwise in a <meta charset>. */
+  /* Valid UTF-8 is read as such; anything else as its <meta charset> says. */
   doc = htmlReadMemory (text, size, NULL,
                         g_utf8_validate (text, size, NULL) ? "UTF-8" : NULL,
                         HTML_PARSE_NONET | HTML_PARSE_NOERROR |
