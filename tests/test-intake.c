@@ -112,6 +112,9 @@ static const IntakeCase text_cases[] = {
     { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg", "https://e.com/d.jpg",
       "https://e.com/e.jpg", "https://e.com/f.jpg", "https://e.com/g.jpg", "https://e.com/wiki/Foo_(bar)",
       "https://e.com/h.jpg" }, { NULL } },
+  { "ideographic punctuation", NULL, NULL, NULL,
+    "见https://e.com/a.jpg。还有https://e.com/b.jpg，和、https://e.com/c.jpg\xc2\xa0ok",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg" }, { NULL } },
   { "markup around", NULL, NULL, NULL,
     "url=https://e.com/a.jpg src=\"https://e.com/b.jpg\">\n**https://e.com/c.jpg**\n",
     { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg" }, { NULL } },
@@ -221,10 +224,11 @@ static const IntakeCase markdown_cases[] = {
     "![a cat](https://e.com/cat.jpg \"Cat\") and ![dog](<https://e.com/my dog.jpg>)\n"
     "See [the page](https://e.com/page) or https://e.com/bare.png.\n"
     "[ref]: https://e.com/ref.gif \"title\"\n"
-    "[local](other.md) [top](#top) ![x](ftp://e.com/x.jpg)\n",
+    "[local](other.md) [top](#top) ![x](ftp://e.com/x.jpg)\n"
+    "![local](img/a.png) [b](b.jpg)\n",
     { "https://e.com/cat.jpg", "https://e.com/my%20dog.jpg", "https://e.com/page", "https://e.com/bare.png",
       "https://e.com/ref.gif" },
-    { "6:unsupported scheme “ftp”" } },
+    { "6:unsupported scheme “ftp”", "7:relative link with no base URL", "7:relative link with no base URL" } },
   { "sniffed, relative with base", NULL, NULL, "https://e.com/docs/readme",
     "Some text\n![shot](img/shot.png)\n",
     { "https://e.com/docs/img/shot.png" }, { NULL } },
@@ -317,6 +321,35 @@ static void
 test_intake_data (void)
 {
   run_cases (data_cases, G_N_ELEMENTS (data_cases));
+}
+
+static void
+test_intake_binary_webloc (void)
+{
+  /* As macOS writes them; the URL in UTF-16 as it is not ASCII. */
+  static const char with_url[] = "\x62\x70\x6c\x69\x73\x74\x30\x30\xd2\x01\x02\x03\x04\x53\x55\x52\x4c\x51\x78\x6f\x10\x1a\x00\x68\x00\x74\x00\x74\x00\x70\x00\x73\x00\x3a\x00\x2f\x00\x2f\x00\x65\x00\x78\x00\x61\x00\x6d\x00\x70\x00\x6c\x00\x65\x00\x2e\x00\x63\x00\x6f\x00\x6d\x00\x2f\x00\x62\x00\xe4\x00\x2e\x00\x6a\x00\x70\x00\x67\x10\x01\x08\x0d\x11\x13\x4a\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x4c";
+  static const char without_url[] = "\x62\x70\x6c\x69\x73\x74\x30\x30\xd1\x01\x02\x55\x4f\x74\x68\x65\x72\x51\x78\x08\x0b\x11\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x13";
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+
+  g_assert_true (haul_intake_add_text (intake, with_url, sizeof with_url - 1, NULL, "a.webloc", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 0), ==, "https://example.com/b%C3%A4.jpg");
+
+  /* Cut short, or without a URL: a reject, never a crash. */
+  g_assert_true (haul_intake_add_text (intake, with_url, sizeof with_url - 10, NULL, "b.webloc", NULL, &error));
+  g_assert_true (haul_intake_add_text (intake, without_url, sizeof without_url - 1, NULL, "c.webloc", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 1);
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 2);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 1);
+  g_assert_cmpstr (reject->source, ==, "c.webloc");
+  g_assert_cmpuint (reject->line, ==, 0);
+  g_assert_cmpstr (reject->reason, ==, "no URL");
+
+  g_assert_finalize_object (intake);
 }
 
 typedef struct
@@ -481,6 +514,8 @@ test_intake_add_url (void)
   g_assert_true (haul_intake_add_url (intake, "https://e.com/a.jpg"));
   g_assert_true (haul_intake_add_url (intake, "https://E.com/a.jpg#top"));
   g_assert_true (haul_intake_add_url (intake, "https://e.com/[1-2].jpg"));
+  g_assert_true (haul_intake_add_url (intake, " <https://e.com/1.jpg> "));
+  g_assert_true (haul_intake_add_url (intake, "\"https://e.com/2.jpg\""));
   g_assert_false (haul_intake_add_url (intake, "ftp://e.com/a.jpg"));
 
   g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 3);
@@ -521,6 +556,32 @@ test_intake_input_cap (void)
   /* The cap is per input: another text starts afresh. */
   g_assert_true (haul_intake_add_text (intake, "https://e.com/x/[1-5].jpg", -1, NULL, NULL, NULL, &error));
   g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 100005);
+
+  g_assert_finalize_object (intake);
+}
+
+static void
+test_intake_utf16 (void)
+{
+  /* “# x\nhttps://e.com/ä.jpg\n” in UTF-16LE and UTF-16BE, with a BOM. */
+  static const char le[] = "\xff\xfe#\0 \0x\0\n\0h\0t\0t\0p\0s\0:\0/\0/\0e\0.\0c\0o\0m\0/\0\xe4\0.\0j\0p\0g\0\n\0";
+  static const char be[] = "\xfe\xff\0h\0t\0t\0p\0:\0/\0/\0e\0.\0c\0o\0m\0/\0b\0\n\0n\0o";
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+
+  g_assert_true (haul_intake_add_text (intake, le, sizeof le - 1, NULL, "le.txt", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (haul_intake_add_text (intake, be, sizeof be - 1, NULL, "be.txt", NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 0), ==, "https://e.com/%C3%A4.jpg");
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 1), ==, "http://e.com/b");
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 1);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_cmpuint (reject->line, ==, 2);
+  g_assert_cmpstr (reject->text, ==, "no");
 
   g_assert_finalize_object (intake);
 }
@@ -724,12 +785,14 @@ main (int   argc,
   g_test_add_func ("/intake/html", test_intake_html);
   g_test_add_func ("/intake/markdown", test_intake_markdown);
   g_test_add_func ("/intake/shortcuts", test_intake_shortcuts);
+  g_test_add_func ("/intake/binary-webloc", test_intake_binary_webloc);
   g_test_add_func ("/intake/data", test_intake_data);
   g_test_add_func ("/intake/normalize", test_intake_normalize);
   g_test_add_func ("/intake/normalize/too-long", test_intake_normalize_too_long);
   g_test_add_func ("/intake/add-url", test_intake_add_url);
   g_test_add_func ("/intake/input-cap", test_intake_input_cap);
   g_test_add_func ("/intake/text-refused", test_intake_text_refused);
+  g_test_add_func ("/intake/utf16", test_intake_utf16);
   g_test_add_func ("/intake/add-file", test_intake_add_file);
   g_test_add_func ("/intake/load-async", test_intake_load_async);
 

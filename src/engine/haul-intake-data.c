@@ -324,9 +324,13 @@ gboolean
 haul_intake_looks_like_csv (const char *text,
                             gsize       length)
 {
-  CsvReader reader = { text, length, 0, 0, csv_guess_delimiter (text, length) };
   g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+  CsvReader reader;
   guint line;
+
+  /* A header is short: look at the first line only. */
+  length = MIN (length, 4096);
+  reader = (CsvReader) { text, length, 0, 0, csv_guess_delimiter (text, length) };
 
   /* A header naming the URL column, next to at least one other column. */
   if (!csv_next_record (&reader, fields, &line) || fields->len < 2)

@@ -121,6 +121,7 @@ gboolean
 haul_intake_expand (const char  *url,
                     guint        max,
                     GPtrArray   *out,
+                    guint       *count_out,
                     char       **reason)
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
@@ -132,6 +133,8 @@ haul_intake_expand (const char  *url,
 
   if (reason != NULL)
     *reason = NULL;
+  if (count_out != NULL)
+    *count_out = 0;
 
   /* Brackets in the authority are IPv6 addresses, not ranges. */
   authority = strstr (url, "://");
@@ -174,7 +177,7 @@ haul_intake_expand (const char  *url,
 
               flush_literal (parts, literal, p);
               choices = g_ptr_array_new_with_free_func (g_free);
-              for (guint64 v = range.first; v <= range.last; v += range.step)
+              for (guint64 v = range.first; out != NULL && v <= range.last; v += range.step)
                 {
                   if (range.letters)
                     g_ptr_array_add (choices, g_strdup_printf ("%c", (char)v));
@@ -226,6 +229,13 @@ haul_intake_expand (const char  *url,
     }
 
   flush_literal (parts, literal, p);
+
+  if (count_out != NULL)
+    *count_out = (guint)total;
+
+  /* Counting only. */
+  if (out == NULL)
+    return TRUE;
 
   if (parts->len == 0)
     {

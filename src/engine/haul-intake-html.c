@@ -14,8 +14,8 @@ static const char * const image_extensions[] = {
   "jpg", "jxl", "pjpeg", "pjp", "png", "svg", "tif", "tiff", "webp",
 };
 
-static gboolean
-points_at_image (const char *href)
+gboolean
+haul_intake_points_at_image (const char *href)
 {
   g_autofree char *path = g_strdup (href);
   const char *slash;
@@ -311,7 +311,7 @@ handle_element (HaulIntakeInput *input,
     {
       g_autofree char *href = get_attribute (node, "href");
 
-      if (href != NULL && points_at_image (href))
+      if (href != NULL && haul_intake_points_at_image (href))
         add_url (input, href, node);
     }
   else if (is_element (node, "meta"))
@@ -336,7 +336,7 @@ haul_intake_parse_html (HaulIntakeInput *input,
   xmlNode *base;
   int size = (int)MIN (length, (gsize)G_MAXINT);
 
-  /* UTF-8 unless the page says otherwise in a <meta charset>. */
+  /* Valid UTF-8 is read as such; anything else as its <meta charset> says. */
   doc = htmlReadMemory (text, size, NULL,
                         g_utf8_validate (text, size, NULL) ? "UTF-8" : NULL,
                         HTML_PARSE_NONET | HTML_PARSE_NOERROR |

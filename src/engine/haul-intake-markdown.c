@@ -55,7 +55,8 @@ static void
 add_destination (HaulIntakeInput *input,
                  const char      *url,
                  gsize            len,
-                 guint            number)
+                 guint            number,
+                 gboolean         image)
 {
   g_autofree char *copy = g_strndup (url, len);
 
@@ -63,8 +64,10 @@ add_destination (HaulIntakeInput *input,
   if (len == 0 || copy[0] == '#')
     return;
 
-  /* Relative links only make sense with a base to resolve them against. */
-  if (g_uri_peek_scheme (copy) == NULL && input->base_url == NULL)
+  /* Without a base, a relative link to another document is passed over
+   * quietly; a relative image is reported, as it cannot be fetched. */
+  if (g_uri_peek_scheme (copy) == NULL && input->base_url == NULL &&
+      !image && !haul_intake_points_at_image (copy))
     return;
 
   haul_intake_input_add_candidate (input, copy, len, number,
@@ -93,7 +96,7 @@ parse_definition (HaulIntakeInput *input,
     return FALSE;
 
   read_destination (line, length, p + 2, &start, &len);
-  add_destination (input, line + start, len, number);
+  add_destination (input, line + start, len, number, FALSE);
 
   return TRUE;
 }
@@ -111,6 +114,7 @@ haul_intake_parse_markdown (HaulIntakeInput *input,
   while (haul_intake_lines_next (&lines, &line, &line_length))
     {
       g_autofree char *rest = NULL;
+      gboolean image = FALSE;
 
       if (parse_definition (input, line, line_length, lines.number))
         continue;
@@ -124,11 +128,16 @@ haul_intake_parse_markdown (HaulIntakeInput *input,
           gsize len;
           gsize end;
 
+          /* Alt texts do not nest brackets: the last “[” tells images. */
+          if (rest[i] == '[')
+            image = i > 0 && rest[i - 1] == '!';
+
           if (rest[i] != ']' || rest[i + 1] != '(')
             continue;
 
           end = read_destination (rest, line_length, i + 2, &start, &len);
-          add_destination (input, rest + start, len, lines.number);
+          add_destination (input, rest + start, len, lines.number,
+                           image);
 
           /* Skip an optional title up to the closing parenthesis. */
           while (end < line_length && rest[end] != ')')

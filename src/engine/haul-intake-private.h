@@ -61,11 +61,13 @@ HaulIntakeFormat haul_intake_detect_format       (const char               *text
                                                   const char               *content_type,
                                                   const char               *file_name);
 
-/* Expands ranges and lists in @url into @out (char *). Returns FALSE with a
- * translated @reason when the pattern is invalid or gives more than @max. */
+/* Expands ranges and lists in @url into @out (char *), or only counts them
+ * into @count when @out is NULL. Returns FALSE with a translated @reason
+ * when the pattern is invalid or gives more than @max. */
 gboolean         haul_intake_expand              (const char               *url,
                                                   guint                     max,
                                                   GPtrArray                *out,
+                                                  guint                    *count,
                                                   char                    **reason);
 
 /* Line-oriented iteration over a text: handles LF, CRLF and lone CR. */
@@ -104,6 +106,8 @@ void             haul_intake_parse_uri_list      (HaulIntakeInput          *inpu
 void             haul_intake_parse_markdown      (HaulIntakeInput          *input,
                                                   const char               *text,
                                                   gsize                     length);
+/* Whether the path of @href ends in an image file extension. */
+gboolean         haul_intake_points_at_image     (const char               *href);
 void             haul_intake_parse_html          (HaulIntakeInput          *input,
                                                   const char               *text,
                                                   gsize                     length);
@@ -113,6 +117,11 @@ void             haul_intake_parse_ini           (HaulIntakeInput          *inpu
                                                   HaulIntakeFormat          format);
 void             haul_intake_parse_webloc        (HaulIntakeInput          *input,
                                                   const char               *text,
+                                                  gsize                     length);
+gboolean         haul_intake_is_binary_plist     (const char               *text,
+                                                  gsize                     length);
+void             haul_intake_parse_binary_plist  (HaulIntakeInput          *input,
+                                                  const char               *data,
                                                   gsize                     length);
 gboolean         haul_intake_parse_json          (HaulIntakeInput          *input,
                                                   const char               *text,

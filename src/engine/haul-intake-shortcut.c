@@ -177,3 +177,193 @@ haul_intake_parse_webloc (HaulIntakeInput *input,
   if (doc != NULL)
     xmlFreeDoc (doc);
 }
+
+/* Binary property lists (“bplist00”), which newer macOS writes for
+ * .webloc files: just enough of the format to read the top dictionary. */
+
+typedef struct
+{
+  const guchar *data;
+  gsize         length;
+  guint         offset_size;
+  guint         ref_size;
+  guint64       n_objects;
+  guint64       offsets_at;
+} Bplist;
+
+static gboolean
+read_be (const guchar *data,
+         gsize         length,
+         guint64       at,
+         guint         size,
+         guint64      *value)
+{
+  if (size == 0 || size > 8 || at > length || length - at < size)
+    return FALSE;
+
+  *value = 0;
+  for (guint i = 0; i < size; i++)
+    *value = (*value << 8) | data[at + i];
+
+  return TRUE;
+}
+
+static gboolean
+object_offset (const Bplist *plist,
+               guint64       ref,
+               guint64      *offset)
+{
+  if (ref >= plist->n_objects)
+    return FALSE;
+
+  return read_be (plist->data, plist->length, plist->offsets_at + ref * plist->offset_size,
+                  plist->offset_size, offset) &&
+         *offset >= 8 && *offset < plist->length;
+}
+
+/* Reads an object's marker and count; @start is where its payload begins. */
+static gboolean
+object_header (const Bplist *plist,
+               guint64       offset,
+               guint        *type,
+               guint64      *count,
+               guint64      *start)
+{
+  guint marker = plist->data[offset];
+
+  *type = marker >> 4;
+  *count = marker & 0x0f;
+  *start = offset + 1;
+
+  if (*count == 0x0f)
+    {
+      guint int_marker;
+
+      if (*start >= plist->length)
+        return FALSE;
+      int_marker = plist->data[*start];
+      if ((int_marker >> 4) != 0x1 || (int_marker & 0x0f) > 3)
+        return FALSE;
+      if (!read_be (plist->data, plist->length, *start + 1, 1u << (int_marker & 0x0f), count))
+        return FALSE;
+      *start += 1 + (1u << (int_marker & 0x0f));
+    }
+
+  return *start <= plist->length;
+}
+
+/* Returns the string object @ref as UTF-8, or NULL. */
+static char *
+bplist_string (const Bplist *plist,
+               guint64       ref)
+{
+  guint64 offset, count, start;
+  guint type;
+
+  if (!object_offset (plist, ref, &offset) ||
+      !object_header (plist, offset, &type, &count, &start))
+    return NULL;
+
+  if (type == 0x5)
+    {
+      if (count > plist->length - start)
+        return NULL;
+      return g_utf8_make_valid ((const char *)plist->data + start, count);
+    }
+
+  if (type == 0x6)
+    {
+      g_autofree gunichar2 *units = NULL;
+
+      if (count > (plist->length - start) / 2)
+        return NULL;
+      units = g_new (gunichar2, count + 1);
+      for (guint64 i = 0; i < count; i++)
+        units[i] = (plist->data[start + 2 * i] << 8) | plist->data[start + 2 * i + 1];
+      return g_utf16_to_utf8 (units, count, NULL, NULL, NULL);
+    }
+
+  return NULL;
+}
+
+/* Whether the object @ref is the ASCII string “URL”, without copying it. */
+static gboolean
+bplist_is_url_key (const Bplist *plist,
+                   guint64       ref)
+{
+  guint64 offset, count, start;
+  guint type;
+
+  return object_offset (plist, ref, &offset) &&
+         object_header (plist, offset, &type, &count, &start) &&
+         type == 0x5 && count == 3 && plist->length - start >= 3 &&
+         memcmp (plist->data + start, "URL", 3) == 0;
+}
+
+static char *
+bplist_find_url (const guchar *data,
+                 gsize         length)
+{
+  Bplist plist = { data, length, 0, 0, 0, 0 };
+  const guchar *trailer;
+  guint64 top, offset, count, start;
+  guint type;
+
+  if (length < 8 + 32 || memcmp (data, "bplist00", 8) != 0)
+    return NULL;
+
+  trailer = data + length - 32;
+  plist.offset_size = trailer[6];
+  plist.ref_size = trailer[7];
+  if (!read_be (trailer, 32, 8, 8, &plist.n_objects) ||
+      !read_be (trailer, 32, 16, 8, &top) ||
+      !read_be (trailer, 32, 24, 8, &plist.offsets_at))
+    return NULL;
+
+  if (plist.offset_size == 0 || plist.offset_size > 8 ||
+      plist.ref_size == 0 || plist.ref_size > 8 ||
+      plist.offsets_at >= length ||
+      plist.n_objects > (length - plist.offsets_at) / plist.offset_size)
+    return NULL;
+
+  if (!object_offset (&plist, top, &offset) ||
+      !object_header (&plist, offset, &type, &count, &start) ||
+      type != 0xd ||
+      count > (length - start) / (2 * plist.ref_size))
+    return NULL;
+
+  for (guint64 i = 0; i < count; i++)
+    {
+      guint64 key_ref, value_ref;
+
+      if (!read_be (data, length, start + i * plist.ref_size, plist.ref_size, &key_ref) ||
+          !read_be (data, length, start + (count + i) * plist.ref_size, plist.ref_size, &value_ref))
+        return NULL;
+
+      if (bplist_is_url_key (&plist, key_ref))
+        return bplist_string (&plist, value_ref);
+    }
+
+  return NULL;
+}
+
+gboolean
+haul_intake_is_binary_plist (const char *text,
+                             gsize       length)
+{
+  return length >= 8 && memcmp (text, "bplist00", 8) == 0;
+}
+
+void
+haul_intake_parse_binary_plist (HaulIntakeInput *input,
+                                const char      *data,
+                                gsize            length)
+{
+  g_autofree char *url = bplist_find_url ((const guchar *)data, length);
+
+  /* A binary file has no lines: rejects get line 0. */
+  if (url == NULL)
+    haul_intake_input_reject (input, 0, "plist", -1, _("no URL"));
+  else
+    haul_intake_input_add_candidate (input, url, -1, 0, HAUL_INTAKE_CANDIDATE_PLAIN);
+}

@@ -74,7 +74,8 @@ unicode_separator_length (const guchar *p,
 
   if (remaining >= 3 &&
       ((p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||
-       (p[0] == 0xe3 && p[1] == 0x80 && (p[2] == 0x80 || p[2] == 0x8c || p[2] == 0x8d)) ||
+       (p[0] == 0xe3 && p[1] == 0x80 && (p[2] <= 0x82 || p[2] == 0x8c || p[2] == 0x8d)) ||
+       (p[0] == 0xef && p[1] == 0xbc && (p[2] == 0x8c || p[2] == 0x9b)) ||
        (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)))
     return 3;
 
@@ -110,7 +111,24 @@ find_url_start (const char *tok,
 {
   for (gsize k = from; k < n; k++)
     {
-      if (k == from || strchr ("<\"'`([{=:,;*_", tok[k - 1]) != NULL)
+      char c = tok[k];
+
+      if (c == ':')
+        {
+          gsize j = k;
+
+          if (k + 2 >= n || tok[k + 1] != '/' || tok[k + 2] != '/')
+            continue;
+
+          while (j > from && is_scheme_char (tok[j - 1]))
+            j--;
+          while (j < k && !g_ascii_isalpha (tok[j]))
+            j++;
+          if (j < k)
+            return j;
+        }
+      else if (strchr ("jdmfabJDMFAB", c) != NULL && c != '\0' &&
+               (k == from || strchr ("<\"'`([{=:,;*_", tok[k - 1]) != NULL))
         {
           for (guint i = 0; i < G_N_ELEMENTS (opaque_schemes); i++)
             {
@@ -119,18 +137,6 @@ find_url_start (const char *tok,
               if (n - k >= len && g_ascii_strncasecmp (tok + k, opaque_schemes[i], len) == 0)
                 return k;
             }
-        }
-
-      if (tok[k] == ':' && k + 2 < n && tok[k + 1] == '/' && tok[k + 2] == '/')
-        {
-          gsize j = k;
-
-          while (j > from && is_scheme_char (tok[j - 1]))
-            j--;
-          while (j < k && !g_ascii_isalpha (tok[j]))
-            j++;
-          if (j < k)
-            return j;
         }
     }
 

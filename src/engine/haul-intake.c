@@ -355,6 +355,7 @@ haul_intake_input_add_candidate (HaulIntakeInput          *input,
   g_autoptr(GPtrArray) expanded = NULL;
   g_autofree char *reason = NULL;
   gboolean any = FALSE;
+  guint count = 0;
 
   if (length < 0)
     length = strlen (text);
@@ -402,16 +403,16 @@ haul_intake_input_add_candidate (HaulIntakeInput          *input,
   if ((flags & HAUL_INTAKE_CANDIDATE_EXPAND) == 0)
     return add_one (input, trimmed, line, trimmed);
 
-  expanded = g_ptr_array_new_with_free_func (g_free);
-  if (!haul_intake_expand (trimmed, HAUL_INTAKE_MAX_PER_PATTERN, expanded, &reason))
+  /* Counted first, so that a pattern over the cap costs nothing. */
+  if (!haul_intake_expand (trimmed, HAUL_INTAKE_MAX_PER_PATTERN, NULL, &count, &reason))
     {
       haul_intake_input_reject (input, line, trimmed, -1, reason);
       return FALSE;
     }
 
-  if (expanded->len > 1)
+  if (count > 1)
     {
-      if (input->expanded + expanded->len > HAUL_INTAKE_MAX_PER_INPUT)
+      if (input->expanded + count > HAUL_INTAKE_MAX_PER_INPUT)
         {
           g_autofree char *message =
             g_strdup_printf (_("more than %u URLs from ranges in one input"),
@@ -419,8 +420,11 @@ haul_intake_input_add_candidate (HaulIntakeInput          *input,
           haul_intake_input_reject (input, line, trimmed, -1, message);
           return FALSE;
         }
-      input->expanded += expanded->len;
+      input->expanded += count;
     }
+
+  expanded = g_ptr_array_new_with_free_func (g_free);
+  haul_intake_expand (trimmed, HAUL_INTAKE_MAX_PER_PATTERN, expanded, NULL, NULL);
 
   for (guint i = 0; i < expanded->len; i++)
     {
@@ -481,7 +485,34 @@ add_text_internal (HaulIntake  *self,
                    GError     **error)
 {
   HaulIntakeInput input = { self, source, g_strdup (base_url), 0 };
+  g_autofree char *converted = NULL;
   HaulIntakeFormat format;
+
+  /* UTF-16 with a byte order mark, as Windows tools write text, is read
+   * as the UTF-8 it stands for. */
+  if (length >= 2 && length <= HAUL_INTAKE_MAX_FILE_SIZE &&
+      (((guchar)text[0] == 0xff && (guchar)text[1] == 0xfe) ||
+       ((guchar)text[0] == 0xfe && (guchar)text[1] == 0xff)))
+    {
+      gsize written = 0;
+
+      converted = g_convert (text + 2, (length - 2) & ~(gsize)1, "UTF-8",
+                             (guchar)text[0] == 0xff ? "UTF-16LE" : "UTF-16BE",
+                             NULL, &written, NULL);
+      if (converted != NULL)
+        {
+          text = converted;
+          length = written;
+        }
+    }
+
+  /* A binary .webloc is the one binary input that is welcome. */
+  if (length <= HAUL_INTAKE_MAX_FILE_SIZE && haul_intake_is_binary_plist (text, length))
+    {
+      haul_intake_parse_binary_plist (&input, text, length);
+      g_free (input.base_url);
+      return TRUE;
+    }
 
   if (!check_input (text, length, source, error))
     {
@@ -569,12 +600,28 @@ gboolean
 haul_intake_add_url (HaulIntake *self,
                      const char *url)
 {
+  static const char pairs[][2] = { { '<', '>' }, { '"', '"' }, { '\'', '\'' }, { '(', ')' } };
   HaulIntakeInput input = { self, NULL, NULL, 0 };
+  g_autofree char *copy = NULL;
+  gsize len;
 
   g_return_val_if_fail (HAUL_IS_INTAKE (self), FALSE);
   g_return_val_if_fail (url != NULL, FALSE);
 
-  return haul_intake_input_add_candidate (&input, url, -1, 0, HAUL_INTAKE_CANDIDATE_EXPAND);
+  /* Copied with its quotes or angle brackets, as in <https://…>. */
+  copy = g_strstrip (g_strdup (url));
+  len = strlen (copy);
+  for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      if (len >= 2 && copy[0] == pairs[i][0] && copy[len - 1] == pairs[i][1])
+        {
+          copy[len - 1] = '\0';
+          return haul_intake_input_add_candidate (&input, copy + 1, -1, 0,
+                                                  HAUL_INTAKE_CANDIDATE_EXPAND);
+        }
+    }
+
+  return haul_intake_input_add_candidate (&input, copy, -1, 0, HAUL_INTAKE_CANDIDATE_EXPAND);
 }
 
 /* Files */
