@@ -75,7 +75,7 @@ parse_cb (GObject      *object,
     }
 
   self->n_urls = haul_intake_get_urls (intake)->len;
-  self->n_rejects = haul_intake_get_rejects (intake)->len;
+  self->n_rejects = haul_intake_get_n_rejects (intake);
   update_count (self);
 }
 

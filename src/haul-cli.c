@@ -357,6 +357,15 @@ gather_urls (HaulIntake  *intake,
       print_rejects (intake, &printed, _("argument"), i + 1);
     }
 
+  if (haul_intake_get_n_rejects (intake) > printed)
+    {
+      guint n_more = haul_intake_get_n_rejects (intake) - printed;
+
+      g_printerr (ngettext ("haul-cli: %u more entry could not be used\n",
+                            "haul-cli: %u more entries could not be used\n", n_more),
+                  n_more);
+    }
+
   return TRUE;
 }
 

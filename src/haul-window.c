@@ -582,6 +582,7 @@ haul_window_add_intake (HaulWindow *self,
 {
   GPtrArray *urls = haul_intake_get_urls (intake);
   GPtrArray *rejects = haul_intake_get_rejects (intake);
+  guint n_rejected = haul_intake_get_n_rejects (intake);
   g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GString) message = g_string_new (NULL);
   guint n_known = 0;
@@ -610,9 +611,9 @@ haul_window_add_intake (HaulWindow *self,
   add_rows (self, added);
 
   self->last_n_added = added->len;
-  self->last_n_rejected = rejects->len;
+  self->last_n_rejected = n_rejected;
 
-  if (added->len > 0 || (n_known == 0 && rejects->len == 0))
+  if (added->len > 0 || (n_known == 0 && n_rejected == 0))
     /* TRANSLATORS: a toast after adding links */
     g_string_append_printf (message, ngettext ("Added %u link", "Added %u links", added->len),
                             added->len);
@@ -624,14 +625,14 @@ haul_window_add_intake (HaulWindow *self,
                               ngettext ("%u already in the list", "%u already in the list", n_known),
                               n_known);
     }
-  if (rejects->len > 0)
+  if (n_rejected > 0)
     {
       if (message->len > 0)
         g_string_append (message, " · ");
       g_string_append_printf (message,
                               ngettext ("%u line not understood", "%u lines not understood",
-                                        rejects->len),
-                              rejects->len);
+                                        n_rejected),
+                              n_rejected);
     }
 
   g_ptr_array_set_size (self->last_rejects, 0);

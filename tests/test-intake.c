@@ -533,6 +533,31 @@ test_intake_add_url (void)
 }
 
 static void
+test_intake_reject_cap (void)
+{
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *last;
+
+  for (guint i = 0; i < HAUL_INTAKE_MAX_REJECTS + 500; i++)
+    g_string_append_printf (text, "word%u\n", i);
+  g_string_append (text, "https://e.com/kept.jpg\n");
+
+  g_assert_true (haul_intake_add_text (intake, text->str, text->len, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The first ones are kept to show, all are counted, and URLs after them still count. */
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, HAUL_INTAKE_MAX_REJECTS);
+  g_assert_cmpuint (haul_intake_get_n_rejects (intake), ==, HAUL_INTAKE_MAX_REJECTS + 500);
+  last = g_ptr_array_index (haul_intake_get_rejects (intake), HAUL_INTAKE_MAX_REJECTS - 1);
+  g_assert_cmpuint (last->line, ==, HAUL_INTAKE_MAX_REJECTS);
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 1);
+
+  g_assert_finalize_object (intake);
+}
+
+static void
 test_intake_input_cap (void)
 {
   HaulIntake *intake = haul_intake_new ();
@@ -791,6 +816,7 @@ main (int   argc,
   g_test_add_func ("/intake/normalize/too-long", test_intake_normalize_too_long);
   g_test_add_func ("/intake/add-url", test_intake_add_url);
   g_test_add_func ("/intake/input-cap", test_intake_input_cap);
+  g_test_add_func ("/intake/reject-cap", test_intake_reject_cap);
   g_test_add_func ("/intake/text-refused", test_intake_text_refused);
   g_test_add_func ("/intake/utf16", test_intake_utf16);
   g_test_add_func ("/intake/add-file", test_intake_add_file);

@@ -13,6 +13,7 @@ struct _HaulIntake
   GObject     parent_instance;
   GPtrArray  *urls;
   GPtrArray  *rejects;
+  guint       n_rejects;
   GHashTable *seen;     /* normalised URL -> NULL, borrowed from urls */
 };
 
@@ -90,6 +91,14 @@ haul_intake_get_rejects (HaulIntake *self)
   g_return_val_if_fail (HAUL_IS_INTAKE (self), NULL);
 
   return self->rejects;
+}
+
+guint
+haul_intake_get_n_rejects (HaulIntake *self)
+{
+  g_return_val_if_fail (HAUL_IS_INTAKE (self), 0);
+
+  return self->n_rejects;
 }
 
 /* Normalisation */
@@ -308,8 +317,12 @@ haul_intake_input_reject (HaulIntakeInput *input,
                           gssize           length,
                           const char      *reason)
 {
-  HaulIntakeReject *reject = g_new0 (HaulIntakeReject, 1);
+  HaulIntakeReject *reject;
 
+  if (input->intake->n_rejects++ >= HAUL_INTAKE_MAX_REJECTS)
+    return;
+
+  reject = g_new0 (HaulIntakeReject, 1);
   reject->source = g_strdup (input->source);
   reject->line = line;
   reject->text = shorten_for_display (text, length);

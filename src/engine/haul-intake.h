@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 
 #define HAUL_INTAKE_MAX_FILE_SIZE (16 * 1024 * 1024)
 #define HAUL_INTAKE_MAX_URL_LENGTH (8 * 1024)
+/* Rejects kept for display; a hostile file could otherwise make millions. */
+#define HAUL_INTAKE_MAX_REJECTS 1000
 
 /* One entry that could not be used, and why. */
 struct _HaulIntakeReject
@@ -67,8 +69,10 @@ gboolean     haul_intake_add_url      (HaulIntake          *self,
 
 /* Normalised http(s) URLs, char *, in first-seen order. */
 GPtrArray   *haul_intake_get_urls     (HaulIntake          *self);
-/* HaulIntakeReject *, in input order. */
+/* HaulIntakeReject *, in input order: the first HAUL_INTAKE_MAX_REJECTS. */
 GPtrArray   *haul_intake_get_rejects  (HaulIntake          *self);
+/* Every rejected entry, counting those beyond the ones kept. */
+guint        haul_intake_get_n_rejects (HaulIntake         *self);
 
 /* Returns the normalised form of @url, or NULL with @reason set to a
  * translated explanation (when @reason is not NULL). */
