@@ -236,19 +236,42 @@ drain_updates (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Must hold the lock. One idle source drains everything pending; it is
- * made only when the queue goes from empty to not empty. */
+/* An item's progress may wait this long for other updates to share the
+ * main loop's wake-up with; an item that ends is applied at the next idle
+ * moment. */
+#define DRAIN_DELAY (G_USEC_PER_SEC / 50)
+
+static gboolean
+drain_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs drain_source_funcs = {
+  .dispatch = drain_source_dispatch,
+};
+
+/* Must hold the lock. One idle-priority source drains everything pending;
+ * it is made only when the queue goes from empty to not empty, and made
+ * ready at once when @soon. */
 static void
-ensure_drain_source (HaulDownloader *self)
+schedule_drain (HaulDownloader *self,
+                gboolean        soon)
 {
   if (self->drain_source == NULL)
     {
-      self->drain_source = g_idle_source_new ();
+      self->drain_source = g_source_new (&drain_source_funcs, sizeof (GSource));
       g_source_set_priority (self->drain_source, G_PRIORITY_DEFAULT_IDLE);
       g_source_set_static_name (self->drain_source, "[haul] drain updates");
       g_source_set_callback (self->drain_source, drain_updates, self, NULL);
+      g_source_set_ready_time (self->drain_source,
+                               soon ? 0 : g_get_monotonic_time () + DRAIN_DELAY);
       g_source_attach (self->drain_source, self->context);
     }
+  else if (soon && g_source_get_ready_time (self->drain_source) != 0)
+    g_source_set_ready_time (self->drain_source, 0);
 }
 
 /* Called from any thread. */
@@ -262,7 +285,7 @@ post_update (HaulUpdate *update,
   /* Stamped here, so that times agree with the order items are reported in. */
   update->time = g_get_monotonic_time ();
   g_queue_push_tail (&self->updates, update);
-  ensure_drain_source (self);
+  schedule_drain (self, update->kind == HAUL_UPDATE_FINISHED);
   g_mutex_unlock (&self->lock);
 }
 
@@ -287,7 +310,7 @@ post_updates (HaulDownloader *self,
   else
     self->updates = *updates;
   g_queue_init (updates);
-  ensure_drain_source (self);
+  schedule_drain (self, TRUE);
   g_mutex_unlock (&self->lock);
 }
 
