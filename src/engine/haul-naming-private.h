@@ -12,6 +12,8 @@ typedef enum
   HAUL_NAMING_CLAIM_RENAME_NOREPLACE,
   HAUL_NAMING_CLAIM_LINK,
   HAUL_NAMING_CLAIM_EXCLUSIVE_CREATE,
+  /* Not a fallback: links a /proc/self/fd path of an O_TMPFILE file. */
+  HAUL_NAMING_CLAIM_LINK_ANONYMOUS,
 } HaulNamingClaimMethod;
 
 /* haul_naming_claim() starting from @method rather than renameat2(), so

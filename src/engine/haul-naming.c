@@ -580,6 +580,13 @@ try_claim (int                    dir_fd,
         }
       return errsv;
 
+    case HAUL_NAMING_CLAIM_LINK_ANONYMOUS:
+      /* Following the /proc link reaches the open file itself; linkat()
+       * fails with EEXIST rather than replace a name. */
+      if (linkat (AT_FDCWD, tmp_path, dir_fd, candidate, AT_SYMLINK_FOLLOW) == 0)
+        return 0;
+      return errno;
+
     case HAUL_NAMING_CLAIM_EXCLUSIVE_CREATE:
     default:
       {
@@ -634,6 +641,34 @@ haul_naming_claim (const char  *folder,
                    GError     **error)
 {
   return haul_naming_claim_using (folder, tmp_path, name, HAUL_NAMING_CLAIM_RENAME_NOREPLACE,
+                                  error);
+}
+
+/**
+ * haul_naming_claim_fd:
+ * @folder: the folder @fd was opened in with O_TMPFILE
+ * @fd: the complete file, still open
+ * @name: a safe base name, as from haul_naming_choose()
+ * @error: return location for a #GError
+ *
+ * Like haul_naming_claim() for a file that has no name yet, so that a
+ * partial download never appears in @folder: one linkat() per attempt,
+ * where a temporary name costs a creation and a rename.
+ *
+ * Returns: (transfer full) (nullable): the final path, or %NULL on error
+ */
+char *
+haul_naming_claim_fd (const char  *folder,
+                      int          fd,
+                      const char  *name,
+                      GError     **error)
+{
+  g_autofree char *proc_path = NULL;
+
+  g_return_val_if_fail (fd >= 0, NULL);
+
+  proc_path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  return haul_naming_claim_using (folder, proc_path, name, HAUL_NAMING_CLAIM_LINK_ANONYMOUS,
                                   error);
 }
 
