@@ -451,15 +451,32 @@ test_cli_c_locale (void)
   remove_folder (g_steal_pointer (&folder));
 }
 
+/* A body being written is a hidden temporary file in @folder, or a file
+ * without a name (O_TMPFILE) that only the process's descriptors show. */
 static gboolean
-has_temporary_file (const char *folder)
+is_writing_body (GSubprocess *proc,
+                 const char  *folder)
 {
   g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  g_autofree char *fd_dir_path = NULL;
+  g_autofree char *prefix = g_strconcat (folder, "/", NULL);
+  g_autoptr(GDir) fd_dir = NULL;
   const char *name;
 
   while ((name = g_dir_read_name (dir)))
     if (g_str_has_prefix (name, ".haul-"))
       return TRUE;
+
+  fd_dir_path = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (proc));
+  fd_dir = g_dir_open (fd_dir_path, 0, NULL);
+  while (fd_dir != NULL && (name = g_dir_read_name (fd_dir)))
+    {
+      g_autofree char *link_path = g_build_filename (fd_dir_path, name, NULL);
+      g_autofree char *target = g_file_read_link (link_path, NULL);
+
+      if (target != NULL && g_str_has_prefix (target, prefix))
+        return TRUE;
+    }
 
   return FALSE;
 }
@@ -478,7 +495,7 @@ test_cli_interrupt (void)
   proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
   /* Wait until the bodies are being written. */
-  while (!has_temporary_file (folder))
+  while (!is_writing_body (proc, folder))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (G_USEC_PER_SEC / 50);

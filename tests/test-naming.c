@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE /* O_TMPFILE */
+#endif
 #include "config.h"
 
 #include <fcntl.h>
@@ -791,6 +794,71 @@ add_method_test (const char            *path,
   g_test_add_data_func (path, GINT_TO_POINTER (method), func);
 }
 
+/* A file opened with O_TMPFILE has no name until claimed: it gets the
+ * next free one, nothing is overwritten, a symbolic link in the way is
+ * not followed, and a file that failed to get a name leaves nothing. */
+static void
+test_naming_claim_anonymous (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *outside = make_temp_dir ();
+  g_autofree char *target = g_build_filename (outside, "target", NULL);
+  g_autofree char *taken = g_build_filename (dir, "photo.png", NULL);
+  g_autofree char *link_path = g_build_filename (dir, "photo (1).png", NULL);
+  const char *expected[] = { "photo (2).png", "photo (3).png" };
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  g_file_set_contents (taken, "taken", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (target, "outside", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (target, link_path), ==, 0);
+
+  fd = open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      g_test_skip ("O_TMPFILE is not supported here");
+      remove_tree (dir);
+      remove_tree (outside);
+      return;
+    }
+  close (fd);
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *content = g_strdup_printf ("body %u", i);
+      g_autofree char *want = g_build_filename (dir, expected[i], NULL);
+      g_autofree char *path = NULL;
+
+      fd = open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+      g_assert_cmpint (fd, >=, 0);
+      g_assert_cmpint (write (fd, content, strlen (content)), ==, (gssize)strlen (content));
+      path = haul_naming_claim_fd (dir, fd, "photo.png", &error);
+      g_assert_cmpint (close (fd), ==, 0);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (path, ==, want);
+      assert_content (path, content);
+    }
+
+  /* Refused names leave nothing behind once the file is closed. */
+  fd = open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_null (haul_naming_claim_fd (dir, fd, "../escape.png", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
+  g_clear_error (&error);
+  close (fd);
+
+  assert_content (taken, "taken");
+  assert_content (target, "outside");
+  g_assert_cmpuint (count_entries (dir), ==, 2 + G_N_ELEMENTS (expected));
+  g_assert_cmpuint (count_entries (outside), ==, 1);
+
+  remove_tree (dir);
+  remove_tree (outside);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -821,6 +889,7 @@ main (int   argc,
   g_test_add_func ("/naming/claim/long-name", test_naming_claim_long_name);
   g_test_add_func ("/naming/claim/many-taken", test_naming_claim_many_taken);
   g_test_add_func ("/naming/claim/errors", test_naming_claim_errors);
+  g_test_add_func ("/naming/claim/anonymous", test_naming_claim_anonymous);
   add_method_test ("/naming/claim/threads/link", HAUL_NAMING_CLAIM_LINK, test_naming_claim_threads);
   add_method_test ("/naming/claim/threads/rename", HAUL_NAMING_CLAIM_RENAME_NOREPLACE,
                    test_naming_claim_threads);

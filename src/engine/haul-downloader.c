@@ -236,8 +236,45 @@ drain_updates (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Called from any thread. One idle source drains everything pending; it is
- * made only when the queue goes from empty to not empty. */
+/* An item's progress may wait this long for other updates to share the
+ * main loop's wake-up with; an item that ends is applied at the next idle
+ * moment. */
+#define DRAIN_DELAY (G_USEC_PER_SEC / 50)
+
+static gboolean
+drain_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs drain_source_funcs = {
+  .dispatch = drain_source_dispatch,
+};
+
+/* Must hold the lock. One idle-priority source drains everything pending;
+ * it is made only when the queue goes from empty to not empty, and made
+ * ready at once when @soon. */
+static void
+schedule_drain (HaulDownloader *self,
+                gboolean        soon)
+{
+  if (self->drain_source == NULL)
+    {
+      self->drain_source = g_source_new (&drain_source_funcs, sizeof (GSource));
+      g_source_set_priority (self->drain_source, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_static_name (self->drain_source, "[haul] drain updates");
+      g_source_set_callback (self->drain_source, drain_updates, self, NULL);
+      g_source_set_ready_time (self->drain_source,
+                               soon ? 0 : g_get_monotonic_time () + DRAIN_DELAY);
+      g_source_attach (self->drain_source, self->context);
+    }
+  else if (soon && g_source_get_ready_time (self->drain_source) != 0)
+    g_source_set_ready_time (self->drain_source, 0);
+}
+
+/* Called from any thread. */
 static void
 post_update (HaulUpdate *update,
              gpointer    user_data)
@@ -248,14 +285,32 @@ post_update (HaulUpdate *update,
   /* Stamped here, so that times agree with the order items are reported in. */
   update->time = g_get_monotonic_time ();
   g_queue_push_tail (&self->updates, update);
-  if (self->drain_source == NULL)
+  schedule_drain (self, update->kind == HAUL_UPDATE_FINISHED);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Moves all of @updates to the queue at once, under one lock. */
+static void
+post_updates (HaulDownloader *self,
+              GQueue         *updates)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (GList *l = updates->head; l != NULL; l = l->next)
+    ((HaulUpdate *)l->data)->time = now;
+
+  g_mutex_lock (&self->lock);
+  if (self->updates.tail != NULL)
     {
-      self->drain_source = g_idle_source_new ();
-      g_source_set_priority (self->drain_source, G_PRIORITY_DEFAULT_IDLE);
-      g_source_set_static_name (self->drain_source, "[haul] drain updates");
-      g_source_set_callback (self->drain_source, drain_updates, self, NULL);
-      g_source_attach (self->drain_source, self->context);
+      self->updates.tail->next = updates->head;
+      updates->head->prev = self->updates.tail;
+      self->updates.tail = updates->tail;
+      self->updates.length += updates->length;
     }
+  else
+    self->updates = *updates;
+  g_queue_init (updates);
+  schedule_drain (self, TRUE);
   g_mutex_unlock (&self->lock);
 }
 
@@ -779,6 +834,8 @@ haul_downloader_run_async (HaulDownloader      *self,
   g_autoptr(GHashTable) seen = NULL;
   g_autofree char *folder = NULL;
   g_autofree char *batch_error = NULL;
+  g_autoptr(GPtrArray) to_fetch = NULL;
+  GQueue finished = G_QUEUE_INIT;
   gboolean was_running;
   Batch *batch;
   gint64 now;
@@ -806,10 +863,13 @@ haul_downloader_run_async (HaulDownloader      *self,
   batch = g_new0 (Batch, 1);
   batch->task = g_object_ref (task);
   batch->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
-  batch->items = g_ptr_array_new_with_free_func ((GDestroyNotify)item_free);
+  batch->items = g_ptr_array_new_full (downloads->len, (GDestroyNotify)item_free);
+  to_fetch = g_ptr_array_sized_new (downloads->len);
 
   /* Nothing below reaches the items before this returns: workers only
-   * post updates, which the main context applies later. */
+   * post updates, which the main context applies later. Every item is
+   * prepared before any worker is woken, so that workers do not compete
+   * with this loop for the processor and the lock. */
   for (guint i = 0; i < downloads->len; i++)
     {
       HaulDownload *download = g_ptr_array_index (downloads, i);
@@ -844,7 +904,7 @@ haul_downloader_run_async (HaulDownloader      *self,
 
           update->state = HAUL_DOWNLOAD_SKIPPED;
           update->error_message = g_strdup (_("same address as another item"));
-          post_update (update, self);
+          g_queue_push_tail (&finished, update);
         }
       else if (batch_error != NULL ||
                (self->ca_error != NULL && g_str_has_prefix (key, "https:")))
@@ -853,14 +913,19 @@ haul_downloader_run_async (HaulDownloader      *self,
 
           update->state = HAUL_DOWNLOAD_FAILED;
           update->error_message = g_strdup (batch_error ? batch_error : self->ca_error);
-          post_update (update, self);
+          g_queue_push_tail (&finished, update);
         }
       else
         {
           g_hash_table_add (seen, g_steal_pointer (&key));
-          g_thread_pool_push (self->pool, fetch, NULL);
+          g_ptr_array_add (to_fetch, fetch);
         }
     }
+
+  if (!g_queue_is_empty (&finished))
+    post_updates (self, &finished);
+  for (guint i = 0; i < to_fetch->len; i++)
+    g_thread_pool_push (self->pool, g_ptr_array_index (to_fetch, i), NULL);
 
   batch->remaining = batch->items->len;
   if (batch->remaining == 0)

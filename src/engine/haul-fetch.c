@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE /* O_TMPFILE */
+#endif
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -548,20 +551,66 @@ check_type (Attempt       *attempt,
   return FALSE;
 }
 
+#ifdef O_TMPFILE
+/* A file opened with O_TMPFILE is named through /proc/self/fd. */
+static gboolean
+can_name_anonymous_files (void)
+{
+  static gsize result = 0;
+
+  if (g_once_init_enter (&result))
+    g_once_init_leave (&result, access ("/proc/self/fd", X_OK) == 0 ? 1 : 2);
+
+  return result == 1;
+}
+#endif
+
+/* Opens the file the body goes to: where the file system allows, one
+ * without a name (O_TMPFILE), which nobody can see or open before it is
+ * complete and which vanishes with the process whatever happens; its
+ * inode is also made without holding the folder's lock, which the other
+ * workers would wait for. Otherwise a hidden temporary file. */
+static int
+open_body_file (Attempt   *attempt,
+                gboolean  *anonymous)
+{
+  const char *folder = attempt->fetch->folder;
+
+#ifdef O_TMPFILE
+  if (*anonymous)
+    {
+      int fd = open (folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+
+      /* Not supported here: EOPNOTSUPP, or EISDIR from kernels that do
+       * not know the flag. */
+      if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+      *anonymous = FALSE;
+    }
+#endif
+
+  /* Hidden, and O_EXCL through g_mkstemp: never anybody else's file. */
+  attempt->tmp_path = g_build_filename (folder, ".haul-XXXXXX.part", NULL);
+  return g_mkstemp_full (attempt->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+}
+
 static gboolean
 open_temporary (Attempt  *attempt,
                 GError  **error)
 {
   const char *folder = attempt->fetch->folder;
+  gboolean anonymous = FALSE;
   int saved_errno = 0;
 
-  /* Hidden, and O_EXCL through g_mkstemp: never anybody else's file. The
-   * folder is made only when missing, which saves two system calls per
-   * item in the common case. */
+#ifdef O_TMPFILE
+  anonymous = can_name_anonymous_files ();
+#endif
+
+  /* The folder is made only when missing, which saves two system calls
+   * per item in the common case. */
   for (guint tries = 0; tries < 2; tries++)
     {
-      attempt->tmp_path = g_build_filename (folder, ".haul-XXXXXX.part", NULL);
-      attempt->fd = g_mkstemp_full (attempt->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+      attempt->fd = open_body_file (attempt, &anonymous);
       if (attempt->fd >= 0)
         return TRUE;
 
@@ -714,11 +763,14 @@ save_file (Attempt  *attempt,
   g_autofree char *name = NULL;
   int fd = attempt->fd;
 
-  attempt->fd = -1;
-  if (close (fd) != 0)
+  if (attempt->tmp_path != NULL)
     {
-      set_errno_error (errno, attempt->fetch->folder, error);
-      return FALSE;
+      attempt->fd = -1;
+      if (close (fd) != 0)
+        {
+          set_errno_error (errno, attempt->fetch->folder, error);
+          return FALSE;
+        }
     }
 
   if (g_cancellable_set_error_if_cancelled (attempt->fetch->cancellable, error))
@@ -726,6 +778,26 @@ save_file (Attempt  *attempt,
 
   name = haul_naming_choose (attempt->content_disposition, attempt->final_url,
                              attempt->extension);
+
+  if (attempt->tmp_path == NULL)
+    {
+      /* A file without a name: it gets one only once complete, and the
+       * descriptor is closed afterwards, since naming it needs it open. */
+      attempt->file_path = haul_naming_claim_fd (attempt->fetch->folder, fd, name, error);
+      if (attempt->file_path == NULL)
+        return FALSE;
+
+      attempt->fd = -1;
+      if (close (fd) != 0)
+        {
+          set_errno_error (errno, attempt->fetch->folder, error);
+          g_unlink (attempt->file_path);
+          g_clear_pointer (&attempt->file_path, g_free);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
   attempt->file_path = haul_naming_claim (attempt->fetch->folder, attempt->tmp_path,
                                           name, error);
   if (attempt->file_path == NULL)

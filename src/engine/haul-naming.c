@@ -542,6 +542,20 @@ try_claim (int                    dir_fd,
 
   switch (*method)
     {
+    case HAUL_NAMING_CLAIM_RENAME_NOREPLACE:
+#ifdef RENAME_NOREPLACE
+      /* One directory operation, where link and unlink take two and hold
+       * the folder's lock twice while other workers wait for it. */
+      if (renameat2 (AT_FDCWD, tmp_path, dir_fd, candidate, RENAME_NOREPLACE) == 0)
+        return 0;
+
+      errsv = errno;
+      if (errsv != EINVAL && errsv != ENOSYS && errsv != EOPNOTSUPP && errsv != ENOTSUP)
+        return errsv;
+#endif
+      *method = HAUL_NAMING_CLAIM_LINK;
+      return EAGAIN;
+
     case HAUL_NAMING_CLAIM_LINK:
       if (linkat (AT_FDCWD, tmp_path, dir_fd, candidate, 0) == 0)
         {
@@ -561,22 +575,17 @@ try_claim (int                    dir_fd,
       if (errsv == EPERM || errsv == EOPNOTSUPP || errsv == ENOTSUP || errsv == ENOSYS
           || errsv == EMLINK)
         {
-          *method = HAUL_NAMING_CLAIM_RENAME_NOREPLACE;
+          *method = HAUL_NAMING_CLAIM_EXCLUSIVE_CREATE;
           return EAGAIN;
         }
       return errsv;
 
-    case HAUL_NAMING_CLAIM_RENAME_NOREPLACE:
-#ifdef RENAME_NOREPLACE
-      if (renameat2 (AT_FDCWD, tmp_path, dir_fd, candidate, RENAME_NOREPLACE) == 0)
+    case HAUL_NAMING_CLAIM_LINK_ANONYMOUS:
+      /* Following the /proc link reaches the open file itself; linkat()
+       * fails with EEXIST rather than replace a name. */
+      if (linkat (AT_FDCWD, tmp_path, dir_fd, candidate, AT_SYMLINK_FOLLOW) == 0)
         return 0;
-
-      errsv = errno;
-      if (errsv != EINVAL && errsv != ENOSYS && errsv != EOPNOTSUPP && errsv != ENOTSUP)
-        return errsv;
-#endif
-      *method = HAUL_NAMING_CLAIM_EXCLUSIVE_CREATE;
-      return EAGAIN;
+      return errno;
 
     case HAUL_NAMING_CLAIM_EXCLUSIVE_CREATE:
     default:
@@ -611,9 +620,10 @@ try_claim (int                    dir_fd,
  * Gives @tmp_path its final name without ever overwriting: @name, then
  * "photo (1).png", "photo (2).png"… (the number goes before the
  * extension, and the stem is shortened if needed to stay within 255
- * bytes). Each attempt is atomic: link(2) then unlink of @tmp_path; where
- * the file system has no hard links, renameat2() with RENAME_NOREPLACE;
- * where that is missing too, an O_EXCL placeholder replaced by rename.
+ * bytes). Each attempt is atomic: renameat2() with RENAME_NOREPLACE; where
+ * the file system refuses that flag, link(2) then unlink of @tmp_path;
+ * where it has no hard links either, an O_EXCL placeholder replaced by
+ * rename.
  * Safe to call from many threads at once, also for the same @name.
  *
  * On failure @tmp_path is left in place for the caller to remove, and
@@ -630,7 +640,36 @@ haul_naming_claim (const char  *folder,
                    const char  *name,
                    GError     **error)
 {
-  return haul_naming_claim_using (folder, tmp_path, name, HAUL_NAMING_CLAIM_LINK, error);
+  return haul_naming_claim_using (folder, tmp_path, name, HAUL_NAMING_CLAIM_RENAME_NOREPLACE,
+                                  error);
+}
+
+/**
+ * haul_naming_claim_fd:
+ * @folder: the folder @fd was opened in with O_TMPFILE
+ * @fd: the complete file, still open
+ * @name: a safe base name, as from haul_naming_choose()
+ * @error: return location for a #GError
+ *
+ * Like haul_naming_claim() for a file that has no name yet, so that a
+ * partial download never appears in @folder: one linkat() per attempt,
+ * where a temporary name costs a creation and a rename.
+ *
+ * Returns: (transfer full) (nullable): the final path, or %NULL on error
+ */
+char *
+haul_naming_claim_fd (const char  *folder,
+                      int          fd,
+                      const char  *name,
+                      GError     **error)
+{
+  g_autofree char *proc_path = NULL;
+
+  g_return_val_if_fail (fd >= 0, NULL);
+
+  proc_path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  return haul_naming_claim_using (folder, proc_path, name, HAUL_NAMING_CLAIM_LINK_ANONYMOUS,
+                                  error);
 }
 
 char *
