@@ -582,6 +582,29 @@ test_http_errors (Fixture       *fixture,
   assert_folder_empty (fixture);
 }
 
+/* What a server says lands in messages and on terminals: no escapes. */
+static void
+test_server_text_escaped (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/escape", "/escape-type", NULL);
+
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  assert_failed_with (downloads->pdata[0], "HTTP 500 ");
+  assert_failed_with (downloads->pdata[1], "not an image");
+  for (guint i = 0; i < downloads->len; i++)
+    {
+      HaulDownload *download = downloads->pdata[i];
+      const char *type = haul_download_get_content_type (download);
+
+      g_assert_null (strchr (haul_download_get_error_message (download), '\033'));
+      g_assert_null (strchr (haul_download_get_error_message (download), '\007'));
+      g_assert_true (type == NULL || strchr (type, '\033') == NULL);
+    }
+  assert_folder_empty (fixture);
+}
+
 static void
 test_retry_after (Fixture       *fixture,
                   gconstpointer  data)
@@ -998,6 +1021,7 @@ main (int   argc,
   ADD ("duplicates", test_duplicates, NULL);
   ADD ("truncated", test_truncated, NULL);
   ADD ("http-errors", test_http_errors, NULL);
+  ADD ("server-text-escaped", test_server_text_escaped, NULL);
   ADD ("retry-after", test_retry_after, NULL);
   ADD ("idle-timeout", test_idle_timeout, NULL);
   ADD ("size-cap", test_size_cap, NULL);

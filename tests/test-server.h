@@ -20,6 +20,8 @@
  *   /truncated.png          Content-Length 5000, but 600 bytes, then closed
  *   /stall.png              600 bytes of 100000, then silence
  *   /endless.png            a body that never ends ("?slow=1" for a trickle)
+ *   /escape                 500 whose reason phrase holds terminal escapes
+ *   /escape-type            200 with text and an escape in its Content-Type
  */
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -395,6 +397,17 @@ test_server_handle (SoupServer        *server,
                              "Connection: close\r\n\r\n",
                              600,
                              query && g_hash_table_contains (query, "slow") ? RAW_TRICKLE : RAW_ENDLESS);
+  else if (strcmp (path, "/escape") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 500 \033]0;owned\007\033[31mBad\r\nContent-Length: 0\r\n"
+                             "Connection: close\r\n\r\n",
+                             0, RAW_CLOSE);
+  else if (strcmp (path, "/escape-type") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/\033[31mhtml", SOUP_MEMORY_STATIC,
+                                        "hello\n", 6);
+    }
   else
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }

@@ -427,6 +427,47 @@ send_request (Attempt  *attempt,
   return TRUE;
 }
 
+/* A reason phrase as the server sent it could carry terminal escapes into
+ * the command line's output, or run on for kilobytes: keep it short and
+ * printable. */
+static char *
+printable_reason (const char *reason)
+{
+  g_autofree char *valid = g_utf8_make_valid (reason, -1);
+  GString *clean = g_string_new (NULL);
+
+  for (const char *p = valid; *p != '\0' && clean->len < 100; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (clean, '?');
+      else
+        g_string_append_unichar (clean, c);
+    }
+
+  return g_string_free (clean, FALSE);
+}
+
+/* A media type is two tokens around a slash (RFC 9110); anything else,
+ * escapes included, is no type at all. */
+static gboolean
+is_media_type (const char *type)
+{
+  const char *slash = strchr (type, '/');
+
+  if (slash == NULL || slash == type || slash[1] == '\0' || strlen (type) > 127)
+    return FALSE;
+
+  for (const char *p = type; *p != '\0'; p++)
+    {
+      if (p != slash && !g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 check_response (Attempt  *attempt,
                 gboolean *transient,
@@ -438,7 +479,7 @@ check_response (Attempt  *attempt,
 
   attempt->http_status = soup_message_get_status (attempt->msg);
   type = soup_message_headers_get_content_type (headers, NULL);
-  attempt->content_type = type ? g_ascii_strdown (type, -1) : NULL;
+  attempt->content_type = type && is_media_type (type) ? g_ascii_strdown (type, -1) : NULL;
   attempt->content_disposition =
     g_strdup (soup_message_headers_get_one (headers, "Content-Disposition"));
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
@@ -448,12 +489,15 @@ check_response (Attempt  *attempt,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (attempt->http_status))
     {
+      g_autofree char *shown = NULL;
+
       reason = soup_message_get_reason_phrase (attempt->msg);
       if (reason == NULL || reason[0] == '\0')
         reason = soup_status_get_phrase (attempt->http_status);
+      shown = printable_reason (reason ? reason : "");
 
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_HTTP,
-                   _("HTTP %u %s"), attempt->http_status, reason ? reason : "");
+                   _("HTTP %u %s"), attempt->http_status, shown);
 
       if (is_transient_status (attempt->http_status))
         {
