@@ -662,6 +662,25 @@ test_size_cap (Fixture       *fixture,
   assert_folder_empty (fixture);
 }
 
+/* A compressed body is saved decoded, and the size cap counts the decoded
+ * bytes: a few kilobytes of gzip must not fill the disk. */
+static void
+test_compressed (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/gzip.png", "/gzip-bomb.png", NULL);
+
+  haul_downloader_set_max_size (fixture->downloader, 1024 * 1024);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[0]), ==, HAUL_DOWNLOAD_DONE);
+  assert_file_is_png (haul_download_get_file_path (downloads->pdata[0]));
+  g_assert_cmpint (haul_download_get_width (downloads->pdata[0]), ==, 40);
+
+  assert_failed_with (downloads->pdata[1], "too large");
+  g_assert_cmpuint (haul_download_get_bytes_received (downloads->pdata[1]), <=, 1024 * 1024);
+}
+
 static void
 cancel_when_receiving (GObject    *object,
                        GParamSpec *pspec,
@@ -1025,6 +1044,7 @@ main (int   argc,
   ADD ("retry-after", test_retry_after, NULL);
   ADD ("idle-timeout", test_idle_timeout, NULL);
   ADD ("size-cap", test_size_cap, NULL);
+  ADD ("compressed", test_compressed, NULL);
   ADD ("cancel-item", test_cancel_item, NULL);
   ADD ("cancel-batch", test_cancel_batch, NULL);
   ADD ("cancel-backoff", test_cancel_backoff, NULL);

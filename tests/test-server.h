@@ -20,6 +20,8 @@
  *   /truncated.png          Content-Length 5000, but 600 bytes, then closed
  *   /stall.png              600 bytes of 100000, then silence
  *   /endless.png            a body that never ends ("?slow=1" for a trickle)
+ *   /gzip.png               the PNG, gzip-compressed with Content-Encoding
+ *   /gzip-bomb.png          8 KiB of gzip that inflate to 8 MiB
  *   /escape                 500 whose reason phrase holds terminal escapes
  *   /escape-type            200 with text and an escape in its Content-Type
  */
@@ -134,6 +136,31 @@ test_make_pattern (gsize length)
     data[i] = i < sizeof signature ? signature[i] : (guint8)((i * 2654435761u) >> 13);
 
   return data;
+}
+
+static inline GBytes *
+test_gzip (const guint8 *data,
+           gsize         length)
+{
+  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1);
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (memory, G_CONVERTER (compressor));
+
+  g_assert_true (g_output_stream_write_all (out, data, length, NULL, NULL, NULL));
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+}
+
+static inline void
+test_server_set_gzip (SoupServerMessage *msg,
+                      GBytes            *body)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Encoding", "gzip");
 }
 
 static inline gpointer
@@ -397,6 +424,23 @@ test_server_handle (SoupServer        *server,
                              "Connection: close\r\n\r\n",
                              600,
                              query && g_hash_table_contains (query, "slow") ? RAW_TRICKLE : RAW_ENDLESS);
+  else if (strcmp (path, "/gzip.png") == 0)
+    {
+      g_autoptr(GBytes) body = test_gzip (g_bytes_get_data (self->png, NULL),
+                                          g_bytes_get_size (self->png));
+
+      test_server_set_gzip (msg, body);
+    }
+  else if (strcmp (path, "/gzip-bomb.png") == 0)
+    {
+      gsize length = 8 * 1024 * 1024;
+      g_autofree guint8 *zeros = g_malloc0 (length);
+      g_autoptr(GBytes) body = NULL;
+
+      memcpy (zeros, g_bytes_get_data (self->png, NULL), 8);
+      body = test_gzip (zeros, length);
+      test_server_set_gzip (msg, body);
+    }
   else if (strcmp (path, "/escape") == 0)
     test_server_respond_raw (self, msg,
                              "HTTP/1.1 500 \033]0;owned\007\033[31mBad\r\nContent-Length: 0\r\n"

@@ -372,6 +372,12 @@ send_request (Attempt  *attempt,
       g_clear_object (&attempt->msg);
       attempt->msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
       soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT);
+      /* Images gain nothing from compression, so none is asked for; a server
+       * that compresses anyway is decoded by the session, and the size
+       * cap then counts the decoded bytes, as a small gzip can inflate to
+       * gigabytes. */
+      soup_message_headers_replace (soup_message_get_request_headers (attempt->msg),
+                                    "Accept-Encoding", "identity");
 
       attempt->stream = soup_session_send (fetch->session, attempt->msg,
                                            fetch->cancellable, &local_error);
@@ -482,7 +488,10 @@ check_response (Attempt  *attempt,
   attempt->content_type = type && is_media_type (type) ? g_ascii_strdown (type, -1) : NULL;
   attempt->content_disposition =
     g_strdup (soup_message_headers_get_one (headers, "Content-Disposition"));
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+  /* A compressed body's Content-Length counts the compressed bytes, not
+   * the ones read. */
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_one (headers, "Content-Encoding") == NULL)
     attempt->total = soup_message_headers_get_content_length (headers);
 
   post_response (attempt);
