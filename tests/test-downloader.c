@@ -662,6 +662,25 @@ test_size_cap (Fixture       *fixture,
   assert_folder_empty (fixture);
 }
 
+/* A Content-Length that is not a number fails rather than being read as
+ * some number; one too large to count is too large. */
+static void
+test_bad_content_length (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/length?v=%2B12",
+                                                   "/length?v=99999999999999999999999",
+                                                   "/length?v=600",
+                                                   NULL);
+
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  assert_failed_with (downloads->pdata[0], "Content-Length");
+  assert_failed_with (downloads->pdata[1], "too large");
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[2]), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpuint (haul_download_get_bytes_received (downloads->pdata[2]), ==, 600);
+}
+
 /* A compressed body is saved decoded, and the size cap counts the decoded
  * bytes: a few kilobytes of gzip must not fill the disk. */
 static void
@@ -1045,6 +1064,7 @@ main (int   argc,
   ADD ("idle-timeout", test_idle_timeout, NULL);
   ADD ("size-cap", test_size_cap, NULL);
   ADD ("compressed", test_compressed, NULL);
+  ADD ("bad-content-length", test_bad_content_length, NULL);
   ADD ("cancel-item", test_cancel_item, NULL);
   ADD ("cancel-batch", test_cancel_batch, NULL);
   ADD ("cancel-backoff", test_cancel_backoff, NULL);

@@ -22,6 +22,7 @@
  *   /endless.png            a body that never ends ("?slow=1" for a trickle)
  *   /gzip.png               the PNG, gzip-compressed with Content-Encoding
  *   /gzip-bomb.png          8 KiB of gzip that inflate to 8 MiB
+ *   /length?v=VALUE         Content-Length: VALUE, then 600 bytes
  *   /escape                 500 whose reason phrase holds terminal escapes
  *   /escape-type            200 with text and an escape in its Content-Type
  */
@@ -440,6 +441,15 @@ test_server_handle (SoupServer        *server,
       memcpy (zeros, g_bytes_get_data (self->png, NULL), 8);
       body = test_gzip (zeros, length);
       test_server_set_gzip (msg, body);
+    }
+  else if (strcmp (path, "/length") == 0)
+    {
+      g_autofree char *head =
+        g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                         "Content-Length: %s\r\n\r\n",
+                         (const char *)g_hash_table_lookup (query, "v"));
+
+      test_server_respond_raw (self, msg, head, 600, RAW_CLOSE);
     }
   else if (strcmp (path, "/escape") == 0)
     test_server_respond_raw (self, msg,

@@ -474,6 +474,30 @@ is_media_type (const char *type)
   return TRUE;
 }
 
+/* A Content-Length is digits and nothing else; libsoup reads "-5" as a
+ * huge number and "12abc" as 12. One too big to count is as good as
+ * infinite. */
+static gboolean
+parse_content_length (const char *value,
+                      guint64    *length)
+{
+  g_autofree char *digits = g_strstrip (g_strdup (value ? value : ""));
+
+  if (digits[0] == '\0')
+    return FALSE;
+
+  for (const char *p = digits; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+    }
+
+  if (!g_ascii_string_to_unsigned (digits, 10, 0, G_MAXINT64, length, NULL))
+    *length = G_MAXUINT64;
+
+  return TRUE;
+}
+
 static gboolean
 check_response (Attempt  *attempt,
                 gboolean *transient,
@@ -482,6 +506,9 @@ check_response (Attempt  *attempt,
   SoupMessageHeaders *headers = soup_message_get_response_headers (attempt->msg);
   const char *type;
   const char *reason;
+  gboolean has_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH;
+  guint64 length = 0;
+  gboolean length_valid = TRUE;
 
   attempt->http_status = soup_message_get_status (attempt->msg);
   type = soup_message_headers_get_content_type (headers, NULL);
@@ -490,9 +517,12 @@ check_response (Attempt  *attempt,
     g_strdup (soup_message_headers_get_one (headers, "Content-Disposition"));
   /* A compressed body's Content-Length counts the compressed bytes, not
    * the ones read. */
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+  if (has_length)
+    length_valid = parse_content_length (soup_message_headers_get_one (headers, "Content-Length"),
+                                         &length);
+  if (has_length && length_valid &&
       soup_message_headers_get_one (headers, "Content-Encoding") == NULL)
-    attempt->total = soup_message_headers_get_content_length (headers);
+    attempt->total = (gint64)MIN (length, (guint64)G_MAXINT64);
 
   post_response (attempt);
 
@@ -515,6 +545,13 @@ check_response (Attempt  *attempt,
             haul_fetch_parse_retry_after (soup_message_headers_get_one (headers, "Retry-After"),
                                           g_get_real_time () / G_USEC_PER_SEC);
         }
+      return FALSE;
+    }
+
+  if (!length_valid)
+    {
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_FAILED,
+                           _("invalid response: bad Content-Length"));
       return FALSE;
     }
 
