@@ -557,7 +557,8 @@ check_response (Attempt  *attempt,
 
   if (attempt->total > 0 && (guint64)attempt->total > attempt->fetch->max_size)
     {
-      g_autofree char *limit = g_format_size (attempt->fetch->max_size);
+      g_autofree char *limit = g_format_size_full (attempt->fetch->max_size,
+                                                    G_FORMAT_SIZE_IEC_UNITS);
 
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
                    _("too large (over %s)"), limit);
@@ -704,7 +705,8 @@ consume (Attempt       *attempt,
 {
   if (attempt->bytes + length > attempt->fetch->max_size)
     {
-      g_autofree char *limit = g_format_size (attempt->fetch->max_size);
+      g_autofree char *limit = g_format_size_full (attempt->fetch->max_size,
+                                                    G_FORMAT_SIZE_IEC_UNITS);
 
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
                    _("too large (over %s)"), limit);
