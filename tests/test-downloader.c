@@ -18,6 +18,7 @@ typedef struct
   HaulDownloader *downloader;
   char           *folder;
   GPtrArray      *finished;     /* HaulDownload *, in signal order */
+  guint           partial_seen;
 } Fixture;
 
 typedef struct
@@ -855,6 +856,43 @@ test_cancel_backoff (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - start, <, 1300 * 1000);
 }
 
+static gboolean
+count_partial_files (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GPtrArray) names = list_folder (fixture->folder);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      if (g_str_has_prefix (g_ptr_array_index (names, i), ".haul-"))
+        fixture->partial_seen++;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* A transfer cut by a reset is tried again after a pause; what it had
+ * received does not wait on disk through that pause. */
+static void
+test_no_partial_file_in_backoff (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/reset.png", NULL);
+  guint id;
+
+  haul_downloader_set_retries (fixture->downloader, 1);
+  id = g_timeout_add (5, count_partial_files, fixture);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+  g_source_remove (id);
+
+  assert_failed_with (downloads->pdata[0], "connection reset");
+  g_assert_cmpuint (test_server_get_hits (server, "/reset.png"), ==, 2);
+  /* The pause is half a second: a partial file through it would be seen
+   * about a hundred times. */
+  g_assert_cmpuint (fixture->partial_seen, <, 20);
+  assert_folder_empty (fixture);
+}
+
 static void
 test_retry_after_parse (void)
 {
@@ -1069,6 +1107,7 @@ main (int   argc,
   ADD ("cancel-item", test_cancel_item, NULL);
   ADD ("cancel-batch", test_cancel_batch, NULL);
   ADD ("cancel-backoff", test_cancel_backoff, NULL);
+  ADD ("no-partial-file-in-backoff", test_no_partial_file_in_backoff, NULL);
   ADD ("progress-coalesced", test_progress_coalesced, NULL);
   ADD ("concurrency-change", test_concurrency_change, NULL);
   ADD ("not-an-image", test_not_an_image, NULL);

@@ -23,6 +23,7 @@
  *   /gzip.png               the PNG, gzip-compressed with Content-Encoding
  *   /gzip-bomb.png          8 KiB of gzip that inflate to 8 MiB
  *   /length?v=VALUE         Content-Length: VALUE, then 600 bytes
+ *   /reset.png              600 bytes of 100000, then a connection reset
  *   /escape                 500 whose reason phrase holds terminal escapes
  *   /escape-type            200 with text and an escape in its Content-Type
  */
@@ -30,6 +31,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/socket.h>
 
 typedef struct
 {
@@ -56,9 +58,10 @@ typedef struct
 {
   TestServer *server;
   GIOStream  *stream;
+  GSocket    *socket;
   char       *head;
   gsize       body_length;      /* bytes to send after the head */
-  enum { RAW_CLOSE, RAW_STALL, RAW_ENDLESS, RAW_TRICKLE } mode;
+  enum { RAW_CLOSE, RAW_STALL, RAW_ENDLESS, RAW_TRICKLE, RAW_RESET } mode;
 } RawResponse;
 
 static inline guint32
@@ -183,6 +186,14 @@ test_raw_thread (gpointer user_data)
       if (raw->mode == RAW_CLOSE)
         break;
 
+      /* A reset rather than an orderly close: a transient error. */
+      if (raw->mode == RAW_RESET)
+        {
+          struct linger linger = { 1, 0 };
+          setsockopt (g_socket_get_fd (raw->socket), SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
+          break;
+        }
+
       if (raw->mode == RAW_STALL)
         {
           g_usleep (G_USEC_PER_SEC / 50);
@@ -200,6 +211,7 @@ test_raw_thread (gpointer user_data)
 out:
   g_io_stream_close (raw->stream, NULL, NULL);
   g_object_unref (raw->stream);
+  g_object_unref (raw->socket);
   g_free (raw->head);
   g_free (raw);
   return NULL;
@@ -215,6 +227,7 @@ test_server_respond_raw (TestServer        *self,
   RawResponse *raw = g_new0 (RawResponse, 1);
 
   raw->server = self;
+  raw->socket = g_object_ref (soup_server_message_get_socket (msg));
   raw->stream = soup_server_message_steal_connection (msg);
   raw->head = g_strdup (head);
   raw->body_length = body_length;
@@ -451,6 +464,11 @@ test_server_handle (SoupServer        *server,
 
       test_server_respond_raw (self, msg, head, 600, RAW_CLOSE);
     }
+  else if (strcmp (path, "/reset.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Length: 100000\r\n\r\n",
+                             600, RAW_RESET);
   else if (strcmp (path, "/escape") == 0)
     test_server_respond_raw (self, msg,
                              "HTTP/1.1 500 \033]0;owned\007\033[31mBad\r\nContent-Length: 0\r\n"

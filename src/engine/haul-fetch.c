@@ -849,6 +849,7 @@ haul_fetch_run (HaulFetch         *fetch,
   Attempt attempt = { 0 };
   g_autoptr(GError) error = NULL;
   HaulUpdate *update;
+  gint64 delay;
 
   attempt.fetch = fetch;
   attempt.post = post;
@@ -874,11 +875,12 @@ haul_fetch_run (HaulFetch         *fetch,
           g_cancellable_is_cancelled (fetch->cancellable))
         break;
 
-      if (!wait_cancellable (fetch->cancellable,
-                             haul_fetch_backoff (tries, attempt.retry_after)))
-        break;
-
+      /* What the failed try received does not wait on disk for the next. */
+      delay = haul_fetch_backoff (tries, attempt.retry_after);
       attempt_clear (&attempt);
+
+      if (!wait_cancellable (fetch->cancellable, delay))
+        break;
     }
 
   update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
