@@ -17,7 +17,6 @@
 #include "haul-intake.h"
 
 #define EXIT_USAGE       2
-#define EXIT_INTERRUPTED 130
 
 typedef struct
 {
@@ -25,7 +24,7 @@ typedef struct
   GCancellable   *cancellable;
   gboolean        json;
   gboolean        quiet;
-  gboolean        interrupted;
+  int             stop_signal;     /* the signal that stopped the run, or 0 */
   guint           total;
   guint           done;
   guint           failed;
@@ -247,14 +246,34 @@ print_summary (Cli    *cli,
 }
 
 static gboolean
-on_interrupt (gpointer user_data)
+stop_on_signal (Cli *cli,
+                int  signum)
 {
-  Cli *cli = user_data;
-
-  cli->interrupted = TRUE;
+  if (cli->stop_signal == 0)
+    cli->stop_signal = signum;
   g_cancellable_cancel (cli->cancellable);
 
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_interrupt (gpointer user_data)
+{
+  return stop_on_signal (user_data, SIGINT);
+}
+
+/* Being killed by kill(1), timeout(1) or a closed terminal would leave the
+ * partial files behind: end as cleanly as for Ctrl+C. */
+static gboolean
+on_terminate (gpointer user_data)
+{
+  return stop_on_signal (user_data, SIGTERM);
+}
+
+static gboolean
+on_hangup (gpointer user_data)
+{
+  return stop_on_signal (user_data, SIGHUP);
 }
 
 static void
@@ -395,7 +414,7 @@ main (int   argc,
   guint64 max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   GPtrArray *urls;
   Cli cli = { 0 };
-  guint sigint_id;
+  guint signal_ids[3];
   gint64 start;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -515,17 +534,21 @@ main (int   argc,
   cli.total = downloads->len;
 
   g_signal_connect (downloader, "download-finished", G_CALLBACK (on_download_finished), &cli);
-  sigint_id = g_unix_signal_add (SIGINT, on_interrupt, &cli);
+  signal_ids[0] = g_unix_signal_add (SIGINT, on_interrupt, &cli);
+  signal_ids[1] = g_unix_signal_add (SIGTERM, on_terminate, &cli);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, &cli);
 
   start = g_get_monotonic_time ();
   haul_downloader_run_async (downloader, downloads, cancellable, run_done, &cli);
   g_main_loop_run (loop);
 
-  g_source_remove (sigint_id);
+  for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+    g_source_remove (signal_ids[i]);
   print_summary (&cli, (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC);
 
-  if (cli.interrupted)
-    return EXIT_INTERRUPTED;
+  /* 130 for Ctrl+C, as a shell reports a process the signal killed. */
+  if (cli.stop_signal != 0)
+    return 128 + cli.stop_signal;
 
   return cli.failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

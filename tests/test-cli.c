@@ -494,6 +494,35 @@ test_cli_interrupt (void)
   remove_folder (g_steal_pointer (&folder));
 }
 
+/* kill(1) and timeout(1) stop it as cleanly as Ctrl+C. */
+static void
+test_cli_terminate (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/endless.png?slow=1&n=3");
+  const char *args[] = { "-o", folder, a, NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+  while (!has_temporary_file (folder))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 128 + SIGTERM);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -515,6 +544,7 @@ main (int   argc,
   g_test_add_func ("/cli/jobs-limits", test_cli_jobs_limits);
   g_test_add_func ("/cli/https", test_cli_https);
   g_test_add_func ("/cli/interrupt", test_cli_interrupt);
+  g_test_add_func ("/cli/terminate", test_cli_terminate);
   g_test_add_func ("/cli/c-locale", test_cli_c_locale);
 
   server = test_server_new ();
