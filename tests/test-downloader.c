@@ -583,6 +583,26 @@ test_http_errors (Fixture       *fixture,
   assert_folder_empty (fixture);
 }
 
+/* A body no magic bytes recognise, labelled with an image type we have no
+ * extension for, is saved; but never under the name's own extension,
+ * which could make a web page or a launcher of it. */
+static void
+test_unknown_image_type (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads =
+    make_downloads ("/odd-type?h=attachment%3B%20filename%3Dpage.html",
+                    "/odd-type?h=attachment%3B%20filename%3Drun.desktop",
+                    NULL);
+
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[0]), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpstr (haul_download_get_file_name (downloads->pdata[0]), ==, "page.unknown");
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[1]), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpstr (haul_download_get_file_name (downloads->pdata[1]), ==, "run.desktop.unknown");
+}
+
 /* What a server says lands in messages and on terminals: no escapes. */
 static void
 test_server_text_escaped (Fixture       *fixture,
@@ -1099,6 +1119,7 @@ main (int   argc,
   ADD ("truncated", test_truncated, NULL);
   ADD ("http-errors", test_http_errors, NULL);
   ADD ("server-text-escaped", test_server_text_escaped, NULL);
+  ADD ("unknown-image-type", test_unknown_image_type, NULL);
   ADD ("retry-after", test_retry_after, NULL);
   ADD ("idle-timeout", test_idle_timeout, NULL);
   ADD ("size-cap", test_size_cap, NULL);

@@ -24,6 +24,8 @@
  *   /gzip-bomb.png          8 KiB of gzip that inflate to 8 MiB
  *   /length?v=VALUE         Content-Length: VALUE, then 600 bytes
  *   /reset.png              600 bytes of 100000, then a connection reset
+ *   /odd-type?h=HEADER      a web page labelled image/x-unknown, with
+ *                           Content-Disposition: HEADER
  *   /escape                 500 whose reason phrase holds terminal escapes
  *   /escape-type            200 with text and an escape in its Content-Type
  */
@@ -469,6 +471,16 @@ test_server_handle (SoupServer        *server,
                              "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
                              "Content-Length: 100000\r\n\r\n",
                              600, RAW_RESET);
+  else if (strcmp (path, "/odd-type") == 0)
+    {
+      static const char page[] = "<html><script>alert(1)</script></html>";
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "image/x-unknown", SOUP_MEMORY_STATIC,
+                                        page, strlen (page));
+      soup_message_headers_replace (headers, "Content-Disposition",
+                                    g_hash_table_lookup (query, "h"));
+    }
   else if (strcmp (path, "/escape") == 0)
     test_server_respond_raw (self, msg,
                              "HTTP/1.1 500 \033]0;owned\007\033[31mBad\r\nContent-Length: 0\r\n"

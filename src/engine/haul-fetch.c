@@ -607,6 +607,30 @@ read_at_least (Attempt  *attempt,
   return filled;
 }
 
+/* An image type we have no extension for still gets one, from its
+ * subtype ("image/heic" gives "heic"), else "img": the body was not
+ * recognised, so a name the server chose, such as "page.html" or
+ * "run.desktop", must not keep an extension that makes it something else. */
+static char *
+extension_for_other_image (const char *content_type)
+{
+  const char *subtype = strchr (content_type, '/') + 1;
+
+  if (g_str_has_prefix (subtype, "x-"))
+    subtype += 2;
+
+  if (subtype[0] == '\0' || strlen (subtype) > 16)
+    return g_strdup ("img");
+
+  for (const char *p = subtype; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p))
+        return g_strdup ("img");
+    }
+
+  return g_strdup (subtype);
+}
+
 /* Decides from the first bytes whether this is an image, and which. */
 static gboolean
 check_type (Attempt       *attempt,
@@ -626,7 +650,10 @@ check_type (Attempt       *attempt,
 
   if (haul_sniff_is_image_type (attempt->content_type))
     {
-      attempt->extension = g_strdup (haul_sniff_extension_for_type (attempt->content_type));
+      const char *known = haul_sniff_extension_for_type (attempt->content_type);
+
+      attempt->extension = known ? g_strdup (known)
+                                 : extension_for_other_image (attempt->content_type);
       return TRUE;
     }
 
