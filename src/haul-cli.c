@@ -158,8 +158,8 @@ print_item_human (Cli          *cli,
 
           /* Translators: file name, size, seconds */
           print_out (_("done: %s, %s, %.2f s\n"),
-                   haul_download_get_file_name (download), size,
-                   MAX (0.0, haul_download_get_seconds (download)));
+                     haul_download_get_file_name (download), size,
+                     MAX (0.0, haul_download_get_seconds (download)));
         }
       break;
 
@@ -240,8 +240,8 @@ print_summary (Cli    *cli,
       /* Translators: done, total, elapsed seconds, sum of the items' own
        * seconds, and how many times faster than one by one. */
       print_out (_("Finished %u of %u in %.2f s (one by one: %.2f s, %.1f× faster)\n"),
-               cli->done, cli->total, elapsed, cli->sum,
-               elapsed > 0 ? cli->sum / elapsed : 1.0);
+                 cli->done, cli->total, elapsed, cli->sum,
+                 elapsed > 0 ? cli->sum / elapsed : 1.0);
     }
 }
 
