@@ -324,21 +324,29 @@ read_stdin (HaulIntake  *intake,
             GError     **error)
 {
   g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autofree guint8 *buffer = g_malloc (64 * 1024);
 
-  if (g_output_stream_splice (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, error) < 0)
-    return FALSE;
-
-  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
-  if (g_bytes_get_size (bytes) > HAUL_INTAKE_MAX_FILE_SIZE)
+  /* Stop at the limit: `yes URL | haul-cli -` never ends. */
+  for (;;)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("standard input is larger than 16 MiB"));
-      return FALSE;
+      gssize n = g_input_stream_read (in, buffer, 64 * 1024, NULL, error);
+
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        break;
+
+      if (data->len + (gsize)n > HAUL_INTAKE_MAX_FILE_SIZE)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("standard input is larger than 16 MiB"));
+          return FALSE;
+        }
+      g_byte_array_append (data, buffer, n);
     }
 
-  return haul_intake_add_text (intake, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+  return haul_intake_add_text (intake, (const char *)data->data, data->len,
                                NULL, "-", NULL, error);
 }
 
