@@ -322,6 +322,7 @@ test_redirects (Fixture       *fixture,
   g_assert_cmpint (haul_download_get_state (downloads->pdata[1]), ==, HAUL_DOWNLOAD_DONE);
   assert_failed_with (downloads->pdata[2], "too many redirects");
   assert_failed_with (downloads->pdata[3], "too many redirects");
+  g_assert_cmpuint (haul_download_get_http_status (downloads->pdata[3]), ==, 302);
   assert_failed_with (downloads->pdata[4], "ftp");
   assert_failed_with (downloads->pdata[5], "file");
   g_assert_cmpuint (test_server_get_hits (server, "/loop"), ==, 11);

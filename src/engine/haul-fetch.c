@@ -402,6 +402,8 @@ send_request (Attempt  *attempt,
 
       g_input_stream_close (attempt->stream, NULL, NULL);
       g_clear_object (&attempt->stream);
+      /* A redirect that fails is reported with its own status. */
+      attempt->http_status = status;
 
       if (hops >= HAUL_FETCH_MAX_REDIRECTS)
         {
