@@ -18,6 +18,7 @@
  *   /empty                  200 with an empty body
  *   /bomb.png               a PNG that claims 30000×30000 pixels
  *   /truncated.png          Content-Length 5000, but 600 bytes, then closed
+ *   /truncated-identity.png the same, with Content-Encoding: identity
  *   /stall.png              600 bytes of 100000, then silence
  *   /endless.png            a body that never ends ("?slow=1" for a trickle)
  *   /gzip.png               the PNG, gzip-compressed with Content-Encoding
@@ -427,6 +428,12 @@ test_server_handle (SoupServer        *server,
   else if (strcmp (path, "/truncated.png") == 0)
     test_server_respond_raw (self, msg,
                              "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Length: 5000\r\nConnection: close\r\n\r\n",
+                             600, RAW_CLOSE);
+  else if (strcmp (path, "/truncated-identity.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Encoding: identity\r\n"
                              "Content-Length: 5000\r\nConnection: close\r\n\r\n",
                              600, RAW_CLOSE);
   else if (strcmp (path, "/stall.png") == 0)

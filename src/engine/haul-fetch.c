@@ -500,6 +500,21 @@ parse_content_length (const char *value,
   return TRUE;
 }
 
+/* Whether the body comes compressed, so that its Content-Length counts
+ * other bytes than the ones read; "identity" is no compression. */
+static gboolean
+is_compressed (SoupMessageHeaders *headers)
+{
+  const char *encoding = soup_message_headers_get_list (headers, "Content-Encoding");
+  g_autofree char *trimmed = NULL;
+
+  if (encoding == NULL)
+    return FALSE;
+
+  trimmed = g_strstrip (g_strdup (encoding));
+  return trimmed[0] != '\0' && g_ascii_strcasecmp (trimmed, "identity") != 0;
+}
+
 static gboolean
 check_response (Attempt  *attempt,
                 gboolean *transient,
@@ -522,8 +537,7 @@ check_response (Attempt  *attempt,
   if (has_length)
     length_valid = parse_content_length (soup_message_headers_get_one (headers, "Content-Length"),
                                          &length);
-  if (has_length && length_valid &&
-      soup_message_headers_get_one (headers, "Content-Encoding") == NULL)
+  if (has_length && length_valid && !is_compressed (headers))
     attempt->total = (gint64)MIN (length, (guint64)G_MAXINT64);
 
   post_response (attempt);
