@@ -312,7 +312,8 @@ test_redirects (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GPtrArray) downloads = make_downloads ("/redirect/3", "/redirect/10", "/redirect/11",
-                                                   "/loop", "/to-ftp", "/to-file", NULL);
+                                                   "/loop", "/to-ftp", "/to-file", "/to-nowhere",
+                                                   NULL);
 
   g_assert_true (run_batch (fixture, downloads, NULL, NULL));
 
@@ -325,6 +326,8 @@ test_redirects (Fixture       *fixture,
   g_assert_cmpuint (haul_download_get_http_status (downloads->pdata[3]), ==, 302);
   assert_failed_with (downloads->pdata[4], "ftp");
   assert_failed_with (downloads->pdata[5], "file");
+  /* A redirect that does not say where to is the answer itself. */
+  assert_failed_with (downloads->pdata[6], "HTTP 302 Found");
   g_assert_cmpuint (test_server_get_hits (server, "/loop"), ==, 11);
 }
 

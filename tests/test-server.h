@@ -11,6 +11,7 @@
  *   /redirect/N             N redirects, then the PNG
  *   /loop                   redirects to itself
  *   /to-ftp, /to-file       redirects to other schemes
+ *   /to-nowhere             302 without a Location
  *   /cd?h=HEADER            the PNG with Content-Disposition: HEADER
  *   /status/CODE            that status
  *   /retry-after/ID         503 with Retry-After: 1 the first time, then the PNG
@@ -379,6 +380,8 @@ test_server_handle (SoupServer        *server,
     test_server_redirect (msg, "ftp://127.0.0.1/photo.png");
   else if (strcmp (path, "/to-file") == 0)
     test_server_redirect (msg, "file:///etc/passwd");
+  else if (strcmp (path, "/to-nowhere") == 0)
+    soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
   else if (strcmp (path, "/cd") == 0)
     {
       test_server_set_png (self, msg, "image/png");
