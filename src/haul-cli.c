@@ -17,7 +17,6 @@
 #include "haul-intake.h"
 
 #define EXIT_USAGE       2
-#define EXIT_INTERRUPTED 130
 
 typedef struct
 {
@@ -25,7 +24,7 @@ typedef struct
   GCancellable   *cancellable;
   gboolean        json;
   gboolean        quiet;
-  gboolean        interrupted;
+  int             stop_signal;     /* the signal that stopped the run, or 0 */
   guint           total;
   guint           done;
   guint           failed;
@@ -159,8 +158,8 @@ print_item_human (Cli          *cli,
 
           /* Translators: file name, size, seconds */
           print_out (_("done: %s, %s, %.2f s\n"),
-                   haul_download_get_file_name (download), size,
-                   MAX (0.0, haul_download_get_seconds (download)));
+                     haul_download_get_file_name (download), size,
+                     MAX (0.0, haul_download_get_seconds (download)));
         }
       break;
 
@@ -241,20 +240,40 @@ print_summary (Cli    *cli,
       /* Translators: done, total, elapsed seconds, sum of the items' own
        * seconds, and how many times faster than one by one. */
       print_out (_("Finished %u of %u in %.2f s (one by one: %.2f s, %.1f× faster)\n"),
-               cli->done, cli->total, elapsed, cli->sum,
-               elapsed > 0 ? cli->sum / elapsed : 1.0);
+                 cli->done, cli->total, elapsed, cli->sum,
+                 elapsed > 0 ? cli->sum / elapsed : 1.0);
     }
+}
+
+static gboolean
+stop_on_signal (Cli *cli,
+                int  signum)
+{
+  if (cli->stop_signal == 0)
+    cli->stop_signal = signum;
+  g_cancellable_cancel (cli->cancellable);
+
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
 on_interrupt (gpointer user_data)
 {
-  Cli *cli = user_data;
+  return stop_on_signal (user_data, SIGINT);
+}
 
-  cli->interrupted = TRUE;
-  g_cancellable_cancel (cli->cancellable);
+/* Being killed by kill(1), timeout(1) or a closed terminal would leave the
+ * partial files behind: end as cleanly as for Ctrl+C. */
+static gboolean
+on_terminate (gpointer user_data)
+{
+  return stop_on_signal (user_data, SIGTERM);
+}
 
-  return G_SOURCE_CONTINUE;
+static gboolean
+on_hangup (gpointer user_data)
+{
+  return stop_on_signal (user_data, SIGHUP);
 }
 
 static void
@@ -305,21 +324,29 @@ read_stdin (HaulIntake  *intake,
             GError     **error)
 {
   g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autofree guint8 *buffer = g_malloc (64 * 1024);
 
-  if (g_output_stream_splice (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, error) < 0)
-    return FALSE;
-
-  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
-  if (g_bytes_get_size (bytes) > HAUL_INTAKE_MAX_FILE_SIZE)
+  /* Stop at the limit: `yes URL | haul-cli -` never ends. */
+  for (;;)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("standard input is larger than 16 MiB"));
-      return FALSE;
+      gssize n = g_input_stream_read (in, buffer, 64 * 1024, NULL, error);
+
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        break;
+
+      if (data->len + (gsize)n > HAUL_INTAKE_MAX_FILE_SIZE)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("standard input is larger than 16 MiB"));
+          return FALSE;
+        }
+      g_byte_array_append (data, buffer, n);
     }
 
-  return haul_intake_add_text (intake, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+  return haul_intake_add_text (intake, (const char *)data->data, data->len,
                                NULL, "-", NULL, error);
 }
 
@@ -404,7 +431,7 @@ main (int   argc,
   guint64 max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   GPtrArray *urls;
   Cli cli = { 0 };
-  guint sigint_id;
+  guint signal_ids[3];
   gint64 start;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -524,17 +551,21 @@ main (int   argc,
   cli.total = downloads->len;
 
   g_signal_connect (downloader, "download-finished", G_CALLBACK (on_download_finished), &cli);
-  sigint_id = g_unix_signal_add (SIGINT, on_interrupt, &cli);
+  signal_ids[0] = g_unix_signal_add (SIGINT, on_interrupt, &cli);
+  signal_ids[1] = g_unix_signal_add (SIGTERM, on_terminate, &cli);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, &cli);
 
   start = g_get_monotonic_time ();
   haul_downloader_run_async (downloader, downloads, cancellable, run_done, &cli);
   g_main_loop_run (loop);
 
-  g_source_remove (sigint_id);
+  for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+    g_source_remove (signal_ids[i]);
   print_summary (&cli, (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC);
 
-  if (cli.interrupted)
-    return EXIT_INTERRUPTED;
+  /* 130 for Ctrl+C, as a shell reports a process the signal killed. */
+  if (cli.stop_signal != 0)
+    return 128 + cli.stop_signal;
 
   return cli.failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

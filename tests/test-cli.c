@@ -511,6 +511,76 @@ test_cli_interrupt (void)
   remove_folder (g_steal_pointer (&folder));
 }
 
+/* Standard input that never ends is refused at the limit, not read into
+ * memory until it runs out. */
+static void
+test_cli_endless_stdin (void)
+{
+  const char *args[] = { "--dry-run", "-", NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = test_server_url (server, "/png/again.png\n");
+  g_autoptr(GString) chunk = g_string_new (NULL);
+  GOutputStream *in;
+  gsize written = 0;
+  gsize limit = 64 * 1024 * 1024;
+
+  signal (SIGPIPE, SIG_IGN);
+  while (chunk->len < 64 * 1024)
+    g_string_append (chunk, line);
+
+  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                          G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  in = g_subprocess_get_stdin_pipe (proc);
+
+  /* Four times the limit stands for "never ends": it stops reading well
+   * before that, and the pipe breaks. */
+  while (written < limit)
+    {
+      gsize n = 0;
+
+      if (!g_output_stream_write_all (in, chunk->str, chunk->len, &n, NULL, &error))
+        break;
+      written += n;
+    }
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_cmpuint (written, <, limit / 2);
+  g_output_stream_close (in, NULL, NULL);
+
+  g_subprocess_wait (proc, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
+}
+
+/* kill(1) and timeout(1) stop it as cleanly as Ctrl+C. */
+static void
+test_cli_terminate (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/endless.png?slow=1&n=3");
+  const char *args[] = { "-o", folder, a, NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+  while (!has_temporary_file (folder))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 128 + SIGTERM);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -527,11 +597,13 @@ main (int   argc,
   g_test_add_func ("/cli/json", test_cli_json);
   g_test_add_func ("/cli/dry-run", test_cli_dry_run);
   g_test_add_func ("/cli/stdin", test_cli_stdin);
+  g_test_add_func ("/cli/endless-stdin", test_cli_endless_stdin);
   g_test_add_func ("/cli/bad-argument", test_cli_bad_argument);
   g_test_add_func ("/cli/usage-errors", test_cli_usage_errors);
   g_test_add_func ("/cli/jobs-limits", test_cli_jobs_limits);
   g_test_add_func ("/cli/https", test_cli_https);
   g_test_add_func ("/cli/interrupt", test_cli_interrupt);
+  g_test_add_func ("/cli/terminate", test_cli_terminate);
   g_test_add_func ("/cli/c-locale", test_cli_c_locale);
 
   server = test_server_new ();

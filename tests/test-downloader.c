@@ -18,6 +18,7 @@ typedef struct
   HaulDownloader *downloader;
   char           *folder;
   GPtrArray      *finished;     /* HaulDownload *, in signal order */
+  guint           partial_seen;
 } Fixture;
 
 typedef struct
@@ -311,7 +312,8 @@ test_redirects (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GPtrArray) downloads = make_downloads ("/redirect/3", "/redirect/10", "/redirect/11",
-                                                   "/loop", "/to-ftp", "/to-file", NULL);
+                                                   "/loop", "/to-ftp", "/to-file", "/to-nowhere",
+                                                   NULL);
 
   g_assert_true (run_batch (fixture, downloads, NULL, NULL));
 
@@ -321,8 +323,11 @@ test_redirects (Fixture       *fixture,
   g_assert_cmpint (haul_download_get_state (downloads->pdata[1]), ==, HAUL_DOWNLOAD_DONE);
   assert_failed_with (downloads->pdata[2], "too many redirects");
   assert_failed_with (downloads->pdata[3], "too many redirects");
+  g_assert_cmpuint (haul_download_get_http_status (downloads->pdata[3]), ==, 302);
   assert_failed_with (downloads->pdata[4], "ftp");
   assert_failed_with (downloads->pdata[5], "file");
+  /* A redirect that does not say where to is the answer itself. */
+  assert_failed_with (downloads->pdata[6], "HTTP 302 Found");
   g_assert_cmpuint (test_server_get_hits (server, "/loop"), ==, 11);
 }
 
@@ -562,8 +567,11 @@ test_truncated (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(HaulDownload) download = fetch_one (fixture, "/truncated.png");
+  g_autoptr(HaulDownload) identity = fetch_one (fixture, "/truncated-identity.png");
 
   assert_failed_with (download, "incomplete");
+  /* "identity" is no compression: the Content-Length still counts. */
+  assert_failed_with (identity, "incomplete");
   assert_folder_empty (fixture);
 }
 
@@ -579,6 +587,49 @@ test_http_errors (Fixture       *fixture,
   assert_failed_with (downloads->pdata[1], "HTTP 500 Internal Server Error");
   assert_failed_with (downloads->pdata[2], "HTTP 403 Forbidden");
   g_assert_cmpuint (haul_download_get_http_status (downloads->pdata[0]), ==, 404);
+  assert_folder_empty (fixture);
+}
+
+/* A body no magic bytes recognise, labelled with an image type we have no
+ * extension for, is saved; but never under the name's own extension,
+ * which could make a web page or a launcher of it. */
+static void
+test_unknown_image_type (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads =
+    make_downloads ("/odd-type?h=attachment%3B%20filename%3Dpage.html",
+                    "/odd-type?h=attachment%3B%20filename%3Drun.desktop",
+                    NULL);
+
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[0]), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpstr (haul_download_get_file_name (downloads->pdata[0]), ==, "page.unknown");
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[1]), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpstr (haul_download_get_file_name (downloads->pdata[1]), ==, "run.desktop.unknown");
+}
+
+/* What a server says lands in messages and on terminals: no escapes. */
+static void
+test_server_text_escaped (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/escape", "/escape-type", NULL);
+
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  assert_failed_with (downloads->pdata[0], "HTTP 500 ");
+  assert_failed_with (downloads->pdata[1], "not an image");
+  for (guint i = 0; i < downloads->len; i++)
+    {
+      HaulDownload *download = downloads->pdata[i];
+      const char *type = haul_download_get_content_type (download);
+
+      g_assert_null (strchr (haul_download_get_error_message (download), '\033'));
+      g_assert_null (strchr (haul_download_get_error_message (download), '\007'));
+      g_assert_true (type == NULL || strchr (type, '\033') == NULL);
+    }
   assert_folder_empty (fixture);
 }
 
@@ -631,12 +682,51 @@ test_size_cap (Fixture       *fixture,
   haul_downloader_set_max_size (fixture->downloader, 1024 * 1024);
   g_assert_true (run_batch (fixture, downloads, NULL, NULL));
 
-  assert_failed_with (downloads->pdata[0], "too large");
+  /* The limit is told in the units --max-size takes: 1M is 1 MiB. */
+  assert_failed_with (downloads->pdata[0], "too large (over 1.0\u00a0MiB)");
   g_assert_cmpuint (haul_download_get_bytes_received (downloads->pdata[0]), <=, 1024 * 1024);
   /* Refused on its Content-Length, before reading the body. */
-  assert_failed_with (downloads->pdata[1], "too large");
+  assert_failed_with (downloads->pdata[1], "too large (over 1.0\u00a0MiB)");
   g_assert_cmpuint (haul_download_get_bytes_received (downloads->pdata[1]), ==, 0);
   assert_folder_empty (fixture);
+}
+
+/* A Content-Length that is not a number fails rather than being read as
+ * some number; one too large to count is too large. */
+static void
+test_bad_content_length (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/length?v=%2B12",
+                                                   "/length?v=99999999999999999999999",
+                                                   "/length?v=600",
+                                                   NULL);
+
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  assert_failed_with (downloads->pdata[0], "Content-Length");
+  assert_failed_with (downloads->pdata[1], "too large");
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[2]), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpuint (haul_download_get_bytes_received (downloads->pdata[2]), ==, 600);
+}
+
+/* A compressed body is saved decoded, and the size cap counts the decoded
+ * bytes: a few kilobytes of gzip must not fill the disk. */
+static void
+test_compressed (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/gzip.png", "/gzip-bomb.png", NULL);
+
+  haul_downloader_set_max_size (fixture->downloader, 1024 * 1024);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  g_assert_cmpint (haul_download_get_state (downloads->pdata[0]), ==, HAUL_DOWNLOAD_DONE);
+  assert_file_is_png (haul_download_get_file_path (downloads->pdata[0]));
+  g_assert_cmpint (haul_download_get_width (downloads->pdata[0]), ==, 40);
+
+  assert_failed_with (downloads->pdata[1], "too large");
+  g_assert_cmpuint (haul_download_get_bytes_received (downloads->pdata[1]), <=, 1024 * 1024);
 }
 
 static void
@@ -791,6 +881,43 @@ test_cancel_backoff (Fixture       *fixture,
   g_assert_cmpint (haul_download_get_state (downloads->pdata[0]), ==, HAUL_DOWNLOAD_CANCELLED);
   g_assert_cmpuint (test_server_get_hits (server, "/status/503/backoff"), ==, 2);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 1300 * 1000);
+}
+
+static gboolean
+count_partial_files (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GPtrArray) names = list_folder (fixture->folder);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      if (g_str_has_prefix (g_ptr_array_index (names, i), ".haul-"))
+        fixture->partial_seen++;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* A transfer cut by a reset is tried again after a pause; what it had
+ * received does not wait on disk through that pause. */
+static void
+test_no_partial_file_in_backoff (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/reset.png", NULL);
+  guint id;
+
+  haul_downloader_set_retries (fixture->downloader, 1);
+  id = g_timeout_add (5, count_partial_files, fixture);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+  g_source_remove (id);
+
+  assert_failed_with (downloads->pdata[0], "connection reset");
+  g_assert_cmpuint (test_server_get_hits (server, "/reset.png"), ==, 2);
+  /* The pause is half a second: a partial file through it would be seen
+   * about a hundred times. */
+  g_assert_cmpuint (fixture->partial_seen, <, 20);
+  assert_folder_empty (fixture);
 }
 
 static void
@@ -998,12 +1125,17 @@ main (int   argc,
   ADD ("duplicates", test_duplicates, NULL);
   ADD ("truncated", test_truncated, NULL);
   ADD ("http-errors", test_http_errors, NULL);
+  ADD ("server-text-escaped", test_server_text_escaped, NULL);
+  ADD ("unknown-image-type", test_unknown_image_type, NULL);
   ADD ("retry-after", test_retry_after, NULL);
   ADD ("idle-timeout", test_idle_timeout, NULL);
   ADD ("size-cap", test_size_cap, NULL);
+  ADD ("compressed", test_compressed, NULL);
+  ADD ("bad-content-length", test_bad_content_length, NULL);
   ADD ("cancel-item", test_cancel_item, NULL);
   ADD ("cancel-batch", test_cancel_batch, NULL);
   ADD ("cancel-backoff", test_cancel_backoff, NULL);
+  ADD ("no-partial-file-in-backoff", test_no_partial_file_in_backoff, NULL);
   ADD ("progress-coalesced", test_progress_coalesced, NULL);
   ADD ("concurrency-change", test_concurrency_change, NULL);
   ADD ("not-an-image", test_not_an_image, NULL);

@@ -11,6 +11,7 @@
  *   /redirect/N             N redirects, then the PNG
  *   /loop                   redirects to itself
  *   /to-ftp, /to-file       redirects to other schemes
+ *   /to-nowhere             302 without a Location
  *   /cd?h=HEADER            the PNG with Content-Disposition: HEADER
  *   /status/CODE            that status
  *   /retry-after/ID         503 with Retry-After: 1 the first time, then the PNG
@@ -18,13 +19,23 @@
  *   /empty                  200 with an empty body
  *   /bomb.png               a PNG that claims 30000×30000 pixels
  *   /truncated.png          Content-Length 5000, but 600 bytes, then closed
+ *   /truncated-identity.png the same, with Content-Encoding: identity
  *   /stall.png              600 bytes of 100000, then silence
  *   /endless.png            a body that never ends ("?slow=1" for a trickle)
+ *   /gzip.png               the PNG, gzip-compressed with Content-Encoding
+ *   /gzip-bomb.png          8 KiB of gzip that inflate to 8 MiB
+ *   /length?v=VALUE         Content-Length: VALUE, then 600 bytes
+ *   /reset.png              600 bytes of 100000, then a connection reset
+ *   /odd-type?h=HEADER      a web page labelled image/x-unknown, with
+ *                           Content-Disposition: HEADER
+ *   /escape                 500 whose reason phrase holds terminal escapes
+ *   /escape-type            200 with text and an escape in its Content-Type
  */
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/socket.h>
 
 typedef struct
 {
@@ -51,9 +62,10 @@ typedef struct
 {
   TestServer *server;
   GIOStream  *stream;
+  GSocket    *socket;
   char       *head;
   gsize       body_length;      /* bytes to send after the head */
-  enum { RAW_CLOSE, RAW_STALL, RAW_ENDLESS, RAW_TRICKLE } mode;
+  enum { RAW_CLOSE, RAW_STALL, RAW_ENDLESS, RAW_TRICKLE, RAW_RESET } mode;
 } RawResponse;
 
 static inline guint32
@@ -134,6 +146,31 @@ test_make_pattern (gsize length)
   return data;
 }
 
+static inline GBytes *
+test_gzip (const guint8 *data,
+           gsize         length)
+{
+  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1);
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (memory, G_CONVERTER (compressor));
+
+  g_assert_true (g_output_stream_write_all (out, data, length, NULL, NULL, NULL));
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+}
+
+static inline void
+test_server_set_gzip (SoupServerMessage *msg,
+                      GBytes            *body)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Encoding", "gzip");
+}
+
 static inline gpointer
 test_raw_thread (gpointer user_data)
 {
@@ -153,6 +190,14 @@ test_raw_thread (gpointer user_data)
       if (raw->mode == RAW_CLOSE)
         break;
 
+      /* A reset rather than an orderly close: a transient error. */
+      if (raw->mode == RAW_RESET)
+        {
+          struct linger linger = { 1, 0 };
+          setsockopt (g_socket_get_fd (raw->socket), SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
+          break;
+        }
+
       if (raw->mode == RAW_STALL)
         {
           g_usleep (G_USEC_PER_SEC / 50);
@@ -170,6 +215,7 @@ test_raw_thread (gpointer user_data)
 out:
   g_io_stream_close (raw->stream, NULL, NULL);
   g_object_unref (raw->stream);
+  g_object_unref (raw->socket);
   g_free (raw->head);
   g_free (raw);
   return NULL;
@@ -185,6 +231,7 @@ test_server_respond_raw (TestServer        *self,
   RawResponse *raw = g_new0 (RawResponse, 1);
 
   raw->server = self;
+  raw->socket = g_object_ref (soup_server_message_get_socket (msg));
   raw->stream = soup_server_message_steal_connection (msg);
   raw->head = g_strdup (head);
   raw->body_length = body_length;
@@ -333,6 +380,8 @@ test_server_handle (SoupServer        *server,
     test_server_redirect (msg, "ftp://127.0.0.1/photo.png");
   else if (strcmp (path, "/to-file") == 0)
     test_server_redirect (msg, "file:///etc/passwd");
+  else if (strcmp (path, "/to-nowhere") == 0)
+    soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
   else if (strcmp (path, "/cd") == 0)
     {
       test_server_set_png (self, msg, "image/png");
@@ -384,6 +433,12 @@ test_server_handle (SoupServer        *server,
                              "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
                              "Content-Length: 5000\r\nConnection: close\r\n\r\n",
                              600, RAW_CLOSE);
+  else if (strcmp (path, "/truncated-identity.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Encoding: identity\r\n"
+                             "Content-Length: 5000\r\nConnection: close\r\n\r\n",
+                             600, RAW_CLOSE);
   else if (strcmp (path, "/stall.png") == 0)
     test_server_respond_raw (self, msg,
                              "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
@@ -395,6 +450,58 @@ test_server_handle (SoupServer        *server,
                              "Connection: close\r\n\r\n",
                              600,
                              query && g_hash_table_contains (query, "slow") ? RAW_TRICKLE : RAW_ENDLESS);
+  else if (strcmp (path, "/gzip.png") == 0)
+    {
+      g_autoptr(GBytes) body = test_gzip (g_bytes_get_data (self->png, NULL),
+                                          g_bytes_get_size (self->png));
+
+      test_server_set_gzip (msg, body);
+    }
+  else if (strcmp (path, "/gzip-bomb.png") == 0)
+    {
+      gsize length = 8 * 1024 * 1024;
+      g_autofree guint8 *zeros = g_malloc0 (length);
+      g_autoptr(GBytes) body = NULL;
+
+      memcpy (zeros, g_bytes_get_data (self->png, NULL), 8);
+      body = test_gzip (zeros, length);
+      test_server_set_gzip (msg, body);
+    }
+  else if (strcmp (path, "/length") == 0)
+    {
+      g_autofree char *head =
+        g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                         "Content-Length: %s\r\n\r\n",
+                         (const char *)g_hash_table_lookup (query, "v"));
+
+      test_server_respond_raw (self, msg, head, 600, RAW_CLOSE);
+    }
+  else if (strcmp (path, "/reset.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Length: 100000\r\n\r\n",
+                             600, RAW_RESET);
+  else if (strcmp (path, "/odd-type") == 0)
+    {
+      static const char page[] = "<html><script>alert(1)</script></html>";
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "image/x-unknown", SOUP_MEMORY_STATIC,
+                                        page, strlen (page));
+      soup_message_headers_replace (headers, "Content-Disposition",
+                                    g_hash_table_lookup (query, "h"));
+    }
+  else if (strcmp (path, "/escape") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 500 \033]0;owned\007\033[31mBad\r\nContent-Length: 0\r\n"
+                             "Connection: close\r\n\r\n",
+                             0, RAW_CLOSE);
+  else if (strcmp (path, "/escape-type") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/\033[31mhtml", SOUP_MEMORY_STATIC,
+                                        "hello\n", 6);
+    }
   else
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }

@@ -122,9 +122,6 @@ ensure_session (HaulDownloader *self)
                                            "idle-timeout", self->timeout,
                                            "user-agent", user_agent,
                                            NULL);
-  /* Images gain nothing from compression, and Content-Length then counts
-   * exactly the bytes we read, which the size checks rely on. */
-  soup_session_remove_feature_by_type (session, SOUP_TYPE_CONTENT_DECODER);
   if (self->tls_database != NULL)
     soup_session_set_tls_database (session, self->tls_database);
 

@@ -375,6 +375,12 @@ send_request (Attempt  *attempt,
       g_clear_object (&attempt->msg);
       attempt->msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
       soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT);
+      /* Images gain nothing from compression, so none is asked for; a server
+       * that compresses anyway is decoded by the session, and the size
+       * cap then counts the decoded bytes, as a small gzip can inflate to
+       * gigabytes. */
+      soup_message_headers_replace (soup_message_get_request_headers (attempt->msg),
+                                    "Accept-Encoding", "identity");
 
       attempt->stream = soup_session_send (fetch->session, attempt->msg,
                                            fetch->cancellable, &local_error);
@@ -399,6 +405,8 @@ send_request (Attempt  *attempt,
 
       g_input_stream_close (attempt->stream, NULL, NULL);
       g_clear_object (&attempt->stream);
+      /* A redirect that fails is reported with its own status. */
+      attempt->http_status = status;
 
       if (hops >= HAUL_FETCH_MAX_REDIRECTS)
         {
@@ -430,6 +438,86 @@ send_request (Attempt  *attempt,
   return TRUE;
 }
 
+/* A reason phrase as the server sent it could carry terminal escapes into
+ * the command line's output, or run on for kilobytes: keep it short and
+ * printable. */
+static char *
+printable_reason (const char *reason)
+{
+  g_autofree char *valid = g_utf8_make_valid (reason, -1);
+  GString *clean = g_string_new (NULL);
+
+  for (const char *p = valid; *p != '\0' && clean->len < 100; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (clean, '?');
+      else
+        g_string_append_unichar (clean, c);
+    }
+
+  return g_string_free (clean, FALSE);
+}
+
+/* A media type is two tokens around a slash (RFC 9110); anything else,
+ * escapes included, is no type at all. */
+static gboolean
+is_media_type (const char *type)
+{
+  const char *slash = strchr (type, '/');
+
+  if (slash == NULL || slash == type || slash[1] == '\0' || strlen (type) > 127)
+    return FALSE;
+
+  for (const char *p = type; *p != '\0'; p++)
+    {
+      if (p != slash && !g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A Content-Length is digits and nothing else; libsoup reads "-5" as a
+ * huge number and "12abc" as 12. One too big to count is as good as
+ * infinite. */
+static gboolean
+parse_content_length (const char *value,
+                      guint64    *length)
+{
+  g_autofree char *digits = g_strstrip (g_strdup (value ? value : ""));
+
+  if (digits[0] == '\0')
+    return FALSE;
+
+  for (const char *p = digits; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+    }
+
+  if (!g_ascii_string_to_unsigned (digits, 10, 0, G_MAXINT64, length, NULL))
+    *length = G_MAXUINT64;
+
+  return TRUE;
+}
+
+/* Whether the body comes compressed, so that its Content-Length counts
+ * other bytes than the ones read; "identity" is no compression. */
+static gboolean
+is_compressed (SoupMessageHeaders *headers)
+{
+  const char *encoding = soup_message_headers_get_list (headers, "Content-Encoding");
+  g_autofree char *trimmed = NULL;
+
+  if (encoding == NULL)
+    return FALSE;
+
+  trimmed = g_strstrip (g_strdup (encoding));
+  return trimmed[0] != '\0' && g_ascii_strcasecmp (trimmed, "identity") != 0;
+}
+
 static gboolean
 check_response (Attempt  *attempt,
                 gboolean *transient,
@@ -438,25 +526,36 @@ check_response (Attempt  *attempt,
   SoupMessageHeaders *headers = soup_message_get_response_headers (attempt->msg);
   const char *type;
   const char *reason;
+  gboolean has_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH;
+  guint64 length = 0;
+  gboolean length_valid = TRUE;
 
   attempt->http_status = soup_message_get_status (attempt->msg);
   type = soup_message_headers_get_content_type (headers, NULL);
-  attempt->content_type = type ? g_ascii_strdown (type, -1) : NULL;
+  attempt->content_type = type && is_media_type (type) ? g_ascii_strdown (type, -1) : NULL;
   attempt->content_disposition =
     g_strdup (soup_message_headers_get_one (headers, "Content-Disposition"));
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
-    attempt->total = soup_message_headers_get_content_length (headers);
+  /* A compressed body's Content-Length counts the compressed bytes, not
+   * the ones read. */
+  if (has_length)
+    length_valid = parse_content_length (soup_message_headers_get_one (headers, "Content-Length"),
+                                         &length);
+  if (has_length && length_valid && !is_compressed (headers))
+    attempt->total = (gint64)MIN (length, (guint64)G_MAXINT64);
 
   post_response (attempt);
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (attempt->http_status))
     {
+      g_autofree char *shown = NULL;
+
       reason = soup_message_get_reason_phrase (attempt->msg);
       if (reason == NULL || reason[0] == '\0')
         reason = soup_status_get_phrase (attempt->http_status);
+      shown = printable_reason (reason ? reason : "");
 
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_HTTP,
-                   _("HTTP %u %s"), attempt->http_status, reason ? reason : "");
+                   _("HTTP %u %s"), attempt->http_status, shown);
 
       if (is_transient_status (attempt->http_status))
         {
@@ -468,9 +567,17 @@ check_response (Attempt  *attempt,
       return FALSE;
     }
 
+  if (!length_valid)
+    {
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_FAILED,
+                           _("invalid response: bad Content-Length"));
+      return FALSE;
+    }
+
   if (attempt->total > 0 && (guint64)attempt->total > attempt->fetch->max_size)
     {
-      g_autofree char *limit = g_format_size (attempt->fetch->max_size);
+      g_autofree char *limit = g_format_size_full (attempt->fetch->max_size,
+                                                    G_FORMAT_SIZE_IEC_UNITS);
 
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
                    _("too large (over %s)"), limit);
@@ -519,6 +626,30 @@ read_at_least (Attempt  *attempt,
   return filled;
 }
 
+/* An image type we have no extension for still gets one, from its
+ * subtype ("image/heic" gives "heic"), else "img": the body was not
+ * recognised, so a name the server chose, such as "page.html" or
+ * "run.desktop", must not keep an extension that makes it something else. */
+static char *
+extension_for_other_image (const char *content_type)
+{
+  const char *subtype = strchr (content_type, '/') + 1;
+
+  if (g_str_has_prefix (subtype, "x-"))
+    subtype += 2;
+
+  if (subtype[0] == '\0' || strlen (subtype) > 16)
+    return g_strdup ("img");
+
+  for (const char *p = subtype; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p))
+        return g_strdup ("img");
+    }
+
+  return g_strdup (subtype);
+}
+
 /* Decides from the first bytes whether this is an image, and which. */
 static gboolean
 check_type (Attempt       *attempt,
@@ -538,7 +669,10 @@ check_type (Attempt       *attempt,
 
   if (haul_sniff_is_image_type (attempt->content_type))
     {
-      attempt->extension = g_strdup (haul_sniff_extension_for_type (attempt->content_type));
+      const char *known = haul_sniff_extension_for_type (attempt->content_type);
+
+      attempt->extension = known ? g_strdup (known)
+                                 : extension_for_other_image (attempt->content_type);
       return TRUE;
     }
 
@@ -663,7 +797,8 @@ consume (Attempt       *attempt,
 {
   if (attempt->bytes + length > attempt->fetch->max_size)
     {
-      g_autofree char *limit = g_format_size (attempt->fetch->max_size);
+      g_autofree char *limit = g_format_size_full (attempt->fetch->max_size,
+                                                    G_FORMAT_SIZE_IEC_UNITS);
 
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
                    _("too large (over %s)"), limit);
@@ -829,6 +964,7 @@ haul_fetch_run (HaulFetch         *fetch,
   Attempt attempt = { 0 };
   g_autoptr(GError) error = NULL;
   HaulUpdate *update;
+  gint64 delay;
 
   attempt.fetch = fetch;
   attempt.post = post;
@@ -854,11 +990,12 @@ haul_fetch_run (HaulFetch         *fetch,
           g_cancellable_is_cancelled (fetch->cancellable))
         break;
 
-      if (!wait_cancellable (fetch->cancellable,
-                             haul_fetch_backoff (tries, attempt.retry_after)))
-        break;
-
+      /* What the failed try received does not wait on disk for the next. */
+      delay = haul_fetch_backoff (tries, attempt.retry_after);
       attempt_clear (&attempt);
+
+      if (!wait_cancellable (fetch->cancellable, delay))
+        break;
     }
 
   update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
