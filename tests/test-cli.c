@@ -565,7 +565,7 @@ test_cli_terminate (void)
 
   proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
-  while (!has_temporary_file (folder))
+  while (!is_writing_body (proc, folder))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (G_USEC_PER_SEC / 50);
