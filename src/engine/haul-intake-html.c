@@ -351,17 +351,21 @@ haul_intake_parse_html (HaulIntakeInput *input,
   if (base != NULL)
     {
       g_autofree char *href = get_attribute (base, "href");
-      char *resolved = NULL;
+      g_autofree char *resolved = NULL;
+      g_autofree char *normal = NULL;
 
       if (input->base_url != NULL)
         resolved = g_uri_resolve_relative (input->base_url, href, G_URI_FLAGS_ENCODED, NULL);
       else if (g_uri_is_valid (href, G_URI_FLAGS_ENCODED, NULL))
         resolved = g_strdup (href);
 
-      if (resolved != NULL)
+      /* Only an http(s) base can give fetchable URLs: with any other, as
+       * in <base href="javascript:…">, the page's own URL still counts. */
+      normal = resolved != NULL ? haul_intake_normalize_url (resolved, NULL) : NULL;
+      if (normal != NULL)
         {
           g_free (input->base_url);
-          input->base_url = resolved;
+          input->base_url = g_steal_pointer (&normal);
         }
     }
 

@@ -497,9 +497,14 @@ add_text_internal (HaulIntake  *self,
                    const char  *base_url,
                    GError     **error)
 {
-  HaulIntakeInput input = { self, source, g_strdup (base_url), 0 };
+  HaulIntakeInput input = { self, source, NULL, 0 };
   g_autofree char *converted = NULL;
   HaulIntakeFormat format;
+
+  /* Only an http(s) URL can be a base: relative links in a page known
+   * by a file: URL are reported as having none. */
+  if (base_url != NULL)
+    input.base_url = haul_intake_normalize_url (base_url, NULL);
 
   /* UTF-16 with a byte order mark, as Windows tools write text, is read
    * as the UTF-8 it stands for. */

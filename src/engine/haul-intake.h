@@ -38,7 +38,8 @@ G_DECLARE_FINAL_TYPE (HaulIntake, haul_intake, HAUL, INTAKE, GObject)
 HaulIntake  *haul_intake_new          (void);
 
 /* @content_type and @source_name may be NULL: the format is then guessed
- * from the content. @base_url resolves relative links in HTML. Fails only
+ * from the content. @base_url resolves relative links in HTML and Markdown
+ * when it is an http(s) URL (any other is ignored). Fails only
  * when the input as a whole cannot be used (too large, binary). */
 gboolean     haul_intake_add_text     (HaulIntake          *self,
                                        const char          *text,
