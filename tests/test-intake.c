@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 
 #include "haul-error.h"
 #include "haul-intake.h"
@@ -126,6 +127,9 @@ static const IntakeCase text_cases[] = {
     { "https://e.com/ok.jpg" },
     { "1:unsupported scheme “ftp”", "2:unsupported scheme “file”", "4:unsupported scheme “data”",
       "5:unsupported scheme “javascript”" } },
+  { "invalid percent escapes", NULL, NULL, NULL,
+    "https://e.com/%zz.jpg\nhttps://e.com/a.jpg?discount=50%\nhttps://e.com/%25zz.jpg\n",
+    { "https://e.com/%25zz.jpg", "https://e.com/a.jpg?discount=50%25" }, { NULL } },
   { "dedup in first-seen order", NULL, NULL, NULL,
     "https://e.com/b.jpg\nhttps://e.com/a.jpg\nHTTPS://E.COM:443/b.jpg#x\nhttps://e.com/a.jpg\n",
     { "https://e.com/b.jpg", "https://e.com/a.jpg" }, { NULL } },
@@ -224,6 +228,13 @@ static const IntakeCase html_cases[] = {
   { "page URL that is not http", "text/html", NULL, "file:///home/me/page.html",
     "<img src=\"a.jpg\"><img src=\"https://e.com/ok.jpg\">",
     { "https://e.com/ok.jpg" }, { "1:relative link with no base URL" } },
+  { "invalid percent escapes resolved", "text/html", NULL, "https://e.com/50%/page.html",
+    "<img src=\"a%zz.jpg\"><img src=\"b.jpg?q=100%\">\n"
+    "<base href=\"https://img.e.com/%x/\">",
+    { "https://img.e.com/%25x/a%25zz.jpg", "https://img.e.com/%25x/b.jpg?q=100%25" }, { NULL } },
+  { "invalid percent escape in the page URL", "text/html", NULL, "https://e.com/50%/page.html",
+    "<img src=\"a.jpg\">",
+    { "https://e.com/50%25/a.jpg" }, { NULL } },
   { "clipboard fragment claimed as text", "text/plain", NULL, NULL,
     "<meta charset='utf-8'><img src=\"https://e.com/clip.png\" alt=\"\">",
     { "https://e.com/clip.png" }, { NULL } },
@@ -483,7 +494,9 @@ static const NormalizeCase normalize_cases[] = {
   { "http://e.com:abc/", NULL, "invalid port" },
   { "http://e.com:0/", NULL, "invalid port" },
   { "http://e x.com/", NULL, "invalid host" },
-  { "https://e.com/%zz", NULL, "malformed" },
+  { "https://e.com/%zz", "https://e.com/%25zz", NULL },
+  { "https://e.com/100%.jpg?q=%zz&r=%4&s=%41%", "https://e.com/100%25.jpg?q=%25zz&r=%254&s=%41%25", NULL },
+  { "https://e.com/a%zz.jpg#%zz", "https://e.com/a%25zz.jpg", NULL },
   { "example.com/a.jpg", NULL, "malformed" },
   { "", NULL, "malformed" },
 };
@@ -499,6 +512,16 @@ test_intake_normalize (void)
       g_test_message ("normalize %s", normalize_cases[i].input);
       g_assert_cmpstr (normal, ==, normalize_cases[i].normal);
       g_assert_cmpstr (reason, ==, normalize_cases[i].reason);
+
+      /* The downloads are built from the normalised URL as it is. */
+      if (normal != NULL)
+        {
+          g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_GET, normal);
+          g_autofree char *again = haul_intake_normalize_url (normal, NULL);
+
+          g_assert_nonnull (msg);
+          g_assert_cmpstr (again, ==, normal);
+        }
     }
 }
 

@@ -350,7 +350,8 @@ haul_intake_parse_html (HaulIntakeInput *input,
 
   if (base != NULL)
     {
-      g_autofree char *href = get_attribute (base, "href");
+      g_autofree char *written = get_attribute (base, "href");
+      g_autofree char *href = haul_intake_escape_lone_percent (written);
       g_autofree char *resolved = NULL;
       g_autofree char *normal = NULL;
 

@@ -56,6 +56,10 @@ void             haul_intake_input_reject        (HaulIntakeInput          *inpu
                                                   gssize                    length,
                                                   const char               *reason);
 
+/* Returns @text with each “%” that starts no “%XX” escape written “%25”,
+ * as GUri accepts it. */
+char            *haul_intake_escape_lone_percent  (const char               *text);
+
 HaulIntakeFormat haul_intake_detect_format       (const char               *text,
                                                   gsize                     length,
                                                   const char               *content_type,

@@ -116,6 +116,29 @@ needs_escape (guchar c)
   return c <= 0x20 || c >= 0x7f || strchr ("\"<>\\^`{|}", c) != NULL;
 }
 
+/* Whether @p starts a “%XX” escape. */
+static gboolean
+is_percent_escape (const char *p)
+{
+  return p[0] == '%' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]);
+}
+
+char *
+haul_intake_escape_lone_percent (const char *text)
+{
+  GString *escaped = g_string_sized_new (strlen (text));
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '%' && !is_percent_escape (p))
+        g_string_append (escaped, "%25");
+      else
+        g_string_append_c (escaped, *p);
+    }
+
+  return g_string_free (escaped, FALSE);
+}
+
 static gboolean
 is_valid_host (const char *host)
 {
@@ -182,7 +205,9 @@ haul_intake_normalize_url (const char  *url,
     }
 
   /* Escape what may not stand in the path, query and fragment as written;
-   * the host is left alone for GUri to decode and turn into punycode. */
+   * the host is left alone for GUri to decode and turn into punycode.
+   * Browsers send a “%” that starts no escape as it is, but GUri and so
+   * libsoup refuse it: it goes as “%25”, which servers read the same. */
   authority = strstr (escaped->str, "//");
   if (authority != NULL && authority == escaped->str + strlen (scheme) + 1)
     {
@@ -200,6 +225,8 @@ haul_intake_normalize_url (const char  *url,
 
           if (needs_escape (c))
             g_string_append_printf (copy, "%%%02X", c);
+          else if (c == '%' && !is_percent_escape (escaped->str + i))
+            g_string_append (copy, "%25");
           else
             g_string_append_c (copy, c);
         }
@@ -392,6 +419,7 @@ haul_intake_input_add_candidate (HaulIntakeInput          *input,
       if (scheme == NULL)
         {
           g_autoptr(GError) error = NULL;
+          g_autofree char *reference = NULL;
           char *resolved = NULL;
 
           if (input->base_url == NULL)
@@ -400,7 +428,8 @@ haul_intake_input_add_candidate (HaulIntakeInput          *input,
               return FALSE;
             }
 
-          resolved = g_uri_resolve_relative (input->base_url, trimmed,
+          reference = haul_intake_escape_lone_percent (trimmed);
+          resolved = g_uri_resolve_relative (input->base_url, reference,
                                              G_URI_FLAGS_ENCODED, &error);
           if (resolved == NULL)
             {
