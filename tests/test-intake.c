@@ -122,6 +122,23 @@ static const IntakeCase text_cases[] = {
   { "not understood", NULL, "list.txt", NULL,
     "https://e.com/a.jpg\nhello world\n\nexample.com/b.jpg\n",
     { "https://e.com/a.jpg" }, { "2:not understood", "4:not understood" } },
+  { "space inside a URL", NULL, "list.txt", NULL,
+    "http://a.com/x y.png\n"
+    "https://e.com/my summer holiday photo.jpg\n"
+    "https://e.com/dir name/sub/page.html\n"
+    "https://e.com/s?q=a b&c=d\n"
+    "(https://e.com/p q.gif) and <https://e.com/r s/>\n",
+    { "http://a.com/x", "https://e.com/my", "https://e.com/dir", "https://e.com/s?q=a", "https://e.com/p",
+      "https://e.com/r" },
+    { "1:not understood", "2:not understood", "3:not understood", "4:not understood", "5:not understood" } },
+  { "words after a URL are prose", NULL, NULL, NULL,
+    "https://e.com/a.jpg is my favourite, see cat.jpg\n"
+    "https://e.com/b.jpg. Then c.jpg\n"
+    "https://e.com/c.jpg and/or https://e.com/d.jpg w/ cats =)\n"
+    "https://e.com/e.jpg is the one I like most of all, f.jpg\n",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg", "https://e.com/d.jpg",
+      "https://e.com/e.jpg" },
+    { NULL } },
   { "rejected schemes keep line numbers", NULL, "list.txt", NULL,
     "ftp://e.com/a.jpg\nfile:///etc/passwd\n# c\ndata:image/png;base64,AAAA\njavascript:alert(1)\nhttps://e.com/ok.jpg\n",
     { "https://e.com/ok.jpg" },
@@ -572,6 +589,31 @@ test_intake_add_url (void)
   g_assert_finalize_object (intake);
 }
 
+/* A URL cut short by a space is kept as far as it goes, and the line is
+ * reported with what follows, so that the rest is not lost unseen. */
+static void
+test_intake_split_url (void)
+{
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+
+  g_assert_true (haul_intake_add_text (intake, "# photos\nsee http://a.com/x y.png, thanks\n", -1,
+                                       NULL, "list.txt", NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 0), ==, "http://a.com/x");
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 1);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_cmpstr (reject->source, ==, "list.txt");
+  g_assert_cmpuint (reject->line, ==, 2);
+  g_assert_cmpstr (reject->text, ==, "http://a.com/x y.png");
+  g_assert_cmpstr (reject->reason, ==, "not understood");
+
+  g_assert_finalize_object (intake);
+}
+
 static void
 test_intake_reject_cap (void)
 {
@@ -847,6 +889,7 @@ main (int   argc,
   g_test_add_func ("/intake/detect", test_intake_detect);
   g_test_add_func ("/intake/text", test_intake_text);
   g_test_add_func ("/intake/reject-text", test_intake_reject_text);
+  g_test_add_func ("/intake/split-url", test_intake_split_url);
   g_test_add_func ("/intake/html", test_intake_html);
   g_test_add_func ("/intake/markdown", test_intake_markdown);
   g_test_add_func ("/intake/shortcuts", test_intake_shortcuts);

@@ -167,15 +167,20 @@ starts_url (const char *tok,
   return k + 2 < n && tok[k] == ':' && tok[k + 1] == '/' && tok[k + 2] == '/';
 }
 
+/* Sets @open_start to where the last URL in @tok starts when it runs to
+ * the end of @tok, as a URL cut short by a space does; else to -1. */
 static guint
 scan_token (HaulIntakeInput          *input,
             const char               *tok,
             gsize                     n,
             guint                     number,
-            HaulIntakeCandidateFlags  flags)
+            HaulIntakeCandidateFlags  flags,
+            gssize                   *open_start)
 {
   guint found = 0;
   gsize from = 0;
+
+  *open_start = -1;
 
   for (;;)
     {
@@ -261,11 +266,54 @@ scan_token (HaulIntakeInput          *input,
 
       haul_intake_input_add_candidate (input, tok + start, end - start, number, flags);
       found++;
+      *open_start = end == n ? start : -1;
 
       from = MAX (end, (gsize)start + 1);
     }
 
   return found;
+}
+
+/* How many words after a URL are looked at for the rest of it. */
+#define MAX_WORDS_AFTER_URL 4
+
+/* Whether @word, with the punctuation around it removed (@word_end set
+ * past what is left), looks like the rest of a URL that a space cut short:
+ * a file name of an image, a path, or query parameters. */
+static gboolean
+looks_like_url_rest (const char *word,
+                     gsize       n,
+                     gsize      *word_end)
+{
+  g_autofree char *rest = NULL;
+  const char *slash;
+  gsize start = 0;
+  gsize end = n;
+
+  while (start < end && strchr ("\"'([<", word[start]) != NULL)
+    start++;
+  while (end > start && strchr (".,;:!?*'\")]}>", word[end - 1]) != NULL)
+    end--;
+  *word_end = end;
+
+  if (end - start < 2)
+    return FALSE;
+
+  rest = g_strndup (word + start, end - start);
+  slash = strrchr (rest, '/');
+
+  return haul_intake_points_at_image (rest) ||
+         rest[0] == '/' || rest[0] == '?' || rest[0] == '&' ||
+         strchr (rest + 1, '=') != NULL ||
+         (slash != NULL && (strchr (slash, '.') != NULL || strchr (rest, '/') != slash));
+}
+
+/* Whether @word closes a clause or a quotation, after which the prose goes on. */
+static gboolean
+ends_clause (const char *word,
+             gsize       n)
+{
+  return n > 0 && strchr (".,;:!?)]}>\"'", word[n - 1]) != NULL;
 }
 
 guint
@@ -277,11 +325,16 @@ haul_intake_scan_prose (HaulIntakeInput          *input,
 {
   guint found = 0;
   gsize i = 0;
+  gssize open_url = -1;
+  guint words_after = 0;
 
   while (i < length)
     {
       gsize start;
       gsize sep;
+      gsize word_end;
+      gssize open_start;
+      guint n_urls;
 
       while (i < length && (sep = separator_length (line + i, length - i)) > 0)
         i += sep;
@@ -290,8 +343,31 @@ haul_intake_scan_prose (HaulIntakeInput          *input,
       while (i < length && separator_length (line + i, length - i) == 0)
         i++;
 
-      if (i > start)
-        found += scan_token (input, line + start, i - start, number, flags);
+      if (i == start)
+        continue;
+
+      n_urls = scan_token (input, line + start, i - start, number, flags, &open_start);
+      if (n_urls > 0)
+        {
+          found += n_urls;
+          open_url = open_start >= 0 ? (gssize)start + open_start : -1;
+          words_after = 0;
+          continue;
+        }
+
+      if (open_url < 0)
+        continue;
+
+      /* A URL ends at a space, but “http://a.com/my photo.jpg” is one that
+       * lost its end: report it rather than drop “photo.jpg” unseen. */
+      if (looks_like_url_rest (line + start, i - start, &word_end))
+        {
+          haul_intake_input_reject (input, number, line + open_url,
+                                    start + word_end - open_url, _("not understood"));
+          open_url = -1;
+        }
+      else if (++words_after >= MAX_WORDS_AFTER_URL || ends_clause (line + start, i - start))
+        open_url = -1;
     }
 
   return found;
