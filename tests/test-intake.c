@@ -192,6 +192,14 @@ static const IntakeCase html_cases[] = {
     "</body></html>\n",
     { "https://e.com/a.jpg", "https://e.com/l.jpg", "https://e.com/3x.jpg", "https://e.com/upper.jpg" },
     { NULL } },
+  { "srcset descriptors too large to count", "text/html", NULL, NULL,
+    "<img srcset=\"https://e.com/huge-x.jpg 99999999999999999999x, https://e.com/2x.jpg 2x\">\n"
+    "<img srcset=\"https://e.com/3x.jpg 3x, https://e.com/huge-x2.jpg 1e999x\">\n"
+    "<img srcset=\"https://e.com/huge-w.jpg 99999999999999999999w, https://e.com/l.jpg 1280w\">\n"
+    "<img srcset=\"https://e.com/s.jpg 320w, https://e.com/huge-w2.jpg 1000000000000w, https://e.com/huge-w3.jpg 1e99w\">\n"
+    "<img srcset=\"https://e.com/a.jpg 2x, https://e.com/inf.jpg infx, https://e.com/nan.jpg nanx\">\n",
+    { "https://e.com/huge-x.jpg", "https://e.com/huge-x2.jpg", "https://e.com/huge-w.jpg",
+      "https://e.com/huge-w2.jpg", "https://e.com/a.jpg" }, { NULL } },
   { "picture", NULL, NULL, NULL,
     "<picture>\n"
     "  <source type=\"image/avif\" srcset=\"https://e.com/p-800.avif 800w, https://e.com/p-1600.avif 1600w\">\n"

@@ -136,12 +136,18 @@ srcset_pick (const char *srcset,
               char *end = NULL;
               double value;
 
-              if (len < 2)
+              /* A number as HTML writes it: no “inf”, “nan” or sign. */
+              if (len < 2 || !(g_ascii_isdigit (words[i][0]) || words[i][0] == '.'))
                 continue;
 
               value = g_ascii_strtod (words[i], &end);
-              if (end != words[i] + len - 1 || !(value > 0) || value > 1e9)
+              if (end != words[i] + len - 1 || !(value > 0))
                 continue;
+
+              /* Too large to count, as “99999999999999999999w”: the
+               * largest there is, never one to pass over. */
+              if (value > 1e9)
+                value = G_MAXDOUBLE;
 
               if (words[i][len - 1] == 'w')
                 width = value;
