@@ -25,11 +25,18 @@ typedef struct
   HaulWindow   *self;
   GPtrArray    *downloads;
   GCancellable *cancellable;
+  /* Held while the batch runs, so that the process does not exit before
+   * cancelled workers have removed their files, even once the window is
+   * gone. */
+  GApplication *application;
 } Batch;
 
 static void
 batch_free (Batch *batch)
 {
+  if (batch->application != NULL)
+    g_application_release (batch->application);
+  g_clear_object (&batch->application);
   g_clear_object (&batch->self);
   g_clear_pointer (&batch->downloads, g_ptr_array_unref);
   g_clear_object (&batch->cancellable);
@@ -477,6 +484,12 @@ haul_window_start (HaulWindow *self,
   batch->self = g_object_ref (self);
   batch->downloads = g_ptr_array_ref (items);
   batch->cancellable = g_object_ref (self->cancellable);
+  batch->application = (GApplication *)gtk_window_get_application (GTK_WINDOW (self));
+  if (batch->application != NULL)
+    {
+      g_object_ref (batch->application);
+      g_application_hold (batch->application);
+    }
 
   self->n_batches++;
   haul_downloader_run_async (self->downloader, items, batch->cancellable, run_cb, batch);
@@ -724,6 +737,8 @@ haul_window_close_request (GtkWindow *window)
   g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
 
   haul_window_cancel (self);
+  /* Single items retried or cancelled from their rows too. */
+  haul_downloader_cancel_all (self->downloader);
 
   return GTK_WINDOW_CLASS (haul_window_parent_class)->close_request (window);
 }

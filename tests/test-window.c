@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "haul-add-dialog-private.h"
+#include "haul-application.h"
 #include "haul-download-row-private.h"
 #include "haul-preferences-window-private.h"
 #include "haul-test-server.h"
@@ -525,6 +526,49 @@ test_window_close_while_running (Fixture       *fixture,
 }
 
 static void
+quit_activate_cb (GApplication *app,
+                  Fixture      *fixture)
+{
+  HaulWindow *window = haul_window_new (HAUL_APPLICATION (app));
+  HaulWindow *other = fixture->window;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_object_set_data_full (G_OBJECT (app), "window", g_object_ref (window), g_object_unref);
+
+  /* The helpers work on the fixture's window. */
+  fixture->window = window;
+  add_urls (fixture, "/slow", 3, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  wait_until (fixture, some_receiving, 20);
+  fixture->window = other;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+}
+
+static void
+test_window_quit_while_running (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(HaulApplication) app = haul_application_new ();
+  g_autoptr(HaulWindow) window = NULL;
+
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_signal_connect (app, "activate", G_CALLBACK (quit_activate_cb), fixture);
+
+  /* Quitting closes the window at once, but the application only ends once
+   * the cancelled workers have stopped and cleaned up. */
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 0, NULL), ==, 0);
+
+  window = g_object_steal_data (G_OBJECT (app), "window");
+  g_assert_nonnull (window);
+  g_assert_null (gtk_window_get_application (GTK_WINDOW (window)));
+  g_assert_cmpuint (window->n_batches, ==, 0);
+  g_assert_cmpuint (count_files (fixture->folder), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&window));
+}
+
+static void
 test_window_retry_failed (Fixture       *fixture,
                           gconstpointer  data)
 {
@@ -662,6 +706,7 @@ main (int   argc,
   ADD ("download", test_window_download);
   ADD ("cancel", test_window_cancel);
   ADD ("close-while-running", test_window_close_while_running);
+  ADD ("quit-while-running", test_window_quit_while_running);
   ADD ("retry-failed", test_window_retry_failed);
   ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
