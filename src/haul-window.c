@@ -435,7 +435,6 @@ haul_window_start (HaulWindow *self,
 {
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GFile) folder = NULL;
-  gboolean fresh;
   Batch *batch;
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
@@ -456,6 +455,7 @@ haul_window_start (HaulWindow *self,
 
   if (self->n_batches == 0)
     {
+      g_hash_table_remove_all (self->in_session);
       g_ptr_array_set_size (self->session, 0);
       self->session_start = g_get_monotonic_time ();
       self->session_end = 0;
@@ -466,14 +466,15 @@ haul_window_start (HaulWindow *self,
   if (self->cancellable == NULL)
     self->cancellable = g_cancellable_new ();
 
-  fresh = self->session->len == 0;
   for (guint i = 0; i < items->len; i++)
     {
       HaulDownload *d = g_ptr_array_index (items, i);
 
       g_hash_table_add (self->active, d);
-      /* Only a retry inside a running session can meet an item twice. */
-      if (fresh || !g_ptr_array_find (self->session, d, NULL))
+      /* A retry inside a running session meets an item again; a set keeps
+       * thousands of rows joining a running session from costing
+       * thousands × thousands comparisons. */
+      if (g_hash_table_add (self->in_session, d))
         g_ptr_array_add (self->session, g_object_ref (d));
     }
 
@@ -765,6 +766,7 @@ haul_window_dispose (GObject *object)
   g_clear_object (&self->downloads);
   g_clear_pointer (&self->by_url, g_hash_table_unref);
   g_clear_pointer (&self->active, g_hash_table_unref);
+  g_clear_pointer (&self->in_session, g_hash_table_unref);
   g_clear_pointer (&self->session, g_ptr_array_unref);
   g_clear_pointer (&self->pending_rows, g_ptr_array_unref);
   g_clear_pointer (&self->last_rejects, g_ptr_array_unref);
@@ -840,6 +842,7 @@ haul_window_init (HaulWindow *self)
   self->by_url = g_hash_table_new (g_str_hash, g_str_equal);
   self->active = g_hash_table_new (NULL, NULL);
   self->session = g_ptr_array_new_with_free_func (g_object_unref);
+  self->in_session = g_hash_table_new (NULL, NULL);
   self->pending_rows = g_ptr_array_new_with_free_func (g_object_unref);
   self->last_rejects = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_intake_reject_free);
   self->intake_cancellable = g_cancellable_new ();
