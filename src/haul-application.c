@@ -91,17 +91,25 @@ haul_application_about_action (GSimpleAction *action,
                                GVariant      *parameter,
                                gpointer       user_data)
 {
-  static const char *developers[] = { "The Haul authors", NULL };
+  static const char *developers[] = { "The Haul developers", NULL };
   GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (app);
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
   GtkWidget *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
-                        "transient-for", gtk_application_get_active_window (app),
+                        "transient-for", parent,
                         "application-name", _("Haul"),
-                        "application-icon", APP_ID,
+                        /* Installed, the icon is in the theme; run from the
+                         * build tree, the one in the resources stands in. */
+                        "application-icon", gtk_icon_theme_has_icon (theme, APP_ID) ? APP_ID : "haul",
                         "version", PACKAGE_VERSION,
                         "comments", _("Download many images at once"),
+                        "developer-name", _("The Haul developers"),
                         "developers", developers,
+                        "website", "https://github.com/haul/haul",
+                        "issue-url", "https://github.com/haul/haul/issues",
+                        "copyright", _("© The Haul developers"),
                         "license-type", GTK_LICENSE_GPL_3_0,
                         /* TRANSLATORS: your name and email, one translator per line */
                         "translator-credits", _("translator-credits"),
