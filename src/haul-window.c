@@ -375,7 +375,14 @@ session_finished (HaulWindow *self)
   summary = format_summary (counts.done, counts.total, session_elapsed (self), sum,
                             self->session_cancelled);
 
-  if (counts.failed > 0)
+  if (self->session_cancelled && counts.done == 0)
+    message = g_strdup (_("Downloads cancelled"));
+  else if (self->session_cancelled)
+    /* TRANSLATORS: a toast when a batch was cancelled after some downloads */
+    message = g_strdup_printf (ngettext ("Cancelled after %u image",
+                                         "Cancelled after %u images", counts.done),
+                               counts.done);
+  else if (counts.failed > 0)
     /* TRANSLATORS: a toast when a batch ends with failures */
     message = g_strdup_printf (ngettext ("%u image downloaded, %u failed",
                                          "%u images downloaded, %u failed", counts.done),
@@ -386,7 +393,11 @@ session_finished (HaulWindow *self)
                                          counts.done),
                                counts.done);
 
-  haul_window_show_toast (self, message);
+  /* The way out of failures is one click from where they are announced. */
+  if (counts.failed > 0 && !self->session_cancelled)
+    show_toast_with_action (self, message, _("_Retry Failed"), "win.retry-failed");
+  else
+    haul_window_show_toast (self, message);
   notify_finished (self, summary, counts.done, counts.failed);
   haul_window_update_now (self);
 }

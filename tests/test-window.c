@@ -500,6 +500,7 @@ test_window_cancel (Fixture       *fixture,
   /* No partial or temporary file is left. */
   g_assert_cmpuint (count_files (fixture->folder), ==, 0);
   assert_footer_matches (window, "^Cancelled: 0 of 4 done in [0-9]+\\.[0-9] s$");
+  g_assert_cmpstr (window->last_message, ==, "Downloads cancelled");
 }
 
 static void
