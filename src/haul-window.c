@@ -825,6 +825,27 @@ haul_window_class_init (HaulWindowClass *klass)
   _haul_window_class_actions_init (klass);
 }
 
+/* Download turns into Cancel in place: the button keeps the width of the
+ * wider label, so that its neighbours do not move. */
+static void
+keep_download_button_width (HaulWindow *self)
+{
+  const char *labels[] = { _("_Download"), _("_Cancel") };
+  GtkWidget *button = GTK_WIDGET (self->download_button);
+  int width = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      int natural;
+
+      gtk_button_set_label (self->download_button, labels[i]);
+      gtk_widget_measure (button, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+      width = MAX (width, natural);
+    }
+
+  gtk_widget_set_size_request (button, width, -1);
+}
+
 static void
 haul_window_init (HaulWindow *self)
 {
@@ -883,6 +904,7 @@ haul_window_init (HaulWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   _haul_window_dnd_init (self);
+  keep_download_button_width (self);
   haul_window_update_now (self);
 }
 
