@@ -587,6 +587,43 @@ test_window_quit_while_running (Fixture       *fixture,
 }
 
 static void
+test_window_row_menu (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GListModel) controllers = NULL;
+  HaulDownloadRow *row;
+  GtkPopover *popover;
+  gboolean pressed = FALSE;
+
+  add_urls (fixture, "/img", 1, NULL);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
+  collect_rows (GTK_WIDGET (fixture->window->list_view), rows);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = g_ptr_array_index (rows, 0);
+
+  /* A right click on the row opens the menu of its button. */
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (row));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller) &&
+          gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY)
+        {
+          g_signal_emit_by_name (controller, "pressed", 1, 10.0, 10.0);
+          pressed = TRUE;
+        }
+    }
+  g_assert_true (pressed);
+
+  popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (row->menu_button));
+  g_assert_nonnull (popover);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (popover)));
+  gtk_popover_popdown (popover);
+}
+
+static void
 test_window_retry_failed (Fixture       *fixture,
                           gconstpointer  data)
 {
@@ -725,6 +762,7 @@ main (int   argc,
   ADD ("cancel", test_window_cancel);
   ADD ("close-while-running", test_window_close_while_running);
   ADD ("quit-while-running", test_window_quit_while_running);
+  ADD ("row-menu", test_window_row_menu);
   ADD ("retry-failed", test_window_retry_failed);
   ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
