@@ -15,14 +15,6 @@
 
 static HaulTestServer *server;
 
-#if defined(__SANITIZE_ADDRESS__)
-# define RUNNING_UNDER_ASAN
-#elif defined(__has_feature)
-# if __has_feature(address_sanitizer)
-#  define RUNNING_UNDER_ASAN
-# endif
-#endif
-
 typedef struct
 {
   HaulWindow *window;
@@ -561,13 +553,6 @@ test_window_quit_while_running (Fixture       *fixture,
   g_autoptr(HaulApplication) app = NULL;
   g_autoptr(HaulWindow) window = NULL;
 
-#ifdef RUNNING_UNDER_ASAN
-  /* A whole GApplication run leaves one 16 KiB block behind that
-   * LeakSanitizer reports without a stack to tell whose it is; the plain
-   * build runs this test. */
-  g_test_skip ("LeakSanitizer reports a block left by a GApplication run");
-  return;
-#endif
 
   app = haul_application_new ();
   g_application_set_flags (G_APPLICATION (app),
