@@ -448,7 +448,7 @@ def chart(cell, manifest, path, tmp):
 
 def write_results(args, manifest, runs, gui):
     cell = summarise(runs)
-    loads = [r["load"] for r in runs]
+    loads = [r["load"] for r in runs] or [loadavg()]
     n_img = len(manifest["images"])
     img_bytes = sum(e["size"] for e in manifest["images"])
     big_bytes = sum(e["size"] for e in manifest["large"])
