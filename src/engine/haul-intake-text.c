@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "haul-intake-private.h"
+
+/* Plain text, text/uri-list, and finding URLs inside prose. */
+
+void
+haul_intake_lines_init (HaulIntakeLines *lines,
+                        const char      *text,
+                        gsize            length)
+{
+  lines->text = text;
+  lines->length = length;
+  lines->pos = 0;
+  lines->number = 0;
+}
+
+gboolean
+haul_intake_lines_next (HaulIntakeLines  *lines,
+                        const char      **line,
+                        gsize            *line_length)
+{
+  gsize start = lines->pos;
+  gsize end = start;
+
+  if (start >= lines->length)
+    return FALSE;
+
+  while (end < lines->length && lines->text[end] != '\n' && lines->text[end] != '\r')
+    end++;
+
+  *line = lines->text + start;
+  *line_length = end - start;
+  lines->number++;
+
+  if (end < lines->length && lines->text[end] == '\r')
+    {
+      end++;
+      if (end < lines->length && lines->text[end] == '\n')
+        end++;
+    }
+  else if (end < lines->length)
+    end++;
+  lines->pos = end;
+
+  return TRUE;
+}
+
+static gboolean
+is_ascii_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Non-ASCII spaces and typographic quotes: prose puts them around URLs,
+ * and no URL holds them unescaped. Returns their length in bytes. */
+static gsize
+unicode_separator_length (const guchar *p,
+                          gsize         remaining)
+{
+  if (remaining >= 2 && p[0] == 0xc2 &&
+      (p[1] == 0xa0 || p[1] == 0xab || p[1] == 0xbb))
+    return 2;
+
+  if (remaining >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+      ((p[2] >= 0x80 && p[2] <= 0x8b) || p[2] == 0x98 || p[2] == 0x99 ||
+       p[2] == 0x9c || p[2] == 0x9d || p[2] == 0xa8 || p[2] == 0xa9 ||
+       p[2] == 0xaf || p[2] == 0xb9 || p[2] == 0xba))
+    return 3;
+
+  if (remaining >= 3 &&
+      ((p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||
+       (p[0] == 0xe3 && p[1] == 0x80 && (p[2] == 0x80 || p[2] == 0x8c || p[2] == 0x8d)) ||
+       (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)))
+    return 3;
+
+  return 0;
+}
+
+static gsize
+separator_length (const char *p,
+                  gsize       remaining)
+{
+  if (is_ascii_space (*p))
+    return 1;
+
+  return unicode_separator_length ((const guchar *)p, remaining);
+}
+
+static gboolean
+is_scheme_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '+' || c == '-' || c == '.';
+}
+
+/* Schemes written without "//" that people still paste. */
+static const char * const opaque_schemes[] = {
+  "javascript:", "data:", "mailto:", "file:", "about:", "blob:",
+};
+
+/* Returns the offset of the next URL in @tok at or after @from, or -1. */
+static gssize
+find_url_start (const char *tok,
+                gsize       n,
+                gsize       from)
+{
+  for (gsize k = from; k < n; k++)
+    {
+      if (k == from || strchr ("<\"'`([{=:,;*_", tok[k - 1]) != NULL)
+        {
+          for (guint i = 0; i < G_N_ELEMENTS (opaque_schemes); i++)
+            {
+              gsize len = strlen (opaque_schemes[i]);
+
+              if (n - k >= len && g_ascii_strncasecmp (tok + k, opaque_schemes[i], len) == 0)
+                return k;
+            }
+        }
+
+      if (tok[k] == ':' && k + 2 < n && tok[k + 1] == '/' && tok[k + 2] == '/')
+        {
+          gsize j = k;
+
+          while (j > from && is_scheme_char (tok[j - 1]))
+            j--;
+          while (j < k && !g_ascii_isalpha (tok[j]))
+            j++;
+          if (j < k)
+            return j;
+        }
+    }
+
+  return -1;
+}
+
+static gboolean
+starts_url (const char *tok,
+            gsize       n)
+{
+  return find_url_start (tok, n, 0) == 0;
+}
+
+static guint
+count_char (const char *s,
+            gsize       n,
+            char        c)
+{
+  guint count = 0;
+
+  for (gsize i = 0; i < n; i++)
+    if (s[i] == c)
+      count++;
+
+  return count;
+}
+
+static guint
+scan_token (HaulIntakeInput          *input,
+            const char               *tok,
+            gsize                     n,
+            guint                     number,
+            HaulIntakeCandidateFlags  flags)
+{
+  guint found = 0;
+  gsize from = 0;
+
+  for (;;)
+    {
+      gssize start = find_url_start (tok, n, from);
+      char closer = 0;
+      guint depth = 0;
+      gsize end;
+
+      if (start < 0)
+        break;
+
+      if (start > 0)
+        {
+          switch (tok[start - 1])
+            {
+            case '<': closer = '>'; break;
+            case '"': closer = '"'; break;
+            case '\'': closer = '\''; break;
+            case '`': closer = '`'; break;
+            case '(': closer = ')'; break;
+            case '[': closer = ']'; break;
+            default: break;
+            }
+        }
+
+      for (end = start; end < n; end++)
+        {
+          char c = tok[end];
+
+          if (c == '<' || c == '>' || c == '"' || c == '`')
+            break;
+          if (c == '\'' && closer == '\'')
+            break;
+          if ((closer == ')' && c == '(') || (closer == ']' && c == '['))
+            depth++;
+          if (c == closer && (closer == ')' || closer == ']'))
+            {
+              if (depth == 0)
+                break;
+              depth--;
+            }
+          /* "a.jpg,https://…" lists URLs; a comma inside a query does not. */
+          if ((c == ',' || c == ';') && end + 1 < n && starts_url (tok + end + 1, n - end - 1))
+            break;
+        }
+
+      /* Trailing punctuation belongs to the prose, unless it closes
+       * something opened inside the URL, as in …/Foo_(bar). */
+      while (end > (gsize)start)
+        {
+          char c = tok[end - 1];
+
+          if (strchr (".,;:!?*'", c) != NULL)
+            end--;
+          else if (c == ')' && count_char (tok + start, end - start, '(') < count_char (tok + start, end - start, ')'))
+            end--;
+          else if (c == ']' && count_char (tok + start, end - start, '[') < count_char (tok + start, end - start, ']'))
+            end--;
+          else if (c == '}' && count_char (tok + start, end - start, '{') < count_char (tok + start, end - start, '}'))
+            end--;
+          else
+            break;
+        }
+
+      haul_intake_input_add_candidate (input, tok + start, end - start, number, flags);
+      found++;
+
+      from = MAX (end, (gsize)start + 1);
+    }
+
+  return found;
+}
+
+guint
+haul_intake_scan_prose (HaulIntakeInput          *input,
+                        const char               *line,
+                        gsize                     length,
+                        guint                     number,
+                        HaulIntakeCandidateFlags  flags)
+{
+  guint found = 0;
+  gsize i = 0;
+
+  while (i < length)
+    {
+      gsize start;
+      gsize sep;
+
+      while (i < length && (sep = separator_length (line + i, length - i)) > 0)
+        i += sep;
+
+      start = i;
+      while (i < length && separator_length (line + i, length - i) == 0)
+        i++;
+
+      if (i > start)
+        found += scan_token (input, line + start, i - start, number, flags);
+    }
+
+  return found;
+}
+
+static gboolean
+is_blank_or_comment (const char *line,
+                     gsize       length)
+{
+  gsize i = 0;
+
+  while (i < length && is_ascii_space (line[i]))
+    i++;
+
+  return i == length || line[i] == '#';
+}
+
+void
+haul_intake_parse_text (HaulIntakeInput *input,
+                        const char      *text,
+                        gsize            length,
+                        gboolean         report_unknown)
+{
+  HaulIntakeLines lines;
+  const char *line;
+  gsize line_length;
+
+  haul_intake_lines_init (&lines, text, length);
+  while (haul_intake_lines_next (&lines, &line, &line_length))
+    {
+      guint found;
+
+      if (is_blank_or_comment (line, line_length))
+        continue;
+
+      found = haul_intake_scan_prose (input, line, line_length, lines.number,
+                                      HAUL_INTAKE_CANDIDATE_EXPAND);
+      if (found == 0 && report_unknown)
+        haul_intake_input_reject (input, lines.number, line, line_length, _("not understood"));
+    }
+}
+
+/* RFC 2483: one URI a line, “#” comments. */
+void
+haul_intake_parse_uri_list (HaulIntakeInput *input,
+                            const char      *text,
+                            gsize            length)
+{
+  HaulIntakeLines lines;
+  const char *line;
+  gsize line_length;
+
+  haul_intake_lines_init (&lines, text, length);
+  while (haul_intake_lines_next (&lines, &line, &line_length))
+    {
+      g_autofree char *entry = NULL;
+      const char *scheme = NULL;
+
+      if (is_blank_or_comment (line, line_length))
+        continue;
+
+      entry = g_strndup (line, line_length);
+      g_strstrip (entry);
+      scheme = g_uri_peek_scheme (entry);
+
+      if (scheme == NULL)
+        haul_intake_input_reject (input, lines.number, entry, -1, _("not understood"));
+      else
+        haul_intake_input_add_candidate (input, entry, -1, lines.number,
+                                         HAUL_INTAKE_CANDIDATE_PLAIN);
+    }
+}
+
+/* A uri-list holds one URI a line; anything else is text after all. */
+gboolean
+haul_intake_looks_like_uri_list (const char *text,
+                                 gsize       length)
+{
+  HaulIntakeLines lines;
+  const char *line;
+  gsize line_length;
+
+  haul_intake_lines_init (&lines, text, length);
+  while (haul_intake_lines_next (&lines, &line, &line_length))
+    {
+      g_autofree char *entry = NULL;
+      const char *scheme = NULL;
+
+      if (is_blank_or_comment (line, line_length))
+        continue;
+
+      entry = g_strndup (line, line_length);
+      g_strstrip (entry);
+      if (strpbrk (entry, " \t") != NULL)
+        return FALSE;
+
+      scheme = g_uri_peek_scheme (entry);
+      if (scheme == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}

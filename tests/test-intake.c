@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "haul-error.h"
+#include "haul-intake.h"
+
+/* Expected rejects are written "LINE:reason"; URLs and rejects as
+ * NULL-terminated arrays. */
+typedef struct
+{
+  const char *name;
+  const char *content_type;
+  const char *source_name;
+  const char *base_url;
+  const char *input;
+  const char *urls[12];
+  const char *rejects[8];
+} IntakeCase;
+
+static void
+check_intake (HaulIntake        *intake,
+              const char        *name,
+              const char * const *urls,
+              const char * const *rejects)
+{
+  GPtrArray *got_urls = haul_intake_get_urls (intake);
+  GPtrArray *got_rejects = haul_intake_get_rejects (intake);
+  guint n_urls = g_strv_length ((char **)urls);
+  guint n_rejects = g_strv_length ((char **)rejects);
+
+  g_test_message ("case %s", name);
+
+  for (guint i = 0; i < got_urls->len; i++)
+    g_test_message ("  url %s", (char *)g_ptr_array_index (got_urls, i));
+  for (guint i = 0; i < got_rejects->len; i++)
+    {
+      HaulIntakeReject *r = g_ptr_array_index (got_rejects, i);
+      g_test_message ("  reject %u:%s (%s)", r->line, r->reason, r->text);
+    }
+
+  g_assert_cmpuint (got_urls->len, ==, n_urls);
+  for (guint i = 0; i < n_urls; i++)
+    g_assert_cmpstr (g_ptr_array_index (got_urls, i), ==, urls[i]);
+
+  g_assert_cmpuint (got_rejects->len, ==, n_rejects);
+  for (guint i = 0; i < n_rejects; i++)
+    {
+      HaulIntakeReject *r = g_ptr_array_index (got_rejects, i);
+      g_autofree char *got = g_strdup_printf ("%u:%s", r->line, r->reason);
+
+      g_assert_cmpstr (got, ==, rejects[i]);
+      g_assert_nonnull (r->text);
+      g_assert_true (g_utf8_validate (r->text, -1, NULL));
+    }
+}
+
+static void
+run_cases (const IntakeCase *cases,
+           gsize             n_cases)
+{
+  for (gsize i = 0; i < n_cases; i++)
+    {
+      HaulIntake *intake = haul_intake_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (haul_intake_add_text (intake, cases[i].input, -1,
+                                           cases[i].content_type,
+                                           cases[i].source_name,
+                                           cases[i].base_url,
+                                           &error));
+      g_assert_no_error (error);
+      check_intake (intake, cases[i].name, cases[i].urls, cases[i].rejects);
+
+      for (guint j = 0; j < haul_intake_get_rejects (intake)->len; j++)
+        {
+          HaulIntakeReject *r = g_ptr_array_index (haul_intake_get_rejects (intake), j);
+          g_assert_cmpstr (r->source, ==, cases[i].source_name);
+        }
+
+      g_assert_finalize_object (intake);
+    }
+}
+
+static const IntakeCase text_cases[] = {
+  { "one per line", NULL, NULL, NULL,
+    "https://example.com/a.jpg\nhttps://example.com/b.png\n",
+    { "https://example.com/a.jpg", "https://example.com/b.png" }, { NULL } },
+  { "separators", NULL, NULL, NULL,
+    "https://e.com/1.jpg https://e.com/2.jpg,https://e.com/3.jpg;https://e.com/4.jpg\thttps://e.com/5.jpg",
+    { "https://e.com/1.jpg", "https://e.com/2.jpg", "https://e.com/3.jpg", "https://e.com/4.jpg",
+      "https://e.com/5.jpg" }, { NULL } },
+  { "comma and space", NULL, NULL, NULL,
+    "https://e.com/1.jpg, https://e.com/2.jpg; https://e.com/3.jpg",
+    { "https://e.com/1.jpg", "https://e.com/2.jpg", "https://e.com/3.jpg" }, { NULL } },
+  { "comma inside query kept", NULL, NULL, NULL,
+    "https://e.com/i?size=1,2;q=3",
+    { "https://e.com/i?size=1,2;q=3" }, { NULL } },
+  { "comments blank lines CRLF BOM", NULL, NULL, NULL,
+    "\xef\xbb\xbf# my list\r\n\r\nhttps://e.com/a.jpg\r\n   \r\n  # indented comment\r\nhttps://e.com/b.jpg\r\n",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg" }, { NULL } },
+  { "lone CR", NULL, NULL, NULL,
+    "https://e.com/a.jpg\rnonsense\rhttps://e.com/b.jpg",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg" }, { "2:not understood" } },
+  { "prose", NULL, NULL, NULL,
+    "see https://e.com/a.jpg, and <https://e.com/b.jpg> or \"https://e.com/c.jpg\".\n"
+    "(https://e.com/d.jpg) [https://e.com/e.jpg]! 'https://e.com/f.jpg'?\n"
+    "“https://e.com/g.jpg” and https://e.com/wiki/Foo_(bar) too: https://e.com/h.jpg...\n",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg", "https://e.com/d.jpg",
+      "https://e.com/e.jpg", "https://e.com/f.jpg", "https://e.com/g.jpg", "https://e.com/wiki/Foo_(bar)",
+      "https://e.com/h.jpg" }, { NULL } },
+  { "markup around", NULL, NULL, NULL,
+    "url=https://e.com/a.jpg src=\"https://e.com/b.jpg\">\n**https://e.com/c.jpg**\n",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg" }, { NULL } },
+  { "not understood", NULL, "list.txt", NULL,
+    "https://e.com/a.jpg\nhello world\n\nexample.com/b.jpg\n",
+    { "https://e.com/a.jpg" }, { "2:not understood", "4:not understood" } },
+  { "rejected schemes keep line numbers", NULL, "list.txt", NULL,
+    "ftp://e.com/a.jpg\nfile:///etc/passwd\n# c\ndata:image/png;base64,AAAA\njavascript:alert(1)\nhttps://e.com/ok.jpg\n",
+    { "https://e.com/ok.jpg" },
+    { "1:unsupported scheme “ftp”", "2:unsupported scheme “file”", "4:unsupported scheme “data”",
+      "5:unsupported scheme “javascript”" } },
+  { "dedup in first-seen order", NULL, NULL, NULL,
+    "https://e.com/b.jpg\nhttps://e.com/a.jpg\nHTTPS://E.COM:443/b.jpg#x\nhttps://e.com/a.jpg\n",
+    { "https://e.com/b.jpg", "https://e.com/a.jpg" }, { NULL } },
+  { "uri-list", "text/uri-list", NULL, NULL,
+    "# urls\r\nhttps://e.com/a.jpg\r\nhttp://e.com/b.jpg\r\nfile:///tmp/x.png\r\n",
+    { "https://e.com/a.jpg", "http://e.com/b.jpg" }, { "4:unsupported scheme “file”" } },
+  { "uri-list claimed but prose", "text/uri-list", NULL, NULL,
+    "look at https://e.com/a.jpg now\n",
+    { "https://e.com/a.jpg" }, { NULL } },
+  { "ranges", NULL, NULL, NULL,
+    "https://e.com/img[008-011].jpg\nhttps://e.com/{cat,dog}/[1-2].png\n",
+    { "https://e.com/img008.jpg", "https://e.com/img009.jpg", "https://e.com/img010.jpg",
+      "https://e.com/img011.jpg", "https://e.com/cat/1.png", "https://e.com/cat/2.png",
+      "https://e.com/dog/1.png", "https://e.com/dog/2.png" }, { NULL } },
+  { "letter and stepped ranges", NULL, NULL, NULL,
+    "https://e.com/[a-c].jpg https://e.com/p[0-20:10].jpg",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/c.jpg",
+      "https://e.com/p0.jpg", "https://e.com/p10.jpg", "https://e.com/p20.jpg" }, { NULL } },
+  { "invalid range", NULL, NULL, NULL,
+    "https://e.com/[9-1].jpg\nhttps://e.com/[1-3:0].jpg\n",
+    { NULL }, { "1:invalid range", "2:invalid range" } },
+  { "brackets that are not ranges", NULL, NULL, NULL,
+    "https://[::1]:8080/a.jpg https://e.com/a[x].jpg https://e.com/{one}.jpg",
+    { "https://[::1]:8080/a.jpg", "https://e.com/a[x].jpg", "https://e.com/%7Bone%7D.jpg" }, { NULL } },
+  { "pattern cap", NULL, NULL, NULL,
+    "https://e.com/[1-10001].jpg\nhttps://e.com/[1-100]/[1-101].jpg\n",
+    { NULL }, { "1:expands to more than 10000 URLs", "2:expands to more than 10000 URLs" } },
+};
+
+static void
+test_intake_text (void)
+{
+  run_cases (text_cases, G_N_ELEMENTS (text_cases));
+}
+
+typedef struct
+{
+  const char *input;
+  const char *normal;   /* NULL when rejected */
+  const char *reason;
+} NormalizeCase;
+
+static const NormalizeCase normalize_cases[] = {
+  { "https://example.com/a.jpg", "https://example.com/a.jpg", NULL },
+  { "HTTPS://Example.COM/Path/A.JPG?Q=Yes", "https://example.com/Path/A.JPG?Q=Yes", NULL },
+  { "http://e.com:80/a", "http://e.com/a", NULL },
+  { "https://e.com:443/a", "https://e.com/a", NULL },
+  { "http://e.com:443/a", "http://e.com:443/a", NULL },
+  { "https://e.com:8443/a", "https://e.com:8443/a", NULL },
+  { "https://e.com/a.jpg#frag", "https://e.com/a.jpg", NULL },
+  { "https://e.com", "https://e.com/", NULL },
+  { "https://e.com/a%2Fb%20c.jpg?x=%41&y=1", "https://e.com/a%2Fb%20c.jpg?x=%41&y=1", NULL },
+  { "https://e.com/b?z=1&a=2", "https://e.com/b?z=1&a=2", NULL },
+  { "https://e.com/./a/../b", "https://e.com/./a/../b", NULL },
+  { "https://bücher.example/ä.jpg", "https://xn--bcher-kva.example/%C3%A4.jpg", NULL },
+  { "https://BÜCHER.example/", "https://xn--bcher-kva.example/", NULL },
+  { "https://e.com/a b.jpg", "https://e.com/a%20b.jpg", NULL },
+  { "https://user:pw@e.com/a", "https://user:pw@e.com/a", NULL },
+  { "http://[::1]:8080/a", "http://[::1]:8080/a", NULL },
+  { "http://127.0.0.1:80/a", "http://127.0.0.1/a", NULL },
+  { "  https://e.com/a  ", "https://e.com/a", NULL },
+  { "ftp://e.com/a.jpg", NULL, "unsupported scheme “ftp”" },
+  { "file:///etc/passwd", NULL, "unsupported scheme “file”" },
+  { "data:image/png;base64,AAAA", NULL, "unsupported scheme “data”" },
+  { "JavaScript:alert(1)", NULL, "unsupported scheme “javascript”" },
+  { "http:///a.jpg", NULL, "no host" },
+  { "http:a.jpg", NULL, "no host" },
+  { "https://:80/", NULL, "no host" },
+  { "http://e.com:99999/", NULL, "invalid port" },
+  { "http://e.com:abc/", NULL, "invalid port" },
+  { "http://e.com:0/", NULL, "invalid port" },
+  { "http://e x.com/", NULL, "invalid host" },
+  { "https://e.com/%zz", NULL, "malformed" },
+  { "example.com/a.jpg", NULL, "malformed" },
+  { "", NULL, "malformed" },
+};
+
+static void
+test_intake_normalize (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (normalize_cases); i++)
+    {
+      g_autofree char *reason = NULL;
+      g_autofree char *normal = haul_intake_normalize_url (normalize_cases[i].input, &reason);
+
+      g_test_message ("normalize %s", normalize_cases[i].input);
+      g_assert_cmpstr (normal, ==, normalize_cases[i].normal);
+      g_assert_cmpstr (reason, ==, normalize_cases[i].reason);
+    }
+}
+
+static void
+test_intake_normalize_too_long (void)
+{
+  g_autoptr(GString) url = g_string_new ("https://e.com/");
+  g_autofree char *reason = NULL;
+  g_autofree char *normal = NULL;
+  g_autofree char *fits = NULL;
+
+  while (url->len < HAUL_INTAKE_MAX_URL_LENGTH)
+    g_string_append_c (url, 'a');
+  fits = haul_intake_normalize_url (url->str, NULL);
+  g_assert_nonnull (fits);
+  g_assert_cmpuint (strlen (fits), ==, HAUL_INTAKE_MAX_URL_LENGTH);
+
+  g_string_append_c (url, 'a');
+  normal = haul_intake_normalize_url (url->str, &reason);
+  g_assert_null (normal);
+  g_assert_cmpstr (reason, ==, "too long");
+}
+
+static void
+test_intake_add_url (void)
+{
+  HaulIntake *intake = haul_intake_new ();
+  HaulIntakeReject *reject;
+
+  g_assert_true (haul_intake_add_url (intake, "https://e.com/a.jpg"));
+  g_assert_true (haul_intake_add_url (intake, "https://E.com/a.jpg#top"));
+  g_assert_true (haul_intake_add_url (intake, "https://e.com/[1-2].jpg"));
+  g_assert_false (haul_intake_add_url (intake, "ftp://e.com/a.jpg"));
+
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 0), ==, "https://e.com/a.jpg");
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 2), ==, "https://e.com/2.jpg");
+
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 1);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_null (reject->source);
+  g_assert_cmpuint (reject->line, ==, 0);
+  g_assert_cmpstr (reject->text, ==, "ftp://e.com/a.jpg");
+  g_assert_cmpstr (reject->reason, ==, "unsupported scheme “ftp”");
+
+  g_assert_finalize_object (intake);
+}
+
+static void
+test_intake_input_cap (void)
+{
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+
+  /* Ten patterns of 10,000 fit exactly; the eleventh goes over. */
+  for (guint i = 0; i < 11; i++)
+    g_string_append_printf (text, "https://e.com/%u/[00001-10000].jpg\n", i);
+
+  g_assert_true (haul_intake_add_text (intake, text->str, text->len, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 100000);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 0), ==, "https://e.com/0/00001.jpg");
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 1);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_cmpuint (reject->line, ==, 11);
+  g_assert_cmpstr (reject->reason, ==, "more than 100000 URLs from ranges in one input");
+
+  /* The cap is per input: another text starts afresh. */
+  g_assert_true (haul_intake_add_text (intake, "https://e.com/x/[1-5].jpg", -1, NULL, NULL, NULL, &error));
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 100005);
+
+  g_assert_finalize_object (intake);
+}
+
+static void
+test_intake_text_refused (void)
+{
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *big = g_malloc0 (HAUL_INTAKE_MAX_FILE_SIZE + 1);
+
+  g_assert_false (haul_intake_add_text (intake, "https://e.com/a.jpg\0x", 21, NULL, "x.txt", NULL, &error));
+  g_assert_error (error, HAUL_ERROR, HAUL_ERROR_INPUT);
+  g_assert_nonnull (strstr (error->message, "x.txt"));
+  g_clear_error (&error);
+
+  memset (big, 'a', HAUL_INTAKE_MAX_FILE_SIZE + 1);
+  g_assert_false (haul_intake_add_text (intake, big, HAUL_INTAKE_MAX_FILE_SIZE + 1, NULL, NULL, NULL, &error));
+  g_assert_error (error, HAUL_ERROR, HAUL_ERROR_INPUT);
+  g_clear_error (&error);
+
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 0);
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 0);
+  g_assert_finalize_object (intake);
+}
+
+static GFile *
+write_temp_file (const char *dir,
+                 const char *name,
+                 const char *contents,
+                 gsize       length)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+
+  return g_file_new_for_path (path);
+}
+
+static void
+remove_temp_dir (const char *dir)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+test_intake_add_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("haul-intake-XXXXXX", NULL);
+  g_autoptr(GFile) good = write_temp_file (dir, "urls.txt", "https://e.com/a.jpg\nnope\n", 25);
+  g_autoptr(GFile) nul = write_temp_file (dir, "nul.txt", "https://e.com/a.jpg\n\0\n", 22);
+  g_autoptr(GFile) missing = g_file_new_build_filename (dir, "missing.txt", NULL);
+  g_autofree char *big_path = g_build_filename (dir, "big.txt", NULL);
+  g_autoptr(GFile) big = g_file_new_for_path (big_path);
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+  FILE *f;
+
+  /* Sparse, so the test writes nothing much. */
+  f = fopen (big_path, "w");
+  g_assert_nonnull (f);
+  g_assert_cmpint (fseek (f, HAUL_INTAKE_MAX_FILE_SIZE, SEEK_SET), ==, 0);
+  g_assert_cmpint (fputc ('x', f), ==, 'x');
+  fclose (f);
+
+  g_assert_true (haul_intake_add_file (intake, good, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 1);
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 1);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_cmpuint (reject->line, ==, 2);
+  g_assert_true (g_str_has_suffix (reject->source, "urls.txt"));
+  g_assert_cmpstr (reject->text, ==, "nope");
+  g_assert_cmpstr (reject->reason, ==, "not understood");
+
+  g_assert_false (haul_intake_add_file (intake, nul, NULL, &error));
+  g_assert_error (error, HAUL_ERROR, HAUL_ERROR_INPUT);
+  g_assert_nonnull (strstr (error->message, "nul.txt"));
+  g_clear_error (&error);
+
+  g_assert_false (haul_intake_add_file (intake, big, NULL, &error));
+  g_assert_error (error, HAUL_ERROR, HAUL_ERROR_INPUT);
+  g_assert_nonnull (strstr (error->message, "big.txt"));
+  g_assert_nonnull (strstr (error->message, "16 MiB"));
+  g_clear_error (&error);
+
+  g_assert_false (haul_intake_add_file (intake, missing, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 1);
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 1);
+  g_assert_finalize_object (intake);
+
+  remove_temp_dir (dir);
+}
+
+static void
+load_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+timed_out (gpointer user_data)
+{
+  g_assert_not_reached ();
+  return G_SOURCE_REMOVE;
+}
+
+static GAsyncResult *
+wait_for_result (GAsyncResult **result)
+{
+  guint timeout = g_timeout_add_seconds (20, timed_out, NULL);
+
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (timeout);
+
+  return *result;
+}
+
+static void
+test_intake_load_async (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("haul-intake-XXXXXX", NULL);
+  GFile *files[3];
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  HaulIntake *intake;
+  HaulIntakeReject *reject;
+
+  files[0] = write_temp_file (dir, "a.txt", "https://e.com/1.jpg\nhttps://e.com/2.jpg\n", -1);
+  files[1] = write_temp_file (dir, "bad.txt", "x\0y", 3);
+  files[2] = write_temp_file (dir, "c.txt", "https://e.com/2.jpg\nhttps://e.com/3.jpg\n", -1);
+
+  haul_intake_load_files_async (files, 3, NULL, load_done, &result);
+  intake = haul_intake_load_files_finish (wait_for_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_true (HAUL_IS_INTAKE (intake));
+  g_clear_object (&result);
+
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 2), ==, "https://e.com/3.jpg");
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 1);
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_cmpuint (reject->line, ==, 0);
+  g_assert_true (g_str_has_suffix (reject->source, "bad.txt"));
+  g_assert_nonnull (strstr (reject->reason, "NUL"));
+  g_assert_finalize_object (intake);
+
+  /* When no file can be used at all, the load fails. */
+  haul_intake_load_files_async (&files[1], 1, NULL, load_done, &result);
+  intake = haul_intake_load_files_finish (wait_for_result (&result), &error);
+  g_assert_error (error, HAUL_ERROR, HAUL_ERROR_INPUT);
+  g_assert_null (intake);
+  g_clear_object (&result);
+  g_clear_error (&error);
+
+  /* Cancelled before it starts. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+    g_cancellable_cancel (cancellable);
+    haul_intake_load_files_async (files, 3, cancellable, load_done, &result);
+    intake = haul_intake_load_files_finish (wait_for_result (&result), &error);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_null (intake);
+    g_clear_object (&result);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    g_object_unref (files[i]);
+  remove_temp_dir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/intake/text", test_intake_text);
+  g_test_add_func ("/intake/normalize", test_intake_normalize);
+  g_test_add_func ("/intake/normalize/too-long", test_intake_normalize_too_long);
+  g_test_add_func ("/intake/add-url", test_intake_add_url);
+  g_test_add_func ("/intake/input-cap", test_intake_input_cap);
+  g_test_add_func ("/intake/text-refused", test_intake_text_refused);
+  g_test_add_func ("/intake/add-file", test_intake_add_file);
+  g_test_add_func ("/intake/load-async", test_intake_load_async);
+
+  return g_test_run ();
+}
