@@ -433,12 +433,15 @@ def chart(cell, manifest, path, tmp):
     for sc, series in plots:
         g.append(f"set title '{sc.title}'")
         parts = []
+        if all(t.startswith("bound") for t, _ in series):
+            series = []
         for t, fn in series:
             if t.startswith("bound"):
                 parts.append(f"'{fn}' with lines dt 2 lw 2 lc rgb 'black' title '{t}'")
             else:
                 parts.append(f"'{fn}' with linespoints {style[t]} title '{t}'")
-        g.append("plot " + ", ".join(parts) if parts else "plot 1 notitle")
+        # "multiplot next" leaves the panel of a scenario that did not run empty.
+        g.append("plot " + ", ".join(parts) if parts else "set multiplot next")
     g.append("unset multiplot")
     script = os.path.join(data, "chart.gp")
     with open(script, "w") as f:

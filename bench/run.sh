@@ -7,6 +7,7 @@
 # the end together with the server.
 #
 # usage: bench/run.sh [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui]
+#        bench/run.sh --serve   (only start the server, with URL lists, for profiling)
 set -euo pipefail
 
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
@@ -16,12 +17,14 @@ PY=/usr/bin/python3  # Debian's, which has requests and PIL
 runs=3
 bench_args=()
 gui=1
+serve=0
 while (($#)); do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --tools|--scenarios|--workers) bench_args+=("$1" "$2"); shift 2 ;;
     --no-gui) gui=0; shift ;;
-    *) echo "usage: $0 [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui]" >&2; exit 2 ;;
+    --serve) serve=1; shift ;;
+    *) echo "usage: $0 [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui] [--serve]" >&2; exit 2 ;;
   esac
 done
 
@@ -138,6 +141,21 @@ for base in "http://127.0.0.1:$http_port" "https://127.0.0.1:$https_port"; do
     awk -v t="$t" 'BEGIN { exit !(t >= 0.1) }' || { echo "the delay did not apply" >&2; exit 1; }
   done
 done
+
+if ((serve)); then
+  for group in images large; do
+    $PY -c 'import json, sys
+for e in json.load(open(sys.argv[1]))[sys.argv[2]]: print(e["name"])' "$tmp/www/manifest.json" $group > "$tmp/$group.txt"
+    for base in "http://127.0.0.1:$http_port" "https://127.0.0.1:$https_port"; do
+      for path in fast slow; do
+        sed "s|^|$base/$path/|" "$tmp/$group.txt" > "$tmp/urls-$group-${base%%:*}-$path.txt"
+      done
+    done
+  done
+  echo "Serving http://127.0.0.1:$http_port and https://127.0.0.1:$https_port (CA $tmp/ca.pem)"
+  echo "URL lists: $tmp/urls-*.txt. Ctrl+C stops the server and removes $tmp."
+  sleep infinity & wait $!
+fi
 
 gui_report=$tmp/gui-report.md
 if ((gui)); then
