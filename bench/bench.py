@@ -206,6 +206,59 @@ def run_cell(sc, tool, workers, rep, args, manifest, env):
     }
 
 
+def trust_load_ms():
+    """Median time GnuTLS takes to load the system trust store, the work
+    glib-networking repeats for every TLS connection."""
+    import ctypes
+    try:
+        gnutls = ctypes.CDLL("libgnutls.so.30")
+    except OSError:
+        return None, None
+    times, n = [], 0
+    for _ in range(9):
+        tl = ctypes.c_void_p()
+        gnutls.gnutls_x509_trust_list_init(ctypes.byref(tl), 0)
+        t = time.perf_counter()
+        n = gnutls.gnutls_x509_trust_list_add_system_trust(tl, 0, 0)
+        times.append(time.perf_counter() - t)
+        gnutls.gnutls_x509_trust_list_deinit(tl, 1)
+    return statistics.median(times) * 1000, n
+
+
+def diagnose_tls(args, manifest, env, workers=16):
+    """One extra, untimed haul-cli run over HTTPS under strace: how many TLS
+    connections it opened and how often the system CA bundle was read."""
+    if not shutil.which("strace"):
+        return None
+    sc = next(s for s in SCENARIOS if s.key == "throughput-tls")
+    out = os.path.join(args.tmp, "out", "diagnose")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    urls = [f"https://127.0.0.1:{args.https_port}/fast/{e['name']}"
+            for e in manifest[sc.group]]
+    url_file = os.path.join(args.tmp, "urls-diagnose.txt")
+    with open(url_file, "w") as f:
+        f.write("".join(u + "\n" for u in urls))
+    trace = os.path.join(args.tmp, "diagnose.strace")
+    offset = os.path.getsize(args.access_log)
+    subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat,connect", "-o", trace,
+                    args.haul_cli, "-q", "-j", str(workers), "-o", out,
+                    "--ca-file", args.ca, url_file],
+                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bundle = collections.Counter()
+    with open(trace) as f:
+        for line in f:
+            m = re.search(r'openat\([^"]*"(/etc/ssl/certs/[^"]+|/usr/share/ca-certificates[^"]*)"', line)
+            if m and "= -1" not in line:
+                bundle[m.group(1)] += 1
+    shutil.rmtree(out, ignore_errors=True)
+    requests = read_access_log(args.access_log, offset)
+    ms, certs = trust_load_ms()
+    return {"workers": workers, "connections": len({r[3] for r in requests}),
+            "requests": len(requests), "bundle": dict(bundle),
+            "trust_ms": ms, "trust_certs": certs}
+
+
 def median(xs):
     return statistics.median(xs) if xs else None
 
@@ -232,6 +285,10 @@ def summarise(runs):
             "protocols": rs[-1]["protocols"],
         }
     return cell
+
+
+def workers_text(w):
+    return f"{w} worker" + ("s" if w != 1 else "")
 
 
 def bound(n, w):
@@ -324,18 +381,56 @@ def targets(cell, manifest):
         for w in WORKERS:
             h, best = haul(key, w), best_peer(cell, sc, w)
             if not h or not best:
-                out.append(f"- {sc.title}, {w} workers: **not measured**")
+                out.append(f"- {sc.title}, {workers_text(w)}: **not measured**")
                 continue
             r = h["wall"] / best[1]
             verdict = "met" if r <= 1.00 else f"**missed: {r:.2f}×, {(h['wall'] - best[1]) * 1000:.0f} ms slower**"
-            out.append(f"- {sc.title}, {w} workers: Haul {fmt_s(h['wall'])}, best peer "
+            out.append(f"- {sc.title}, {workers_text(w)}: Haul {fmt_s(h['wall'])}, best peer "
                        f"{best[0]} {fmt_s(best[1])}, ratio {r:.2f} (target ≤ 1.00): {verdict}")
     for w in WORKERS:
         h = haul("large", w)
         if h:
             verdict = "met" if h["rss_mb"] < 40 else f"**missed by {h['rss_mb'] - 40:.1f} MB**"
-            out.append(f"- Peak RSS downloading the large files, {w} workers: "
+            out.append(f"- Peak RSS downloading the large files, {workers_text(w)}: "
                        f"{h['rss_mb']:.1f} MB (target < 40 MB): {verdict}")
+    return "\n".join(out)
+
+
+def observations(cell, manifest, diag):
+    """Facts from this run that explain the rows, each computed here."""
+    out = []
+    for key in ("latency-tls", "throughput-tls"):
+        sc = next(s for s in SCENARIOS if s.key == key)
+        conns = []
+        for t in TOOLS:
+            c = cell.get((key, t, 16))
+            if c:
+                proto = "/".join(sorted(p.replace("HTTP/", "") for p in c["protocols"]))
+                conns.append(f"`{t}` {c['connections']:.0f} ({proto})")
+        if conns:
+            out.append(f"- {sc.title}, 16 workers — TLS connections opened (protocol): "
+                       + ", ".join(conns) + ".")
+    sc = next(s for s in SCENARIOS if s.key == "latency-tls")
+    n = len(manifest[sc.group])
+    for w in WORKERS:
+        c = cell.get(("latency-tls", "wget2", w))
+        if c and c["ok"] and c["wall"] < bound(n, w):
+            out.append(f"- `wget2 --max-threads {w}` finished the HTTPS latency case in {fmt_s(c['wall'])}, "
+                       f"under the {fmt_s(bound(n, w))} bound for {w} workers: over HTTP/2 each of its "
+                       "threads keeps several requests in flight on its connection (`--http2-request-window`, "
+                       "30 by default), so its real concurrency is higher than its thread count.")
+            break
+    if diag:
+        files = ", ".join(f"`{p}` ×{k}" for p, k in diag["bundle"].items()) or "none"
+        line = (f"- One extra, untimed `haul-cli -j {diag['workers']}` run over HTTPS under `strace`: "
+                f"{diag['connections']} TLS connections for {diag['requests']} requests, and the system "
+                f"CA bundle was opened {sum(diag['bundle'].values())} times ({files}).")
+        if diag["trust_ms"] is not None:
+            line += (f" Loading the system trust store ({diag['trust_certs']} certificates) takes "
+                     f"{diag['trust_ms']:.1f} ms of CPU here; glib-networking 2.74 does it once per TLS "
+                     "connection (`g_initable_new` of the client connection, under `soup_session_send`), "
+                     "so every connection Haul opens costs that on top of its handshake.")
+        out.append(line)
     return "\n".join(out)
 
 
@@ -449,7 +544,7 @@ def chart(cell, manifest, path, tmp):
     subprocess.run(["gnuplot", script], check=True)
 
 
-def write_results(args, manifest, runs, gui):
+def write_results(args, manifest, runs, gui, diag=None):
     cell = summarise(runs)
     loads = [r["load"] for r in runs] or [loadavg()]
     n_img = len(manifest["images"])
@@ -500,6 +595,7 @@ def write_results(args, manifest, runs, gui):
            "## CPU time (user + system, median)", "", table(cell, manifest, "cpu", "s", True), "",
            "## Peak RSS (median)", "", table(cell, manifest, "rss_mb", "MB", False), "",
            "## Targets", "", targets(cell, manifest), "",
+           "## Observations", "", observations(cell, manifest, diag) or "None.", "",
            "## GUI stress", "", gui, "",
            "## Every cell", "",
            "Connections and protocol come from the server's access log (distinct connections the run opened; "
@@ -530,6 +626,7 @@ def main():
     p.add_argument("--raw", default=os.path.join(HERE, "out", "runs.json"))
     p.add_argument("--report-only", action="store_true")
     args = p.parse_args()
+    args.haul_cli = os.path.abspath(args.haul_cli)
 
     with open(os.path.join(args.tmp, "www", "manifest.json")) as f:
         manifest = json.load(f)
@@ -561,11 +658,21 @@ def main():
                   f"load {r['load']:.2f}  {status}", flush=True)
             with open(args.raw, "w") as f:
                 json.dump(runs, f, indent=0)
+    diag = None
+    diag_file = os.path.join(os.path.dirname(args.raw), "diagnose.json")
+    if args.report_only:
+        if os.path.exists(diag_file):
+            with open(diag_file) as f:
+                diag = json.load(f)
+    elif "haul-cli" in tools and any(s.key == "throughput-tls" for s in scenarios):
+        diag = diagnose_tls(args, manifest, env)
+        with open(diag_file, "w") as f:
+            json.dump(diag, f)
     gui = args.gui_report
     if gui and os.path.exists(gui):
         with open(gui) as f:
             gui = f.read().strip()
-    write_results(args, manifest, runs, gui or "Not run.")
+    write_results(args, manifest, runs, gui or "Not run.", diag)
     print("wrote bench/RESULTS.md and bench/wall-vs-workers.png")
 
 
