@@ -97,6 +97,7 @@ def main():
     app_log = os.path.join(work, "haul.log")
     samples = []
     app = None
+    renderer = None
     try:
         with open(app_log, "wb") as logf:
             app = subprocess.Popen(
@@ -116,6 +117,14 @@ def main():
                     with open(stall_log) as f:
                         m = re.match(r"# start \d+ pid (\d+)", f.readline())
                         pid = int(m.group(1)) if m else None
+                if pid and renderer is None:
+                    try:
+                        names = {open(f"/proc/{pid}/task/{t}/comm").read().strip()
+                                 for t in os.listdir(f"/proc/{pid}/task")}
+                        if any(n.startswith("llvmpipe") for n in names):
+                            renderer = "GTK's GL renderer on Mesa llvmpipe, that is software rendering"
+                    except OSError:
+                        pass
                 if pid:
                     try:
                         with open(f"/proc/{pid}/status") as f:
@@ -178,7 +187,7 @@ def main():
     lines = [f"The window (`_build-bench/src/haul`) opened a file of {n:,} links to the private nginx "
              "(no delay; the 200 images under 5,000 distinct names), with `start-immediately` on, "
              f"{workers} simultaneous downloads (the default) and thumbnails on, under Xvfb "
-             "(1280×1024, GTK's default renderer there) in a private D-Bus session. "
+             f"(1280×1024, {renderer or 'GTK’s default renderer'}) in a private D-Bus session. "
              "`bench/stall-probe.c`, preloaded, dispatches a `G_PRIORITY_HIGH` 10 ms timer on "
              "the main context and logs every dispatch more than 2 ms late.", ""]
     if first_done is None:

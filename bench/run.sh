@@ -90,7 +90,8 @@ for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 
 # The access log records, per request: connection, protocol, time the
-# request took, status; bench.py checks the latency from it.
+# request took, status and when it ended; bench.py checks the latency and
+# counts the requests in flight from it.
 cat > "$tmp/nginx.conf" <<EOF
 load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
 worker_processes 2;
@@ -100,7 +101,7 @@ events { worker_connections 16384; }
 http {
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
-  log_format bench '\$connection \$server_protocol \$request_time \$status';
+  log_format bench '\$connection \$server_protocol \$request_time \$status \$msec';
   access_log $tmp/access.log bench;
   client_body_temp_path $tmp/client_body;
   proxy_temp_path $tmp/proxy;
