@@ -56,7 +56,9 @@ ninja -C _build-bench src/haul-cli src/haul data/gschemas.compiled
 tmp=$(mktemp -d /tmp/haul-bench.XXXXXX)
 chmod 755 "$tmp"  # nginx's workers run as nobody
 nginx_pid=$tmp/nginx.pid
+sleep_pid=
 cleanup () {
+  [[ -z $sleep_pid ]] || kill "$sleep_pid" 2>/dev/null || true
   if [[ -s $nginx_pid ]]; then
     kill "$(cat "$nginx_pid")" 2>/dev/null || true
     for _ in $(seq 50); do [[ -e $nginx_pid ]] || break; sleep 0.1; done
@@ -155,7 +157,9 @@ for e in json.load(open(sys.argv[1]))[sys.argv[2]]: print(e["name"])' "$tmp/www/
   done
   echo "Serving http://127.0.0.1:$http_port and https://127.0.0.1:$https_port (CA $tmp/ca.pem)"
   echo "URL lists: $tmp/urls-*.txt. Ctrl+C stops the server and removes $tmp."
-  sleep infinity & wait $!
+  sleep infinity &
+  sleep_pid=$!
+  wait "$sleep_pid"
 fi
 
 gui_report=$tmp/gui-report.md
