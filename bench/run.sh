@@ -32,7 +32,7 @@ done
 # when missing.
 "$top/build-aux/install-deps.sh"
 packages=(nginx libnginx-mod-http-echo aria2 curl wget2 wget python3 python3-requests
-          python3-pil gnuplot-nox openssl time)
+          python3-pil gnuplot-nox openssl time strace xvfb dbus)
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
