@@ -579,6 +579,32 @@ def chart(cell, manifest, path, tmp):
                 parts.append(f"'{fn}' with linespoints {style[t]} title '{t}'")
         # "multiplot next" leaves the panel of a scenario that did not run empty.
         g.append("plot " + ", ".join(parts) if parts else "set multiplot next")
+    # Sixth panel: Haul's wall time over the best peer's, per scenario and W.
+    ratios = os.path.join(data, "ratios.dat")
+    short = {"latency": "latency", "throughput": "throughput", "large": "large files",
+             "latency-tls": "latency TLS", "throughput-tls": "throughput TLS"}
+    valid = set()
+    with open(ratios, "w") as f:
+        for sc in SCENARIOS:
+            vals = []
+            for i, w in enumerate(WORKERS):
+                h, b = cell.get((sc.key, "haul-cli", w)), best_peer(cell, sc, w)
+                if h and h["ok"] and b:
+                    vals.append(f"{h['wall'] / b[1]:.3f}")
+                    valid.add(i)
+                else:
+                    vals.append("NaN")  # no bar
+            f.write(f'"{short[sc.key]}" ' + " ".join(vals) + "\n")
+    colours = ("#f66151", "#c01c28", "#63452c")
+    bars = [f"'{ratios}' using {i + 2}:xtic(1) title 'W={w}' lc rgb '{colours[i]}'"
+            for i, w in enumerate(WORKERS) if i in valid]
+    g += ["unset logscale", "set logscale y", "set xrange [*:*]", "set yrange [0.3:*]",
+          "set title \"Haul's wall time ÷ best peer's (below 1: Haul faster)\"",
+          "set style data histograms", "set style histogram clustered gap 1",
+          "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set xtics rotate by -20",
+          "set xlabel ''", "set ylabel 'ratio (log scale)'", "set key top left"]
+    g.append("plot " + ", ".join(bars + ["1 with lines dt 2 lc rgb 'black' notitle"])
+             if bars else "set multiplot next")
     g.append("unset multiplot")
     script = os.path.join(data, "chart.gp")
     with open(script, "w") as f:
