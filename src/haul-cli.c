@@ -32,6 +32,24 @@ typedef struct
   double          sum;
 } Cli;
 
+/* Standard output is always UTF-8, whatever the locale: g_print() would
+ * turn "×" or a file name like "été.png" into "?" under LANG=C, which
+ * breaks the summary line and the JSON for scripts. */
+static void G_GNUC_PRINTF (1, 2)
+print_out (const char *format,
+           ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  fputs (text, stdout);
+  fflush (stdout);
+}
+
 static gboolean
 parse_size (const char  *option_name,
             const char  *value,
@@ -77,8 +95,7 @@ print_json (JsonBuilder *builder)
 
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
-  fflush (stdout);
+  print_out ("%s\n", text);
 }
 
 static void
@@ -141,7 +158,7 @@ print_item_human (Cli          *cli,
           g_autofree char *size = g_format_size (haul_download_get_bytes_received (download));
 
           /* Translators: file name, size, seconds */
-          g_print (_("done: %s, %s, %.2f s\n"),
+          print_out (_("done: %s, %s, %.2f s\n"),
                    haul_download_get_file_name (download), size,
                    MAX (0.0, haul_download_get_seconds (download)));
         }
@@ -151,17 +168,17 @@ print_item_human (Cli          *cli,
       if (cli->quiet)
         g_printerr (_("failed: %s: %s\n"), url, message);
       else
-        g_print (_("failed: %s: %s\n"), url, message);
+        print_out (_("failed: %s: %s\n"), url, message);
       break;
 
     case HAUL_DOWNLOAD_SKIPPED:
       if (!cli->quiet)
-        g_print (_("skipped: %s: %s\n"), url, message);
+        print_out (_("skipped: %s: %s\n"), url, message);
       break;
 
     case HAUL_DOWNLOAD_CANCELLED:
       if (!cli->quiet)
-        g_print (_("cancelled: %s\n"), url);
+        print_out (_("cancelled: %s\n"), url);
       break;
 
     case HAUL_DOWNLOAD_QUEUED:
@@ -170,8 +187,6 @@ print_item_human (Cli          *cli,
     default:
       g_assert_not_reached ();
     }
-
-  fflush (stdout);
 }
 
 static void
@@ -225,10 +240,9 @@ print_summary (Cli    *cli,
     {
       /* Translators: done, total, elapsed seconds, sum of the items' own
        * seconds, and how many times faster than one by one. */
-      g_print (_("Finished %u of %u in %.2f s (one by one: %.2f s, %.1f× faster)\n"),
+      print_out (_("Finished %u of %u in %.2f s (one by one: %.2f s, %.1f× faster)\n"),
                cli->done, cli->total, elapsed, cli->sum,
                elapsed > 0 ? cli->sum / elapsed : 1.0);
-      fflush (stdout);
     }
 }
 
@@ -429,7 +443,7 @@ main (int   argc,
 
   if (version)
     {
-      g_print ("haul-cli %s\n", PACKAGE_VERSION);
+      print_out ("haul-cli %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
 
@@ -467,15 +481,15 @@ main (int   argc,
 
   urls = haul_intake_get_urls (intake);
 
+  if (urls->len == 0)
+    return usage_error (_("no URL to download"));
+
   if (dry_run)
     {
       for (guint i = 0; i < urls->len; i++)
-        g_print ("%s\n", (const char *)g_ptr_array_index (urls, i));
+        print_out ("%s\n", (const char *)g_ptr_array_index (urls, i));
       return EXIT_SUCCESS;
     }
-
-  if (urls->len == 0)
-    return usage_error (_("no URL to download"));
 
   downloader = haul_downloader_new (ca_file);
   haul_downloader_set_concurrency (downloader, jobs);

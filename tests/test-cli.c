@@ -45,7 +45,8 @@ run_cli_with_input (const char * const  *args,
                           (input ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0));
   g_subprocess_communicate_utf8 (proc, input, NULL, out, err, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
+  if (!g_subprocess_get_if_exited (proc))
+    g_error ("haul-cli did not exit normally; its errors: %s", *err);
 
   return g_subprocess_get_exit_status (proc);
 }
@@ -409,7 +410,8 @@ test_cli_https (void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint (run_cli (trusting, &out, &err), ==, 0);
+  if (run_cli (trusting, &out, &err) != 0)
+    g_error ("%s%s", out, err);
   g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
@@ -417,6 +419,35 @@ test_cli_https (void)
   g_assert_cmpint (run_cli (plain, &out, &err), ==, 1);
   g_assert_nonnull (strstr (out, "TLS certificate not trusted"));
   g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_c_locale (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *url =
+    test_server_url (server, "/cd?h=attachment%3B%20filename%2A%3DUTF-8%27%27%C3%A9t%C3%A9.png");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  /* Scripts often run without a UTF-8 locale; the output stays UTF-8. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HAUL_CLI"),
+                                      "-o", folder, url, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "done: été.png, "));
+  assert_summary_line (lines[1], 1, 1);
   remove_folder (g_steal_pointer (&folder));
 }
 
@@ -484,6 +515,7 @@ main (int   argc,
   g_test_add_func ("/cli/jobs-limits", test_cli_jobs_limits);
   g_test_add_func ("/cli/https", test_cli_https);
   g_test_add_func ("/cli/interrupt", test_cli_interrupt);
+  g_test_add_func ("/cli/c-locale", test_cli_c_locale);
 
   server = test_server_new ();
   result = g_test_run ();

@@ -6,6 +6,7 @@
 
 #include "haul-error.h"
 #include "haul-intake.h"
+#include "haul-intake-private.h"
 
 /* Expected rejects are written "LINE:reason"; URLs and rejects as
  * NULL-terminated arrays. */
@@ -155,6 +156,244 @@ static void
 test_intake_text (void)
 {
   run_cases (text_cases, G_N_ELEMENTS (text_cases));
+}
+
+static const IntakeCase html_cases[] = {
+  { "img src and srcset", "text/html", "page.html", NULL,
+    "<!DOCTYPE html>\n<html><body>\n"
+    "<img src=\"https://e.com/a.jpg\">\n"
+    "<img src=\"https://e.com/small.jpg\" srcset=\"https://e.com/s.jpg 320w, https://e.com/l.jpg 1280w,https://e.com/m.jpg 640w\">\n"
+    "<img srcset=\"https://e.com/1x.jpg, https://e.com/3x.jpg 3x, https://e.com/2x.jpg 2x\">\n"
+    "<IMG SRC='https://e.com/upper.jpg'>\n"
+    "</body></html>\n",
+    { "https://e.com/a.jpg", "https://e.com/l.jpg", "https://e.com/3x.jpg", "https://e.com/upper.jpg" },
+    { NULL } },
+  { "picture", NULL, NULL, NULL,
+    "<picture>\n"
+    "  <source type=\"image/avif\" srcset=\"https://e.com/p-800.avif 800w, https://e.com/p-1600.avif 1600w\">\n"
+    "  <source srcset=\"https://e.com/p-1200.jpg 1200w\">\n"
+    "  <img src=\"https://e.com/p-fallback.jpg\">\n"
+    "</picture>\n",
+    { "https://e.com/p-1600.avif" }, { NULL } },
+  { "links to images, og:image, others ignored", NULL, "page.htm", NULL,
+    "<html><head><meta property=\"og:image\" content=\"https://e.com/og.png\">\n"
+    "<title>t</title></head><body>\n"
+    "<a href=\"https://e.com/page.html\">page</a>\n"
+    "<a href=\"https://e.com/full.JPEG?x=1\">full</a>\n"
+    "<a href=\"mailto:me@e.com\">mail</a>\n"
+    "</body></html>",
+    { "https://e.com/og.png", "https://e.com/full.JPEG?x=1" }, { NULL } },
+  { "relative against page URL", "text/html", NULL, "https://e.com/dir/page.html",
+    "<p><img src=\"a.jpg\"> <img src=\"/b.jpg\"> <img src=\"//cdn.e.com/c.jpg\"> <img src=\"../d.jpg#x\"></p>",
+    { "https://e.com/dir/a.jpg", "https://e.com/b.jpg", "https://cdn.e.com/c.jpg", "https://e.com/d.jpg" },
+    { NULL } },
+  { "relative against base href", "text/html", NULL, "https://e.com/page.html",
+    "<html><head><base href=\"https://img.e.com/x/\"></head>\n<body><img src=\"a.jpg\"></body></html>",
+    { "https://img.e.com/x/a.jpg" }, { NULL } },
+  { "relative base href against page URL", "text/html", NULL, "https://e.com/p/page.html",
+    "<base href=\"../imgs/\"><img src=\"a.jpg\">",
+    { "https://e.com/imgs/a.jpg" }, { NULL } },
+  { "relative without a base", "text/html", "saved.html", NULL,
+    "<html><body>\n<img src=\"https://e.com/ok.jpg\">\n<img src=\"local/a.jpg\">\n"
+    "<img src=\"data:image/png;base64,AAAA\">\n</body></html>",
+    { "https://e.com/ok.jpg" },
+    { "3:relative link with no base URL", "4:unsupported scheme “data”" } },
+  { "entities, broken markup", NULL, NULL, NULL,
+    "<div><img src=\"https://e.com/a.jpg?x=1&amp;y=2\"><p><img src=https://e.com/b.jpg></div></span>",
+    { "https://e.com/a.jpg?x=1&y=2", "https://e.com/b.jpg" }, { NULL } },
+  { "lazy loading", NULL, NULL, NULL,
+    "<img data-src=\"https://e.com/lazy.jpg\" class=\"lazy\">",
+    { "https://e.com/lazy.jpg" }, { NULL } },
+  { "clipboard fragment claimed as text", "text/plain", NULL, NULL,
+    "<meta charset='utf-8'><img src=\"https://e.com/clip.png\" alt=\"\">",
+    { "https://e.com/clip.png" }, { NULL } },
+};
+
+static void
+test_intake_html (void)
+{
+  run_cases (html_cases, G_N_ELEMENTS (html_cases));
+}
+
+static const IntakeCase markdown_cases[] = {
+  { "images and links", NULL, "notes.md", NULL,
+    "# Photos\n\n"
+    "![a cat](https://e.com/cat.jpg \"Cat\") and ![dog](<https://e.com/my dog.jpg>)\n"
+    "See [the page](https://e.com/page) or https://e.com/bare.png.\n"
+    "[ref]: https://e.com/ref.gif \"title\"\n"
+    "[local](other.md) [top](#top) ![x](ftp://e.com/x.jpg)\n",
+    { "https://e.com/cat.jpg", "https://e.com/my%20dog.jpg", "https://e.com/page", "https://e.com/bare.png",
+      "https://e.com/ref.gif" },
+    { "6:unsupported scheme “ftp”" } },
+  { "sniffed, relative with base", NULL, NULL, "https://e.com/docs/readme",
+    "Some text\n![shot](img/shot.png)\n",
+    { "https://e.com/docs/img/shot.png" }, { NULL } },
+  { "inline html stays markdown", "text/markdown", NULL, NULL,
+    "Intro\n<img src=\"https://e.com/inline.png\">\n[x](https://e.com/link.jpg)\n",
+    { "https://e.com/inline.png", "https://e.com/link.jpg" }, { NULL } },
+};
+
+static void
+test_intake_markdown (void)
+{
+  run_cases (markdown_cases, G_N_ELEMENTS (markdown_cases));
+}
+
+static const IntakeCase shortcut_cases[] = {
+  { "windows url", NULL, "Cat.url", NULL,
+    "[{000214A0-0000-0000-C000-000000000046}]\r\nProp3=19,11\r\n[InternetShortcut]\r\nIDList=\r\nURL=https://E.com/cat.jpg\r\n",
+    { "https://e.com/cat.jpg" }, { NULL } },
+  { "url sniffed without a name", NULL, NULL, NULL,
+    "[InternetShortcut]\nURL=https://e.com/a.png\n",
+    { "https://e.com/a.png" }, { NULL } },
+  { "url with bad scheme", NULL, "x.url", NULL,
+    "[InternetShortcut]\nURL=file:///C:/x.jpg\n",
+    { NULL }, { "2:unsupported scheme “file”" } },
+  { "url without URL", NULL, "x.url", NULL,
+    "[InternetShortcut]\nIconIndex=0\n",
+    { NULL }, { "1:no URL" } },
+  { "desktop link", "application/x-desktop", "cat.desktop", NULL,
+    "[Desktop Entry]\nVersion=1.0\nType=Link\nName=Cat\nIcon=text-html\nURL=https://e.com/cat.webp\n",
+    { "https://e.com/cat.webp" }, { NULL } },
+  { "desktop application", NULL, "app.desktop", NULL,
+    "# comment\n[Desktop Entry]\nType=Application\nExec=foo\n",
+    { NULL }, { "3:not a link" } },
+  { "desktop, URL in another group ignored", NULL, "a.desktop", NULL,
+    "[Desktop Entry]\nType=Link\nURL=https://e.com/a.jpg\n[Desktop Action x]\nURL=https://e.com/b.jpg\n",
+    { "https://e.com/a.jpg" }, { NULL } },
+  { "webloc", NULL, "Cat.webloc", NULL,
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+    "<plist version=\"1.0\">\n<dict>\n\t<key>URL</key>\n\t<string>https://e.com/cat.jpg?a=1&amp;b=2</string>\n</dict>\n</plist>\n",
+    { "https://e.com/cat.jpg?a=1&b=2" }, { NULL } },
+  { "webloc with entities is not expanded", NULL, "x.webloc", NULL,
+    "<?xml version=\"1.0\"?>\n<!DOCTYPE plist [<!ENTITY a \"https://evil.e.com/\">]>\n"
+    "<plist><dict><key>URL</key><string>&a;x.jpg</string></dict></plist>\n",
+    { NULL }, { "3:malformed" } },
+  { "webloc without URL", NULL, "x.webloc", NULL,
+    "<?xml version=\"1.0\"?>\n<plist><dict><key>Other</key><string>x</string></dict></plist>\n",
+    { NULL }, { "1:no URL" } },
+};
+
+static void
+test_intake_shortcuts (void)
+{
+  run_cases (shortcut_cases, G_N_ELEMENTS (shortcut_cases));
+}
+
+static const IntakeCase data_cases[] = {
+  { "json array", "application/json", NULL, NULL,
+    "[\n  \"https://e.com/a.jpg\",\n  \"https://e.com/b.jpg\",\n  42,\n  \"ftp://e.com/c.jpg\",\n"
+    "  {\"url\": \"https://e.com/d.jpg\"}\n]\n",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg", "https://e.com/d.jpg" },
+    { "4:not understood", "5:unsupported scheme “ftp”" } },
+  { "json sniffed", NULL, NULL, NULL,
+    "[\"https://e.com/a.jpg\", \"https://e.com/a.jpg\"]",
+    { "https://e.com/a.jpg" }, { NULL } },
+  { "json object read as prose", NULL, "x.json", NULL,
+    "{\n  \"images\": [\"https://e.com/a.jpg\", \"https://e.com/b.jpg\"]\n}\n",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg" }, { NULL } },
+  { "broken json read as prose", "application/json", NULL, NULL,
+    "[\"https://e.com/a.jpg\", oops\n",
+    { "https://e.com/a.jpg" }, { NULL } },
+  { "csv with header", NULL, "export.csv", NULL,
+    "id,Image URL,caption\r\n"
+    "1,https://e.com/a.jpg,\"A, with comma\"\r\n"
+    "2,\"https://e.com/b.jpg\",\"multi\r\nline \"\"quoted\"\"\"\r\n"
+    "3,,no url\r\n"
+    "4,ftp://e.com/c.jpg,x\r\n"
+    ",,\r\n",
+    { "https://e.com/a.jpg", "https://e.com/b.jpg" },
+    { "5:not understood", "6:unsupported scheme “ftp”" } },
+  { "csv without header, semicolons", "text/csv", NULL, NULL,
+    "cat;https://e.com/cat.jpg\ndog;https://e.com/dog.jpg\n",
+    { "https://e.com/cat.jpg", "https://e.com/dog.jpg" }, { NULL } },
+  { "csv sniffed from header, tabs", NULL, NULL, NULL,
+    "name\turl\ncat\thttps://e.com/cat.jpg\n",
+    { "https://e.com/cat.jpg" }, { NULL } },
+};
+
+static void
+test_intake_data (void)
+{
+  run_cases (data_cases, G_N_ELEMENTS (data_cases));
+}
+
+typedef struct
+{
+  const char       *input;
+  const char       *content_type;
+  const char       *file_name;
+  HaulIntakeFormat  format;
+} DetectCase;
+
+static const DetectCase detect_cases[] = {
+  { "https://e.com/a.jpg\n", NULL, NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "https://e.com/a.jpg\n", "text/plain", "a.txt", HAUL_INTAKE_FORMAT_TEXT },
+  { "<html><body><img src=x></body></html>", "text/plain", NULL, HAUL_INTAKE_FORMAT_HTML },
+  { "<p>x</p>", "TEXT/HTML; charset=UTF-8", NULL, HAUL_INTAKE_FORMAT_HTML },
+  { "<p>x</p>", NULL, "Saved.HTM", HAUL_INTAKE_FORMAT_HTML },
+  { "just https://e.com/a.jpg", "text/html", NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "  <https://e.com/a.jpg>", NULL, NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "[InternetShortcut]\nURL=https://e.com/\n", "text/plain", "a.txt", HAUL_INTAKE_FORMAT_INTERNET_SHORTCUT },
+  { "https://e.com/a.jpg", NULL, "a.url", HAUL_INTAKE_FORMAT_TEXT },
+  { "[Desktop Entry]\nType=Link\n", NULL, "noext", HAUL_INTAKE_FORMAT_DESKTOP },
+  { "<?xml version=\"1.0\"?>\n<plist><dict/></plist>", NULL, "a.xml", HAUL_INTAKE_FORMAT_WEBLOC },
+  { "https://e.com/a.jpg", "application/x-webloc", NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "[\"https://e.com/a.jpg\"]", NULL, "a.txt", HAUL_INTAKE_FORMAT_JSON },
+  { "{\"a\": \"https://e.com/a.jpg\"}", "application/json", NULL, HAUL_INTAKE_FORMAT_JSON },
+  { "{\"a\": \"https://e.com/a.jpg\"}", NULL, NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "id,url\n1,https://e.com/a.jpg\n", NULL, NULL, HAUL_INTAKE_FORMAT_CSV },
+  { "a;https://e.com/a.jpg\n", "text/csv", NULL, HAUL_INTAKE_FORMAT_CSV },
+  { "a;https://e.com/a.jpg\n", NULL, "a.TSV", HAUL_INTAKE_FORMAT_CSV },
+  { "![x](https://e.com/a.jpg)", NULL, NULL, HAUL_INTAKE_FORMAT_MARKDOWN },
+  { "# T\n<img src=\"https://e.com/a.jpg\">\n", NULL, "a.md", HAUL_INTAKE_FORMAT_MARKDOWN },
+  { "https://e.com/a\nhttps://e.com/b\n", "text/uri-list", NULL, HAUL_INTAKE_FORMAT_URI_LIST },
+  { "https://e.com/a\n", NULL, "x.uris", HAUL_INTAKE_FORMAT_URI_LIST },
+  { "see https://e.com/a\n", "text/uri-list", NULL, HAUL_INTAKE_FORMAT_TEXT },
+  { "https://e.com/a\n", "application/octet-stream", "x.bin", HAUL_INTAKE_FORMAT_TEXT },
+};
+
+static void
+test_intake_detect (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (detect_cases); i++)
+    {
+      const DetectCase *c = &detect_cases[i];
+
+      g_test_message ("detect %s", c->input);
+      g_assert_cmpint (haul_intake_detect_format (c->input, strlen (c->input),
+                                                  c->content_type, c->file_name),
+                       ==, c->format);
+    }
+}
+
+static void
+test_intake_reject_text (void)
+{
+  HaulIntake *intake = haul_intake_new ();
+  g_autoptr(GString) line = g_string_new ("  ");
+  g_autoptr(GError) error = NULL;
+  HaulIntakeReject *reject;
+
+  for (guint i = 0; i < 100; i++)
+    g_string_append (line, "word é ");
+
+  g_assert_true (haul_intake_add_text (intake, line->str, -1, NULL, NULL, NULL, &error));
+  g_assert_true (haul_intake_add_text (intake, "caf\xe9 latin-1\n", -1, NULL, NULL, NULL, &error));
+  g_assert_cmpuint (haul_intake_get_rejects (intake)->len, ==, 2);
+
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 0);
+  g_assert_cmpuint (reject->line, ==, 1);
+  g_assert_true (g_str_has_prefix (reject->text, "word é word"));
+  g_assert_true (g_str_has_suffix (reject->text, "…"));
+  g_assert_cmpint (g_utf8_strlen (reject->text, -1), ==, HAUL_INTAKE_REJECT_TEXT_CHARS);
+
+  reject = g_ptr_array_index (haul_intake_get_rejects (intake), 1);
+  g_assert_true (g_utf8_validate (reject->text, -1, NULL));
+  g_assert_cmpstr (reject->reason, ==, "not understood");
+
+  g_assert_finalize_object (intake);
 }
 
 typedef struct
@@ -479,7 +718,13 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/intake/detect", test_intake_detect);
   g_test_add_func ("/intake/text", test_intake_text);
+  g_test_add_func ("/intake/reject-text", test_intake_reject_text);
+  g_test_add_func ("/intake/html", test_intake_html);
+  g_test_add_func ("/intake/markdown", test_intake_markdown);
+  g_test_add_func ("/intake/shortcuts", test_intake_shortcuts);
+  g_test_add_func ("/intake/data", test_intake_data);
   g_test_add_func ("/intake/normalize", test_intake_normalize);
   g_test_add_func ("/intake/normalize/too-long", test_intake_normalize_too_long);
   g_test_add_func ("/intake/add-url", test_intake_add_url);

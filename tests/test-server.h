@@ -42,6 +42,7 @@ typedef struct
   GCond         cond;
   gboolean      ready;
   GHashTable   *hits;           /* path -> count, under lock */
+  char         *user_agent;     /* of the last request, under lock */
   GPtrArray    *raw_threads;    /* under lock */
   gint          stop;           /* atomic */
 } TestServer;
@@ -218,10 +219,18 @@ test_server_delayed (gpointer user_data)
 
   test_server_set_png (delayed->server, delayed->msg, "image/png");
   soup_server_message_unpause (delayed->msg);
-  g_object_unref (delayed->msg);
-  g_free (delayed);
 
   return G_SOURCE_REMOVE;
+}
+
+/* Also runs for a delay cut short when the server stops. */
+static inline void
+test_server_delayed_free (gpointer user_data)
+{
+  Delayed *delayed = user_data;
+
+  g_object_unref (delayed->msg);
+  g_free (delayed);
 }
 
 static inline guint
@@ -271,6 +280,12 @@ test_server_handle (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   guint hits = test_server_count_hit (self, path);
 
+  g_mutex_lock (&self->lock);
+  g_free (self->user_agent);
+  self->user_agent = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                             "User-Agent"));
+  g_mutex_unlock (&self->lock);
+
   if (g_str_has_prefix (path, "/png/"))
     {
       const char *delay = query ? g_hash_table_lookup (query, "delay") : NULL;
@@ -283,7 +298,7 @@ test_server_handle (SoupServer        *server,
           delayed->server = self;
           delayed->msg = g_object_ref (msg);
           soup_server_message_pause (msg);
-          g_source_set_callback (source, test_server_delayed, delayed, NULL);
+          g_source_set_callback (source, test_server_delayed, delayed, test_server_delayed_free);
           g_source_attach (source, g_main_context_get_thread_default ());
           g_source_unref (source);
         }
@@ -499,6 +514,7 @@ test_server_free (TestServer *self)
   g_bytes_unref (self->bomb);
   g_free (self->base);
   g_free (self->tls_base);
+  g_free (self->user_agent);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);

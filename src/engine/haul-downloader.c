@@ -747,15 +747,15 @@ haul_downloader_get_running (HaulDownloader *self)
   return self->batches->len > 0;
 }
 
+/* NULL for a folder that is not on a local file system: nothing is then
+ * saved, rather than saved somewhere else. */
 static char *
 folder_path (HaulDownloader *self)
 {
-  char *path = NULL;
+  if (self->output_folder == NULL)
+    return g_get_current_dir ();
 
-  if (self->output_folder != NULL)
-    path = g_file_get_path (self->output_folder);
-
-  return path ? path : g_get_current_dir ();
+  return g_file_get_path (self->output_folder);
 }
 
 /* The same address twice in a batch is fetched once; compare the parsed
@@ -778,6 +778,7 @@ haul_downloader_run_async (HaulDownloader      *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GHashTable) seen = NULL;
   g_autofree char *folder = NULL;
+  g_autofree char *batch_error = NULL;
   gboolean was_running;
   Batch *batch;
   gint64 now;
@@ -793,6 +794,12 @@ haul_downloader_run_async (HaulDownloader      *self,
 
   ensure_session (self);
   folder = folder_path (self);
+  if (folder == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (self->output_folder);
+
+      batch_error = g_strdup_printf (_("cannot save in %s: not a local folder"), uri);
+    }
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   now = g_get_monotonic_time ();
 
@@ -839,12 +846,13 @@ haul_downloader_run_async (HaulDownloader      *self,
           update->error_message = g_strdup (_("same address as another item"));
           post_update (update, self);
         }
-      else if (self->ca_error != NULL && g_str_has_prefix (key, "https:"))
+      else if (batch_error != NULL ||
+               (self->ca_error != NULL && g_str_has_prefix (key, "https:")))
         {
           HaulUpdate *update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
 
           update->state = HAUL_DOWNLOAD_FAILED;
-          update->error_message = g_strdup (self->ca_error);
+          update->error_message = g_strdup (batch_error ? batch_error : self->ca_error);
           post_update (update, self);
         }
       else

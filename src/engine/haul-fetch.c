@@ -175,7 +175,7 @@ haul_fetch_backoff (guint  attempt,
   if (retry_after >= 0)
     return MIN (retry_after, RETRY_AFTER_MAX);
 
-  delay = BACKOFF_BASE << MIN (attempt, 16);
+  delay = (gint64)BACKOFF_BASE << MIN (attempt, 16);
   return MIN (delay, BACKOFF_MAX);
 }
 
@@ -553,26 +553,33 @@ open_temporary (Attempt  *attempt,
                 GError  **error)
 {
   const char *folder = attempt->fetch->folder;
+  int saved_errno = 0;
 
-  if (g_mkdir_with_parents (folder, 0777) != 0)
+  /* Hidden, and O_EXCL through g_mkstemp: never anybody else's file. The
+   * folder is made only when missing, which saves two system calls per
+   * item in the common case. */
+  for (guint tries = 0; tries < 2; tries++)
     {
-      set_errno_error (errno, folder, error);
-      return FALSE;
-    }
+      attempt->tmp_path = g_build_filename (folder, ".haul-XXXXXX.part", NULL);
+      attempt->fd = g_mkstemp_full (attempt->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+      if (attempt->fd >= 0)
+        return TRUE;
 
-  /* Hidden, and O_EXCL through g_mkstemp: never anybody else's file. */
-  attempt->tmp_path = g_build_filename (folder, ".haul-XXXXXX.part", NULL);
-  attempt->fd = g_mkstemp_full (attempt->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  if (attempt->fd < 0)
-    {
-      int saved_errno = errno;
-
+      saved_errno = errno;
       g_clear_pointer (&attempt->tmp_path, g_free);
-      set_errno_error (saved_errno, folder, error);
-      return FALSE;
+
+      if (saved_errno != ENOENT || tries > 0)
+        break;
+
+      if (g_mkdir_with_parents (folder, 0777) != 0)
+        {
+          saved_errno = errno;
+          break;
+        }
     }
 
-  return TRUE;
+  set_errno_error (saved_errno, folder, error);
+  return FALSE;
 }
 
 static gboolean

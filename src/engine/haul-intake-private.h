@@ -117,6 +117,8 @@ void             haul_intake_parse_webloc        (HaulIntakeInput          *inpu
 gboolean         haul_intake_parse_json          (HaulIntakeInput          *input,
                                                   const char               *text,
                                                   gsize                     length);
+gboolean         haul_intake_looks_like_csv      (const char               *text,
+                                                  gsize                     length);
 void             haul_intake_parse_csv           (HaulIntakeInput          *input,
                                                   const char               *text,
                                                   gsize                     length);

@@ -137,25 +137,28 @@ find_url_start (const char *tok,
   return -1;
 }
 
+/* Whether a URL begins right at @tok: a scheme followed by “://”, or
+ * one of the schemes written without it. */
 static gboolean
 starts_url (const char *tok,
             gsize       n)
 {
-  return find_url_start (tok, n, 0) == 0;
-}
+  gsize k = 0;
 
-static guint
-count_char (const char *s,
-            gsize       n,
-            char        c)
-{
-  guint count = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (opaque_schemes); i++)
+    {
+      gsize len = strlen (opaque_schemes[i]);
 
-  for (gsize i = 0; i < n; i++)
-    if (s[i] == c)
-      count++;
+      if (n >= len && g_ascii_strncasecmp (tok, opaque_schemes[i], len) == 0)
+        return TRUE;
+    }
 
-  return count;
+  if (n == 0 || !g_ascii_isalpha (tok[0]))
+    return FALSE;
+  while (k < n && is_scheme_char (tok[k]))
+    k++;
+
+  return k + 2 < n && tok[k] == ':' && tok[k + 1] == '/' && tok[k + 2] == '/';
 }
 
 static guint
@@ -215,21 +218,40 @@ scan_token (HaulIntakeInput          *input,
 
       /* Trailing punctuation belongs to the prose, unless it closes
        * something opened inside the URL, as in …/Foo_(bar). */
-      while (end > (gsize)start)
-        {
-          char c = tok[end - 1];
+      {
+        int parens = 0, brackets = 0, braces = 0;
 
-          if (strchr (".,;:!?*'", c) != NULL)
+        for (gsize i = start; i < end; i++)
+          {
+            switch (tok[i])
+              {
+              case '(': parens++; break;
+              case ')': parens--; break;
+              case '[': brackets++; break;
+              case ']': brackets--; break;
+              case '{': braces++; break;
+              case '}': braces--; break;
+              default: break;
+              }
+          }
+
+        while (end > (gsize)start)
+          {
+            char c = tok[end - 1];
+
+            if (strchr (".,;:!?*'", c) != NULL)
+              ;
+            else if (c == ')' && parens < 0)
+              parens++;
+            else if (c == ']' && brackets < 0)
+              brackets++;
+            else if (c == '}' && braces < 0)
+              braces++;
+            else
+              break;
             end--;
-          else if (c == ')' && count_char (tok + start, end - start, '(') < count_char (tok + start, end - start, ')'))
-            end--;
-          else if (c == ']' && count_char (tok + start, end - start, '[') < count_char (tok + start, end - start, ']'))
-            end--;
-          else if (c == '}' && count_char (tok + start, end - start, '{') < count_char (tok + start, end - start, '}'))
-            end--;
-          else
-            break;
-        }
+          }
+      }
 
       haul_intake_input_add_candidate (input, tok + start, end - start, number, flags);
       found++;

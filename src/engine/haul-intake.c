@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
+#include <libxml/parser.h>
 
 #include "haul-error.h"
 #include "haul-intake-private.h"
@@ -56,6 +57,9 @@ static void
 haul_intake_class_init (HaulIntakeClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = haul_intake_finalize;
+
+  /* libxml2 must be set up once before threads use it. */
+  xmlInitParser ();
 }
 
 static void
@@ -174,25 +178,25 @@ haul_intake_normalize_url (const char  *url,
   if (authority != NULL && authority == escaped->str + strlen (scheme) + 1)
     {
       gsize i = authority + 2 - escaped->str;
+      GString *copy;
 
       while (i < escaped->len && strchr ("/?#", escaped->str[i]) == NULL)
         i++;
       rest_offset = i;
 
+      copy = g_string_new_len (escaped->str, i);
       for (; i < escaped->len; i++)
         {
           guchar c = escaped->str[i];
 
           if (needs_escape (c))
-            {
-              char hex[4];
-
-              g_snprintf (hex, sizeof hex, "%%%02X", c);
-              g_string_erase (escaped, i, 1);
-              g_string_insert (escaped, i, hex);
-              i += 2;
-            }
+            g_string_append_printf (copy, "%%%02X", c);
+          else
+            g_string_append_c (copy, c);
         }
+
+      g_string_free (escaped, TRUE);
+      escaped = copy;
     }
 
   uri = g_uri_parse (escaped->str, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, &error);
@@ -498,6 +502,33 @@ add_text_internal (HaulIntake  *self,
     {
     case HAUL_INTAKE_FORMAT_URI_LIST:
       haul_intake_parse_uri_list (&input, text, length);
+      break;
+
+    case HAUL_INTAKE_FORMAT_HTML:
+      haul_intake_parse_html (&input, text, length);
+      break;
+
+    case HAUL_INTAKE_FORMAT_MARKDOWN:
+      haul_intake_parse_markdown (&input, text, length);
+      break;
+
+    case HAUL_INTAKE_FORMAT_INTERNET_SHORTCUT:
+    case HAUL_INTAKE_FORMAT_DESKTOP:
+      haul_intake_parse_ini (&input, text, length, format);
+      break;
+
+    case HAUL_INTAKE_FORMAT_WEBLOC:
+      haul_intake_parse_webloc (&input, text, length);
+      break;
+
+    case HAUL_INTAKE_FORMAT_JSON:
+      /* Not an array after all: pick the URLs out of it as from prose. */
+      if (!haul_intake_parse_json (&input, text, length))
+        haul_intake_parse_text (&input, text, length, FALSE);
+      break;
+
+    case HAUL_INTAKE_FORMAT_CSV:
+      haul_intake_parse_csv (&input, text, length);
       break;
 
     case HAUL_INTAKE_FORMAT_UNKNOWN:

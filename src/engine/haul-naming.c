@@ -15,14 +15,14 @@
 #include <unistd.h>
 
 #include "haul-error.h"
-#include "haul-naming.h"
+#include "haul-naming-private.h"
 
 /* The longest tail after the last dot that still counts as an extension;
  * anything longer is part of the name and may be cut. */
 #define MAX_EXTENSION_BYTES 16
 
 /* A claim tries this many names before giving up. */
-#define MAX_CLAIM_ATTEMPTS 1000
+#define MAX_CLAIM_ATTEMPTS 256
 
 /* After this many taken names in a row, a claim stops walking one by one
  * and searches for the end of the run of taken numbers. */
@@ -234,8 +234,8 @@ join_within_limit (const char *stem,
  *
  * Makes @name a bare, safe base name: invalid UTF-8 is repaired, only what
  * follows the last '/' or '\\' is kept, control characters (and bidi
- * controls) become '_', runs of dots become one dot, leading dots and
- * surrounding white space are removed, and a name over 255 bytes is cut at
+ * controls) become '_', runs of dots become one dot, leading dots,
+ * trailing dots and surrounding white space are removed, and a name over 255 bytes is cut at
  * a character boundary before its extension.
  *
  * Returns: (transfer full) (nullable): the safe name, or %NULL when nothing
@@ -247,7 +247,8 @@ haul_naming_sanitize (const char *name)
   g_autofree char *valid = NULL;
   g_autoptr(GString) clean = NULL;
   const char *base;
-  const char *start;
+  char *start;
+  char *end;
   gssize dot;
   g_autofree char *stem = NULL;
 
@@ -276,10 +277,15 @@ haul_naming_sanitize (const char *name)
         g_string_append_unichar (clean, c);
     }
 
-  g_strstrip (clean->str);
   start = clean->str;
   while (*start == '.' || g_ascii_isspace (*start))
     start++;
+
+  /* A trailing dot would become "photo..png" once an extension is added,
+   * and some file systems drop it anyway. */
+  end = start + strlen (start);
+  while (end > start && (end[-1] == '.' || g_ascii_isspace (end[-1])))
+    *--end = '\0';
 
   if (*start == '\0')
     return NULL;
@@ -522,28 +528,21 @@ skip_taken_numbers (int         dir_fd,
   return free_number;
 }
 
-typedef enum
-{
-  CLAIM_LINK,
-  CLAIM_RENAME_NOREPLACE,
-  CLAIM_EXCLUSIVE_CREATE,
-} ClaimMethod;
-
 /* One attempt at @candidate. Returns 0 on success, else an errno value,
  * EEXIST meaning the name is taken. May switch @method to a fallback when
  * the file system lacks the current one, in which case it returns EAGAIN
  * so that the same candidate is tried again. */
 static int
-try_claim (int          dir_fd,
-           const char  *tmp_path,
-           const char  *candidate,
-           ClaimMethod *method)
+try_claim (int                    dir_fd,
+           const char            *tmp_path,
+           const char            *candidate,
+           HaulNamingClaimMethod *method)
 {
   int errsv;
 
   switch (*method)
     {
-    case CLAIM_LINK:
+    case HAUL_NAMING_CLAIM_LINK:
       if (linkat (AT_FDCWD, tmp_path, dir_fd, candidate, 0) == 0)
         {
           if (unlink (tmp_path) == 0)
@@ -562,12 +561,12 @@ try_claim (int          dir_fd,
       if (errsv == EPERM || errsv == EOPNOTSUPP || errsv == ENOTSUP || errsv == ENOSYS
           || errsv == EMLINK)
         {
-          *method = CLAIM_RENAME_NOREPLACE;
+          *method = HAUL_NAMING_CLAIM_RENAME_NOREPLACE;
           return EAGAIN;
         }
       return errsv;
 
-    case CLAIM_RENAME_NOREPLACE:
+    case HAUL_NAMING_CLAIM_RENAME_NOREPLACE:
 #ifdef RENAME_NOREPLACE
       if (renameat2 (AT_FDCWD, tmp_path, dir_fd, candidate, RENAME_NOREPLACE) == 0)
         return 0;
@@ -576,10 +575,10 @@ try_claim (int          dir_fd,
       if (errsv != EINVAL && errsv != ENOSYS && errsv != EOPNOTSUPP && errsv != ENOTSUP)
         return errsv;
 #endif
-      *method = CLAIM_EXCLUSIVE_CREATE;
+      *method = HAUL_NAMING_CLAIM_EXCLUSIVE_CREATE;
       return EAGAIN;
 
-    case CLAIM_EXCLUSIVE_CREATE:
+    case HAUL_NAMING_CLAIM_EXCLUSIVE_CREATE:
     default:
       {
         /* The placeholder is ours alone once created, so renaming over it
@@ -631,7 +630,16 @@ haul_naming_claim (const char  *folder,
                    const char  *name,
                    GError     **error)
 {
-  ClaimMethod method = CLAIM_LINK;
+  return haul_naming_claim_using (folder, tmp_path, name, HAUL_NAMING_CLAIM_LINK, error);
+}
+
+char *
+haul_naming_claim_using (const char             *folder,
+                         const char             *tmp_path,
+                         const char             *name,
+                         HaulNamingClaimMethod   method,
+                         GError                **error)
+{
   guint number = 0;
   guint taken_in_a_row = 0;
   int dir_fd;

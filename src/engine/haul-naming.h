@@ -30,7 +30,12 @@ char     *haul_naming_choose                   (const char  *content_disposition
  * @folder without ever overwriting: "photo.png", then "photo (1).png",
  * "photo (2).png"… The claim is atomic (link(2) or renameat2 with
  * RENAME_NOREPLACE); @tmp_path is gone afterwards on success. Returns the
- * final path. */
+ * final path. @tmp_path must be on the same file system as @folder (best:
+ * inside it). On failure NULL is returned, @tmp_path is left for the
+ * caller to remove, and @error holds HAUL_ERROR_DISK_FULL,
+ * HAUL_ERROR_PERMISSION, G_IO_ERROR_INVALID_FILENAME (not a bare name),
+ * G_IO_ERROR_EXISTS (no free name found) or another G_IO_ERROR code.
+ * All functions here are thread-safe. */
 char     *haul_naming_claim                    (const char  *folder,
                                                 const char  *tmp_path,
                                                 const char  *name,

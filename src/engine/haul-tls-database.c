@@ -87,6 +87,7 @@ haul_tls_database_new (const char  *ca_file,
 {
   g_autoptr(HaulTlsDatabase) self = NULL;
   g_autoptr(GError) local_error = NULL;
+  GTlsBackend *backend = g_tls_backend_get_default ();
   GList *anchors;
 
   g_return_val_if_fail (ca_file != NULL, NULL);
@@ -108,12 +109,8 @@ haul_tls_database_new (const char  *ca_file,
   self = g_object_new (HAUL_TYPE_TLS_DATABASE, NULL);
   self->anchors = anchors;
 
-  {
-    GTlsBackend *backend = g_tls_backend_get_default ();
-
-    if (g_tls_backend_supports_tls (backend))
-      self->system = g_tls_backend_get_default_database (backend);
-  }
+  if (g_tls_backend_supports_tls (backend))
+    self->system = g_tls_backend_get_default_database (backend);
 
   return G_TLS_DATABASE (g_steal_pointer (&self));
 }
