@@ -116,6 +116,22 @@ add_clicked_cb (HaulAddDialog *self,
   gtk_window_close (GTK_WINDOW (self));
 }
 
+static gboolean
+add_shortcut_cb (GtkWidget *widget,
+                 GVariant  *args,
+                 gpointer   user_data)
+{
+  HaulAddDialog *self = HAUL_ADD_DIALOG (widget);
+  g_autofree char *text = dup_text (self);
+
+  /* The count may lag behind fast hands: the window reports what it finds. */
+  if (text[0] == '\0')
+    return FALSE;
+
+  add_clicked_cb (self, self->add_button);
+  return TRUE;
+}
+
 static void
 haul_add_dialog_dispose (GObject *object)
 {
@@ -153,14 +169,24 @@ haul_add_dialog_class_init (HaulAddDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, add_clicked_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
-  gtk_widget_class_add_binding_signal (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
-                                       "activate-default", NULL);
 }
 
 static void
 haul_add_dialog_init (HaulAddDialog *self)
 {
+  GtkEventController *shortcuts;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Before the text view, which would take Ctrl+Return as a new line. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return,
+                                                                                  GDK_CONTROL_MASK),
+                                                          gtk_callback_action_new (add_shortcut_cb,
+                                                                                   NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
                            G_CALLBACK (buffer_changed_cb), self, G_CONNECT_SWAPPED);

@@ -250,6 +250,18 @@ status_query_tooltip_cb (HaulDownloadRow *self,
   return TRUE;
 }
 
+static gboolean
+menu_query_tooltip_cb (HaulDownloadRow *self,
+                       int              x,
+                       int              y,
+                       gboolean         keyboard,
+                       GtkTooltip      *tooltip,
+                       GtkWidget       *button)
+{
+  gtk_tooltip_set_text (tooltip, _("Image Actions"));
+  return TRUE;
+}
+
 /* Most rows never open their menu: build it on first use. */
 static void
 create_popup_cb (GtkMenuButton *button,
@@ -454,6 +466,7 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, title_query_tooltip_cb);
   gtk_widget_class_bind_template_callback (widget_class, status_query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, menu_query_tooltip_cb);
 
   gtk_widget_class_install_action (widget_class, "row.open", NULL, row_open);
   gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL, row_show_in_folder);

@@ -230,6 +230,11 @@ start_matching (HaulWindow *self,
         g_ptr_array_add (items, g_steal_pointer (&d));
     }
 
+  /* Rows still on their way into the list are part of it already. */
+  if (!failed)
+    for (guint i = 0; i < self->pending_rows->len; i++)
+      g_ptr_array_add (items, g_object_ref (g_ptr_array_index (self->pending_rows, i)));
+
   haul_window_start (self, items);
 }
 
@@ -344,6 +349,27 @@ haul_window_remove_url_action (GtkWidget  *widget,
 }
 
 static void
+haul_window_show_rejects_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  HaulWindow *self = HAUL_WINDOW (widget);
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  if (self->last_rejects->len == 0)
+    return;
+
+  body = haul_window_format_rejects (self, 30);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                   ngettext ("Line Not Understood", "Lines Not Understood",
+                                             self->last_rejects->len),
+                                   body);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 haul_window_show_toast_action (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
@@ -370,6 +396,27 @@ export_cb (GObject      *object,
   haul_window_show_toast (self, _("Report saved"));
 }
 
+/* Writes the report of every row to @file, CSV or JSON by its name. */
+void
+_haul_window_export_report (HaulWindow *self,
+                            GFile      *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  GListModel *model = G_LIST_MODEL (self->downloads);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GBytes) bytes = NULL;
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (model, i));
+
+  bytes = haul_report_build ((HaulDownload **)items->pdata, items->len,
+                             haul_report_format_for_name (name));
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                       G_FILE_CREATE_REPLACE_DESTINATION,
+                                       NULL, export_cb, g_object_ref (self));
+}
+
 static void
 export_response_cb (HaulWindow           *self,
                     int                   response,
@@ -378,20 +425,8 @@ export_response_cb (HaulWindow           *self,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *name = g_file_get_basename (file);
-      GListModel *model = G_LIST_MODEL (self->downloads);
-      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-      g_autoptr(GBytes) bytes = NULL;
-      guint n = g_list_model_get_n_items (model);
 
-      for (guint i = 0; i < n; i++)
-        g_ptr_array_add (items, g_list_model_get_item (model, i));
-
-      bytes = haul_report_build ((HaulDownload **)items->pdata, items->len,
-                                 haul_report_format_for_name (name));
-      g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
-                                           G_FILE_CREATE_REPLACE_DESTINATION,
-                                           NULL, export_cb, g_object_ref (self));
+      _haul_window_export_report (self, file);
     }
 
   g_object_unref (native);
@@ -462,6 +497,8 @@ _haul_window_class_actions_init (HaulWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry-url", "s", haul_window_retry_url_action);
   gtk_widget_class_install_action (widget_class, "win.remove-url", "s", haul_window_remove_url_action);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", haul_window_show_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.show-rejects", NULL,
+                                   haul_window_show_rejects_action);
 
   /* Bindings run after the focused widget had its turn, so Ctrl+V and
    * Delete still edit text in an entry. */

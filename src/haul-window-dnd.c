@@ -99,7 +99,7 @@ add_file_list (HaulWindow *self,
   if (uris->len > 0)
     haul_window_add_uris (self, uris->str);
 
-  if (files->len > 0)
+  if (files->len > 0 && self->intake_cancellable != NULL)
     haul_intake_load_files_async ((GFile **)files->pdata, files->len,
                                   self->intake_cancellable,
                                   load_files_cb, g_object_ref (self));

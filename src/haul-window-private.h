@@ -28,7 +28,10 @@ struct _HaulWindow
   /* HaulDownload, in the order they were added */
   GListStore           *downloads;
   GtkMultiSelection    *selection;
-  /* url → HaulDownload (owned by @downloads), to add each URL once */
+  /* HaulDownload added but not yet in @downloads: see add_rows() */
+  GPtrArray            *pending_rows;
+  guint                 pending_rows_id;
+  /* url → HaulDownload (owned by @downloads or @pending_rows), to add each URL once */
   GHashTable           *by_url;
   /* HaulDownload being fetched by a running batch */
   GHashTable           *active;
@@ -47,6 +50,9 @@ struct _HaulWindow
 
   guint                 footer_tick_id;
   guint                 footer_idle_id;
+
+  /* HaulIntakeReject of the last links added, for the Details button. */
+  GPtrArray            *last_rejects;
 
   /* The last message shown in a toast, kept for the tests. */
   char                 *last_message;
@@ -76,10 +82,14 @@ void     haul_window_queue_update         (HaulWindow    *self);
 void     haul_window_update_now           (HaulWindow    *self);
 gboolean haul_window_is_running           (HaulWindow    *self);
 const char *haul_window_get_footer_text   (HaulWindow    *self);
+char    *haul_window_format_rejects       (HaulWindow    *self,
+                                           guint          max);
 
 /* haul-window-actions.c */
 void     _haul_window_class_actions_init  (HaulWindowClass *klass);
 void     _haul_window_paste               (HaulWindow    *self);
+void     _haul_window_export_report       (HaulWindow    *self,
+                                           GFile         *file);
 void     _haul_window_add_stream          (HaulWindow    *self,
                                            GInputStream  *stream,
                                            const char    *mime_type);

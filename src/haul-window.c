@@ -36,6 +36,14 @@ batch_free (Batch *batch)
   g_free (batch);
 }
 
+/* Async work that ends after the window was closed finds it disposed, and
+ * leaves it alone. */
+static gboolean
+is_disposed (HaulWindow *self)
+{
+  return self->downloads == NULL;
+}
+
 static void
 count_downloads (HaulWindow *self,
                  Counts     *counts)
@@ -166,6 +174,9 @@ haul_window_update_now (HaulWindow *self)
 
   g_clear_handle_id (&self->footer_idle_id, g_source_remove);
 
+  if (is_disposed (self))
+    return;
+
   count_downloads (self, &counts);
 
   if (running || self->session->len > 0)
@@ -225,7 +236,7 @@ footer_idle_cb (gpointer user_data)
 void
 haul_window_queue_update (HaulWindow *self)
 {
-  if (self->footer_idle_id == 0)
+  if (self->footer_idle_id == 0 && !is_disposed (self))
     self->footer_idle_id = g_idle_add_full (G_PRIORITY_LOW, footer_idle_cb, self, NULL);
 }
 
@@ -237,20 +248,37 @@ footer_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-void
-haul_window_show_toast (HaulWindow *self,
-                        const char *message)
+static void
+show_toast_with_action (HaulWindow *self,
+                        const char *message,
+                        const char *button_label,
+                        const char *action_name)
 {
   AdwToast *toast;
-
-  g_return_if_fail (HAUL_IS_WINDOW (self));
 
   g_free (self->last_message);
   self->last_message = g_strdup (message);
 
+  if (is_disposed (self))
+    return;
+
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 4);
+  if (button_label != NULL)
+    {
+      adw_toast_set_button_label (toast, button_label);
+      adw_toast_set_action_name (toast, action_name);
+    }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+haul_window_show_toast (HaulWindow *self,
+                        const char *message)
+{
+  g_return_if_fail (HAUL_IS_WINDOW (self));
+
+  show_toast_with_action (self, message, NULL, NULL);
 }
 
 HaulDownload *
@@ -264,6 +292,40 @@ gboolean
 haul_window_is_running (HaulWindow *self)
 {
   return self->n_batches > 0;
+}
+
+/* "Line 3: “hello” — not understood", one line per reject, at most @max. */
+char *
+haul_window_format_rejects (HaulWindow *self,
+                            guint       max)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < self->last_rejects->len && i < max; i++)
+    {
+      HaulIntakeReject *reject = g_ptr_array_index (self->last_rejects, i);
+
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      if (reject->source != NULL)
+        g_string_append_printf (text, "%s: ", reject->source);
+      if (reject->line > 0)
+        /* TRANSLATORS: a line that could not be used: "Line 3: “hello” — not understood" */
+        g_string_append_printf (text, _("Line %u: “%s” — %s"), reject->line,
+                                reject->text ? reject->text : "", reject->reason ? reject->reason : "");
+      else
+        g_string_append (text, reject->reason ? reject->reason : "");
+    }
+
+  if (self->last_rejects->len > max)
+    {
+      guint more = self->last_rejects->len - max;
+
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, ngettext ("…and %u more", "…and %u more", more), more);
+    }
+
+  return g_string_free (text, FALSE);
 }
 
 const char *
@@ -330,15 +392,24 @@ run_cb (GObject      *object,
   Batch *batch = user_data;
   HaulWindow *self = batch->self;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  if (!haul_downloader_run_finish (HAUL_DOWNLOADER (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  ok = haul_downloader_run_finish (HAUL_DOWNLOADER (object), result, &error);
+
+  g_assert (self->n_batches > 0);
+  if (is_disposed (self))
+    {
+      self->n_batches--;
+      batch_free (batch);
+      return;
+    }
+
+  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     haul_window_show_toast (self, error->message);
 
   for (guint i = 0; i < batch->downloads->len; i++)
     g_hash_table_remove (self->active, g_ptr_array_index (batch->downloads, i));
 
-  g_assert (self->n_batches > 0);
   self->n_batches--;
 
   if (self->n_batches == 0)
@@ -361,6 +432,9 @@ haul_window_start (HaulWindow *self,
   Batch *batch;
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
+
+  if (is_disposed (self))
+    return;
 
   for (guint i = 0; i < downloads->len; i++)
     {
@@ -415,7 +489,7 @@ haul_window_cancel (HaulWindow *self)
 {
   g_return_if_fail (HAUL_IS_WINDOW (self));
 
-  if (self->n_batches == 0)
+  if (self->n_batches == 0 || self->cancellable == NULL)
     return;
 
   self->session_cancelled = TRUE;
@@ -431,6 +505,9 @@ haul_window_remove (HaulWindow   *self,
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
 
+  if (is_disposed (self))
+    return;
+
   if (!g_list_store_find (self->downloads, download, &position))
     return;
 
@@ -440,8 +517,65 @@ haul_window_remove (HaulWindow   *self,
   haul_window_queue_update (self);
 }
 
-/* Adds the URLs of @intake that are not in the list yet, all at once, and
- * says how it went. */
+/* A list view creates a row widget for each of the first couple of hundred
+ * items at once; given a few dozen per frame, it never stalls for long.
+ * Past those, the rest goes in with one splice, as it costs no widgets. */
+#define ROWS_PER_FRAME 24
+#define ROWS_CREATED   256
+
+static void
+splice_rows (HaulWindow *self,
+             GPtrArray  *rows,
+             guint       n)
+{
+  g_list_store_splice (self->downloads,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->downloads)), 0,
+                       rows->pdata, n);
+  g_ptr_array_remove_range (rows, 0, n);
+}
+
+static gboolean
+pending_rows_cb (gpointer user_data)
+{
+  HaulWindow *self = user_data;
+  guint n = self->pending_rows->len;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->downloads)) < ROWS_CREATED)
+    n = MIN (n, ROWS_PER_FRAME);
+
+  splice_rows (self, self->pending_rows, n);
+  haul_window_queue_update (self);
+
+  if (self->pending_rows->len > 0)
+    return G_SOURCE_CONTINUE;
+
+  self->pending_rows_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+add_rows (HaulWindow *self,
+          GPtrArray  *rows)
+{
+  guint n = MIN (rows->len, ROWS_PER_FRAME);
+
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (self->pending_rows, g_object_ref (g_ptr_array_index (rows, i)));
+
+  if (self->pending_rows_id != 0)
+    return;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->downloads)) >= ROWS_CREATED)
+    n = self->pending_rows->len;
+
+  splice_rows (self, self->pending_rows, n);
+
+  if (self->pending_rows->len > 0)
+    self->pending_rows_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, 16, pending_rows_cb, self, NULL);
+}
+
+/* Adds the URLs of @intake that are not in the list yet and says how it
+ * went. */
 void
 haul_window_add_intake (HaulWindow *self,
                         HaulIntake *intake)
@@ -453,6 +587,9 @@ haul_window_add_intake (HaulWindow *self,
   guint n_known = 0;
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
+
+  if (is_disposed (self))
+    return;
 
   for (guint i = 0; i < urls->len; i++)
     {
@@ -470,9 +607,7 @@ haul_window_add_intake (HaulWindow *self,
       g_ptr_array_add (added, download);
     }
 
-  g_list_store_splice (self->downloads,
-                       g_list_model_get_n_items (G_LIST_MODEL (self->downloads)), 0,
-                       added->pdata, added->len);
+  add_rows (self, added);
 
   self->last_n_added = added->len;
   self->last_n_rejected = rejects->len;
@@ -497,16 +632,16 @@ haul_window_add_intake (HaulWindow *self,
                               ngettext ("%u line not understood", "%u lines not understood",
                                         rejects->len),
                               rejects->len);
-      for (guint i = 0; i < rejects->len; i++)
-        {
-          HaulIntakeReject *reject = g_ptr_array_index (rejects, i);
-
-          g_debug ("%s:%u: %s: %s", reject->source ? reject->source : "-", reject->line,
-                   reject->text ? reject->text : "", reject->reason ? reject->reason : "");
-        }
     }
 
-  haul_window_show_toast (self, message->str);
+  g_ptr_array_set_size (self->last_rejects, 0);
+  for (guint i = 0; i < rejects->len; i++)
+    g_ptr_array_add (self->last_rejects, haul_intake_reject_copy (g_ptr_array_index (rejects, i)));
+
+  if (rejects->len > 0)
+    show_toast_with_action (self, message->str, _("_Details"), "win.show-rejects");
+  else
+    haul_window_show_toast (self, message->str);
   haul_window_update_now (self);
 
   if (added->len > 0 && haul_settings_get_start_immediately (self->settings))
@@ -541,6 +676,9 @@ haul_window_add_text (HaulWindow *self,
 {
   g_return_if_fail (HAUL_IS_WINDOW (self));
   g_return_if_fail (text != NULL);
+
+  if (is_disposed (self))
+    return;
 
   haul_text_intake_async (text, length, content_type, self->intake_cancellable,
                           text_intake_cb, g_object_ref (self));
@@ -600,6 +738,7 @@ haul_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->footer_tick_id, g_source_remove);
   g_clear_handle_id (&self->footer_idle_id, g_source_remove);
+  g_clear_handle_id (&self->pending_rows_id, g_source_remove);
 
   if (self->downloader != NULL)
     g_signal_handlers_disconnect_by_data (self->downloader, self);
@@ -611,6 +750,8 @@ haul_window_dispose (GObject *object)
   g_clear_pointer (&self->by_url, g_hash_table_unref);
   g_clear_pointer (&self->active, g_hash_table_unref);
   g_clear_pointer (&self->session, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->last_rejects, g_ptr_array_unref);
   g_clear_object (&self->downloader);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
@@ -658,11 +799,20 @@ haul_window_class_init (HaulWindowClass *klass)
 static void
 haul_window_init (HaulWindow *self)
 {
+  static gsize icons_added = 0;
   GSettings *settings;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  adw_status_page_set_icon_name (self->empty_page, APP_ID "-symbolic");
+  /* The application adds its resource icons to the theme; without one (the
+   * tests, the screenshots) the window does it itself, once. */
+  if (g_once_init_enter (&icons_added))
+    {
+      gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                        RESOURCE_PATH "/icons");
+      g_once_init_leave (&icons_added, 1);
+    }
+  adw_status_page_set_icon_name (self->empty_page, "haul-symbolic");
 
   if (DEVELOPMENT)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -674,6 +824,8 @@ haul_window_init (HaulWindow *self)
   self->by_url = g_hash_table_new (g_str_hash, g_str_equal);
   self->active = g_hash_table_new (NULL, NULL);
   self->session = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pending_rows = g_ptr_array_new_with_free_func (g_object_unref);
+  self->last_rejects = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_intake_reject_free);
   self->intake_cancellable = g_cancellable_new ();
 
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));

@@ -223,6 +223,13 @@ test_window_paste (Fixture       *fixture,
   g_assert_cmpuint (window->last_n_added, ==, 2);
   g_assert_cmpuint (window->last_n_rejected, ==, 2);
   g_assert_nonnull (strstr (window->last_message, "2 lines not understood"));
+  {
+    g_autofree char *details = haul_window_format_rejects (window, 10);
+
+    /* Each rejected line with its number and the reason. */
+    g_assert_nonnull (strstr (details, "Line 2: “this line has no link”"));
+    g_assert_nonnull (strstr (details, "Line 5: “ftp://example.com/c.png”"));
+  }
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->stack), ==, "list");
   g_assert_cmpstr (haul_window_get_footer_text (window), ==, "2 links ready");
 
@@ -319,6 +326,48 @@ test_window_add_dialog (Fixture       *fixture,
   g_assert_finalize_object (dialog);
 }
 
+static void assert_footer_matches (HaulWindow *window,
+                                   const char *pattern);
+
+static gboolean
+all_done (Fixture *fixture)
+{
+  for (guint i = 0; i < n_rows (fixture); i++)
+    if (haul_download_get_state (row_item (fixture, i)) != HAUL_DOWNLOAD_DONE)
+      return FALSE;
+
+  return n_rows (fixture) > 0;
+}
+
+static void
+test_window_start_immediately (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *a = haul_test_server_url (server, "/img/now-a.png");
+  g_autofree char *b = haul_test_server_url (server, "/img/now-b.png");
+  g_autofree char *html = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_settings_set_boolean (settings, "start-immediately", TRUE);
+
+  /* A piece of a web page, as a browser drops it. */
+  html = g_strdup_printf ("<html><body><p>Two pictures</p><img src=\"%s\"><a href=\"%s\">b</a></body></html>",
+                          a, b);
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, html);
+  g_assert_true (_haul_window_drop_value (fixture->window, &value));
+
+  /* Nobody pressed Download. */
+  wait_until (fixture, all_done, 30);
+  g_assert_cmpuint (n_rows (fixture), ==, 2);
+  g_assert_cmpuint (count_files (fixture->folder), ==, 2);
+  wait_until (fixture, is_idle, 10);
+  assert_footer_matches (fixture->window, "^Finished 2 of 2 in ");
+
+  g_settings_reset (settings, "start-immediately");
+}
+
 static void
 assert_footer_matches (HaulWindow *window,
                        const char *pattern)
@@ -401,7 +450,7 @@ test_window_download (Fixture       *fixture,
       g_assert_true (g_str_has_suffix (gtk_label_get_label (row->time_label), " s"));
       g_assert_cmpstr (gtk_label_get_label (row->status_label), ==, "Done");
       g_assert_true (gtk_widget_get_visible (row->menu_button));
-      g_assert_nonnull (gtk_widget_get_tooltip_text (row->menu_button));
+      g_assert_true (gtk_widget_get_has_tooltip (row->menu_button));
     }
 
   /* The row menu is built when first opened, with the actions that fit. */
@@ -453,6 +502,29 @@ test_window_cancel (Fixture       *fixture,
 }
 
 static void
+test_window_close_while_running (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  HaulWindow *window = fixture->window;
+
+  add_urls (fixture, "/slow", 3, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  wait_until (fixture, some_receiving, 20);
+
+  /* Closing cancels; the batch ends after the window is gone. */
+  gtk_window_close (GTK_WINDOW (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (window->n_batches > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_finalize_object (window);
+  g_assert_cmpuint (count_files (fixture->folder), ==, 0);
+
+  /* A fresh one for the tear-down. */
+  fixture->window = haul_window_new (NULL);
+  g_object_ref_sink (fixture->window);
+}
+
+static void
 test_window_retry_failed (Fixture       *fixture,
                           gconstpointer  data)
 {
@@ -485,6 +557,32 @@ test_window_retry_failed (Fixture       *fixture,
   /* The summary covers the retried ones only. */
   assert_footer_matches (window, "^Finished 3 of 3 in ");
   g_assert_cmpuint (count_files (fixture->folder), ==, 5);
+
+  /* The report lists every row. */
+  {
+    g_autofree char *path = g_build_filename (fixture->folder, "report.json", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autofree char *contents = NULL;
+
+    g_clear_pointer (&window->last_message, g_free);
+    _haul_window_export_report (window, file);
+    while (window->last_message == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpstr (window->last_message, ==, "Report saved");
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "\"status\" : \"done\""));
+    g_assert_nonnull (strstr (contents, "/flaky/picture-02.png"));
+    g_remove (path);
+  }
+
+  /* A row's own Remove, and Delete on the selection. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-url", "s",
+                                             haul_download_get_url (row_item (fixture, 0))));
+  g_assert_cmpuint (n_rows (fixture), ==, 4);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (window->selection), 1, TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-selected", NULL));
+  g_assert_cmpuint (n_rows (fixture), ==, 3);
+  assert_footer_matches (window, "^Finished 3 of 3 in ");
 
   /* Clear Finished empties the list in one go. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-finished", NULL));
@@ -563,7 +661,9 @@ main (int   argc,
   ADD ("add-dialog", test_window_add_dialog);
   ADD ("download", test_window_download);
   ADD ("cancel", test_window_cancel);
+  ADD ("close-while-running", test_window_close_while_running);
   ADD ("retry-failed", test_window_retry_failed);
+  ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
 
   ret = g_test_run ();
