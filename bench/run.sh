@@ -13,6 +13,8 @@ set -euo pipefail
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 cd "$top"
 PY=/usr/bin/python3  # Debian's, which has requests and PIL
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M')
 
 runs=3
 bench_args=()
@@ -179,6 +181,6 @@ fi
 $PY bench/bench.py --tmp "$tmp" --http-port "$http_port" --https-port "$https_port" \
   --ca "$tmp/ca.pem" --access-log "$tmp/access.log" --runs "$runs" \
   --haul-cli "$top/_build-bench/src/haul-cli" --gui-report "$gui_report" \
-  --load-before "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  --load-before "$load_before" \
   --git "$(git describe --always --dirty 2>/dev/null || echo unknown)" \
-  --started "$(date -u '+%Y-%m-%d %H:%M')" "${bench_args[@]}"
+  --started "$started" "${bench_args[@]}"
