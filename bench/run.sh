@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Benchmarks haul-cli against aria2c, curl, wget2, wget and the tutorial's
+# thread pool on a private nginx, and writes bench/RESULTS.md and
+# bench/wall-vs-workers.png. Everything it creates lives in the repository
+# (_build-bench, bench/) or in one temporary folder under /tmp, removed at
+# the end together with the server.
+#
+# usage: bench/run.sh [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui]
+#        bench/run.sh --serve   (only start the server, with URL lists, for profiling)
+set -euo pipefail
+
+top=$(dirname "$(dirname "$(readlink -f "$0")")")
+cd "$top"
+PY=/usr/bin/python3  # Debian's, which has requests and PIL
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M')
+
+runs=3
+bench_args=()
+gui=1
+serve=0
+while (($#)); do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --tools|--scenarios|--workers) bench_args+=("$1" "$2"); shift 2 ;;
+    --no-gui) gui=0; shift ;;
+    --serve) serve=1; shift ;;
+    *) echo "usage: $0 [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui] [--serve]" >&2; exit 2 ;;
+  esac
+done
+
+# Packages: Haul's build dependencies, then the benchmark's own, each only
+# when missing.
+"$top/build-aux/install-deps.sh"
+packages=(nginx libnginx-mod-http-echo aria2 curl wget2 wget python3 python3-requests
+          python3-pil gnuplot-nox openssl time strace xvfb dbus)
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "Installing: ${missing[*]}"
+  sudo=()
+  [[ $(id -u) == 0 ]] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# A release build of its own, so a debug build elsewhere is not measured.
+if [[ ! -f _build-bench/build.ninja ]]; then
+  meson setup _build-bench --buildtype=release
+fi
+ninja -C _build-bench src/haul-cli src/haul data/gschemas.compiled
+
+tmp=$(mktemp -d /tmp/haul-bench.XXXXXX)
+chmod 755 "$tmp"  # nginx's workers run as nobody
+nginx_pid=$tmp/nginx.pid
+sleep_pid=
+cleanup () {
+  [[ -z $sleep_pid ]] || kill "$sleep_pid" 2>/dev/null || true
+  if [[ -s $nginx_pid ]]; then
+    kill "$(cat "$nginx_pid")" 2>/dev/null || true
+    for _ in $(seq 50); do [[ -e $nginx_pid ]] || break; sleep 0.1; done
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "Generating the corpus in $tmp/www"
+$PY bench/corpus.py "$tmp/www"
+chmod -R a+rX "$tmp/www"
+
+# A private CA and a certificate for 127.0.0.1 signed by it.
+(
+  cd "$tmp"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Haul bench CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout ca.key -out ca.pem 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout server.key -out server.csr 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > ext.cnf
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+    -extfile ext.cnf -out server.pem 2>/dev/null
+)
+
+read -r http_port https_port < <($PY -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+
+# The access log records, per request: connection, protocol, time the
+# request took, status and when it ended; bench.py checks the latency and
+# counts the requests in flight from it.
+cat > "$tmp/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
+worker_processes 2;
+pid $nginx_pid;
+error_log $tmp/error.log warn;
+events { worker_connections 16384; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  log_format bench '\$connection \$server_protocol \$request_time \$status \$msec';
+  access_log $tmp/access.log bench;
+  client_body_temp_path $tmp/client_body;
+  proxy_temp_path $tmp/proxy;
+  fastcgi_temp_path $tmp/fastcgi;
+  uwsgi_temp_path $tmp/uwsgi;
+  scgi_temp_path $tmp/scgi;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  keepalive_timeout 120s;
+  server {
+    listen 127.0.0.1:$http_port;
+    listen 127.0.0.1:$https_port ssl http2;
+    ssl_certificate $tmp/server.pem;
+    ssl_certificate_key $tmp/server.key;
+    location /fast/ { alias $tmp/www/; }
+    # The window's stress run: 5,000 names for the 200 images.
+    location ~ ^/gui/(img-[0-9]+)-[0-9]+\.(jpg|png)\$ { alias $tmp/www/\$1.\$2; }
+    location ~ ^/slow/(.+)\$ {
+      echo_sleep 0.1;
+      echo_exec /fast/\$1;
+    }
+  }
+}
+EOF
+touch "$tmp/access.log"
+nginx -e "$tmp/error.log" -p "$tmp" -c "$tmp/nginx.conf"
+for _ in $(seq 50); do [[ -s $nginx_pid ]] && break; sleep 0.1; done
+
+# The delay must hold every request, also on a reused connection and on
+# HTTP/2: three requests over one connection each way, each ≥ 100 ms.
+for base in "http://127.0.0.1:$http_port" "https://127.0.0.1:$https_port"; do
+  curl -sS --fail --cacert "$tmp/ca.pem" -o /dev/null -o /dev/null -o /dev/null \
+    -w '%{time_total} %{num_connects} %{http_version}\n' \
+    "$base/slow/img-000.png" "$base/slow/img-001.jpg" "$base/slow/img-002.jpg" |
+  while read -r t conns version; do
+    echo "delay check: $base HTTP/$version new connections $conns: $t s"
+    awk -v t="$t" 'BEGIN { exit !(t >= 0.1) }' || { echo "the delay did not apply" >&2; exit 1; }
+  done
+done
+
+if ((serve)); then
+  for group in images large; do
+    $PY -c 'import json, sys
+for e in json.load(open(sys.argv[1]))[sys.argv[2]]: print(e["name"])' "$tmp/www/manifest.json" $group > "$tmp/$group.txt"
+    for base in "http://127.0.0.1:$http_port" "https://127.0.0.1:$https_port"; do
+      for path in fast slow; do
+        sed "s|^|$base/$path/|" "$tmp/$group.txt" > "$tmp/urls-$group-${base%%:*}-$path.txt"
+      done
+    done
+  done
+  echo "Serving http://127.0.0.1:$http_port and https://127.0.0.1:$https_port (CA $tmp/ca.pem)"
+  echo "URL lists: $tmp/urls-*.txt. Ctrl+C stops the server and removes $tmp."
+  sleep infinity &
+  sleep_pid=$!
+  wait "$sleep_pid"
+fi
+
+gui_report=$tmp/gui-report.md
+if ((gui)); then
+  echo "GUI stress run"
+  cc -shared -fPIC -O2 -o "$tmp/stall-probe.so" bench/stall-probe.c \
+    $(pkg-config --cflags --libs glib-2.0)
+  $PY bench/gui_stress.py "$top/_build-bench/src/haul" "$top/_build-bench/data" \
+    "$tmp/stall-probe.so" "http://127.0.0.1:$http_port/gui/" "$tmp" > "$gui_report" ||
+    echo "**Not measured**: the stress script failed (exit status $?)." >> "$gui_report"
+  rm -rf "$tmp/gui"
+  cat "$gui_report"
+else
+  echo "Not run (\`--no-gui\`)." > "$gui_report"
+fi
+
+$PY bench/bench.py --tmp "$tmp" --http-port "$http_port" --https-port "$https_port" \
+  --ca "$tmp/ca.pem" --access-log "$tmp/access.log" --runs "$runs" \
+  --haul-cli "$top/_build-bench/src/haul-cli" --gui-report "$gui_report" \
+  --load-before "$load_before" \
+  --git "$(git describe --always --dirty 2>/dev/null || echo unknown)" \
+  --started "$started" "${bench_args[@]}"
