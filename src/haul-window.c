@@ -869,6 +869,7 @@ haul_window_init (HaulWindow *self)
 
   self->settings = haul_settings_new ();
   self->downloader = haul_downloader_new (NULL);
+  haul_downloader_set_thumbnail_size (self->downloader, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
   self->downloads = g_list_store_new (HAUL_TYPE_DOWNLOAD);
   self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->downloads)));
   self->by_url = g_hash_table_new (g_str_hash, g_str_equal);

@@ -407,6 +407,10 @@ test_window_download (Fixture       *fixture,
 
       g_assert_cmpint (haul_download_get_state (d), ==, HAUL_DOWNLOAD_DONE);
       g_assert_nonnull (haul_download_get_thumbnail (d));
+      /* Rows keep small thumbnails: the pictures are 320 px and wider. */
+      g_assert_cmpint (MAX (gdk_pixbuf_get_width (haul_download_get_thumbnail (d)),
+                            gdk_pixbuf_get_height (haul_download_get_thumbnail (d))),
+                       ==, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
       g_assert_cmpfloat (haul_download_get_seconds (d), >, 0.0);
       g_assert_nonnull (path);
       g_assert_true (g_str_has_prefix (path, fixture->folder));
