@@ -48,8 +48,10 @@ def main() -> int:
 
     for lang in languages:
         catalog = read_catalog(pathlib.Path(localedir) / lang / 'LC_MESSAGES' / 'haul.mo')
+        # Whole phrases only: a short word may occur inside another string.
         shown = {msgid: msgstr for msgid, msgstr in catalog.items()
-                 if len(msgid) >= 8 and msgstr != msgid and msgid.strip() in english}
+                 if ' ' in msgid.strip() and len(msgid) >= 12 and msgstr != msgid
+                 and msgid.strip() in english}
         if not shown:
             print(f'{lang}: no string of the {lang} catalog appears in `haul-cli --help`')
             failed = True
