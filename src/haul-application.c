@@ -13,8 +13,8 @@ struct _HaulApplication
 
 G_DEFINE_FINAL_TYPE (HaulApplication, haul_application, ADW_TYPE_APPLICATION)
 
-static void
-haul_application_activate (GApplication *app)
+static GtkWindow *
+get_window (GApplication *app)
 {
   GtkWindow *window;
 
@@ -22,6 +22,25 @@ haul_application_activate (GApplication *app)
   if (window == NULL)
     window = GTK_WINDOW (haul_window_new (HAUL_APPLICATION (app)));
 
+  return window;
+}
+
+static void
+haul_application_activate (GApplication *app)
+{
+  gtk_window_present (get_window (app));
+}
+
+/* `haul FILE…`, `haul URL…` and Open With all add to the open window. */
+static void
+haul_application_open (GApplication  *app,
+                       GFile        **files,
+                       int            n_files,
+                       const char    *hint)
+{
+  GtkWindow *window = get_window (app);
+
+  haul_window_add_files (HAUL_WINDOW (window), files, n_files);
   gtk_window_present (window);
 }
 
@@ -33,8 +52,32 @@ haul_application_quit_action (GSimpleAction *action,
   g_application_quit (G_APPLICATION (user_data));
 }
 
+static void
+haul_application_about_action (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  static const char *developers[] = { "The Haul authors", NULL };
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (app),
+                        "application-name", _("Haul"),
+                        "application-icon", APP_ID,
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Download many images at once"),
+                        "developers", developers,
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        /* TRANSLATORS: your name and email, one translator per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", haul_application_quit_action },
+  { "about", haul_application_about_action },
 };
 
 static void
@@ -54,6 +97,7 @@ haul_application_class_init (HaulApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = haul_application_activate;
+  app_class->open = haul_application_open;
   app_class->startup = haul_application_startup;
 }
 

@@ -2,12 +2,407 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+#include <json-glib/json-glib.h>
 #include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "haul-download.h"
 #include "haul-downloader.h"
+#include "haul-intake.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE       2
+
+typedef struct
+{
+  GMainLoop      *loop;
+  GCancellable   *cancellable;
+  gboolean        json;
+  gboolean        quiet;
+  int             stop_signal;     /* the signal that stopped the run, or 0 */
+  guint           total;
+  guint           done;
+  guint           failed;
+  double          sum;
+} Cli;
+
+/* Standard output is always UTF-8, whatever the locale: g_print() would
+ * turn "×" or a file name like "été.png" into "?" under LANG=C, which
+ * breaks the summary line and the JSON for scripts. */
+static void G_GNUC_PRINTF (1, 2)
+print_out (const char *format,
+           ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  fputs (text, stdout);
+  fflush (stdout);
+}
+
+static gboolean
+parse_size (const char  *option_name,
+            const char  *value,
+            guint64     *size,
+            GError     **error)
+{
+  g_autofree char *digits = g_strdup (value);
+  gsize len = strlen (digits);
+  guint64 factor = 1;
+  guint64 number;
+
+  if (len > 0)
+    {
+      switch (g_ascii_toupper (digits[len - 1]))
+        {
+        case 'K': factor = G_GUINT64_CONSTANT (1) << 10; break;
+        case 'M': factor = G_GUINT64_CONSTANT (1) << 20; break;
+        case 'G': factor = G_GUINT64_CONSTANT (1) << 30; break;
+        default: break;
+        }
+      if (factor > 1)
+        digits[len - 1] = '\0';
+    }
+
+  if (!g_ascii_string_to_unsigned (digits, 10, 1, G_MAXUINT64 / factor, &number, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s must be a number of bytes (optionally with K, M or G), not “%s”"),
+                   option_name, value);
+      return FALSE;
+    }
+
+  *size = number * factor;
+  return TRUE;
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  print_out ("%s\n", text);
+}
+
+static void
+add_string_or_null (JsonBuilder *builder,
+                    const char  *name,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+print_item_json (HaulDownload *download)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  HaulDownloadState state = haul_download_get_state (download);
+  double seconds = haul_download_get_seconds (download);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "item");
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, haul_download_get_url (download));
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, haul_download_state_to_string (state));
+  add_string_or_null (builder, "file", haul_download_get_file_path (download));
+  json_builder_set_member_name (builder, "bytes");
+  json_builder_add_int_value (builder, (gint64)haul_download_get_bytes_received (download));
+  json_builder_set_member_name (builder, "seconds");
+  json_builder_add_double_value (builder, seconds < 0 ? 0.0 : round (seconds * 1000) / 1000);
+  json_builder_set_member_name (builder, "http_status");
+  json_builder_add_int_value (builder, haul_download_get_http_status (download));
+  add_string_or_null (builder, "content_type", haul_download_get_content_type (download));
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, haul_download_get_width (download));
+  json_builder_set_member_name (builder, "height");
+  json_builder_add_int_value (builder, haul_download_get_height (download));
+  add_string_or_null (builder, "error",
+                      state == HAUL_DOWNLOAD_DONE ? NULL : haul_download_get_error_message (download));
+  json_builder_end_object (builder);
+
+  print_json (builder);
+}
+
+static void
+print_item_human (Cli          *cli,
+                  HaulDownload *download)
+{
+  const char *url = haul_download_get_url (download);
+  const char *message = haul_download_get_error_message (download);
+
+  switch (haul_download_get_state (download))
+    {
+    case HAUL_DOWNLOAD_DONE:
+      if (!cli->quiet)
+        {
+          g_autofree char *size = g_format_size (haul_download_get_bytes_received (download));
+
+          /* Translators: file name, size, seconds */
+          print_out (_("done: %s, %s, %.2f s\n"),
+                     haul_download_get_file_name (download), size,
+                     MAX (0.0, haul_download_get_seconds (download)));
+        }
+      break;
+
+    case HAUL_DOWNLOAD_FAILED:
+      if (cli->quiet)
+        g_printerr (_("failed: %s: %s\n"), url, message);
+      else
+        print_out (_("failed: %s: %s\n"), url, message);
+      break;
+
+    case HAUL_DOWNLOAD_SKIPPED:
+      if (!cli->quiet)
+        print_out (_("skipped: %s: %s\n"), url, message);
+      break;
+
+    case HAUL_DOWNLOAD_CANCELLED:
+      if (!cli->quiet)
+        print_out (_("cancelled: %s\n"), url);
+      break;
+
+    case HAUL_DOWNLOAD_QUEUED:
+    case HAUL_DOWNLOAD_CONNECTING:
+    case HAUL_DOWNLOAD_DOWNLOADING:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_download_finished (HaulDownloader *downloader,
+                      HaulDownload   *download,
+                      Cli            *cli)
+{
+  HaulDownloadState state = haul_download_get_state (download);
+  double seconds = haul_download_get_seconds (download);
+
+  if (state == HAUL_DOWNLOAD_DONE)
+    cli->done++;
+  else if (state == HAUL_DOWNLOAD_FAILED)
+    cli->failed++;
+
+  if (seconds > 0)
+    cli->sum += seconds;
+
+  if (cli->json)
+    print_item_json (download);
+  else
+    print_item_human (cli, download);
+}
+
+static void
+print_summary (Cli    *cli,
+               double  elapsed)
+{
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "summary");
+      json_builder_set_member_name (builder, "total");
+      json_builder_add_int_value (builder, cli->total);
+      json_builder_set_member_name (builder, "done");
+      json_builder_add_int_value (builder, cli->done);
+      json_builder_set_member_name (builder, "failed");
+      json_builder_add_int_value (builder, cli->failed);
+      json_builder_set_member_name (builder, "elapsed");
+      json_builder_add_double_value (builder, round (elapsed * 1000) / 1000);
+      json_builder_set_member_name (builder, "sum");
+      json_builder_add_double_value (builder, round (cli->sum * 1000) / 1000);
+      json_builder_end_object (builder);
+
+      print_json (builder);
+    }
+  else if (!cli->quiet)
+    {
+      /* Translators: done, total, elapsed seconds, sum of the items' own
+       * seconds, and how many times faster than one by one. */
+      print_out (_("Finished %u of %u in %.2f s (one by one: %.2f s, %.1f× faster)\n"),
+                 cli->done, cli->total, elapsed, cli->sum,
+                 elapsed > 0 ? cli->sum / elapsed : 1.0);
+    }
+}
+
+static gboolean
+stop_on_signal (Cli *cli,
+                int  signum)
+{
+  if (cli->stop_signal == 0)
+    cli->stop_signal = signum;
+  g_cancellable_cancel (cli->cancellable);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_interrupt (gpointer user_data)
+{
+  return stop_on_signal (user_data, SIGINT);
+}
+
+/* Being killed by kill(1), timeout(1) or a closed terminal would leave the
+ * partial files behind: end as cleanly as for Ctrl+C. */
+static gboolean
+on_terminate (gpointer user_data)
+{
+  return stop_on_signal (user_data, SIGTERM);
+}
+
+static gboolean
+on_hangup (gpointer user_data)
+{
+  return stop_on_signal (user_data, SIGHUP);
+}
+
+static void
+run_done (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Cli *cli = user_data;
+
+  haul_downloader_run_finish (HAUL_DOWNLOADER (object), result, NULL);
+  g_main_loop_quit (cli->loop);
+}
+
+static void
+print_rejects (HaulIntake *intake,
+               guint      *printed,
+               const char *fallback_source,
+               guint       fallback_line)
+{
+  GPtrArray *rejects = haul_intake_get_rejects (intake);
+
+  for (; *printed < rejects->len; (*printed)++)
+    {
+      HaulIntakeReject *reject = g_ptr_array_index (rejects, *printed);
+      const char *source = reject->source ? reject->source : fallback_source;
+      guint line = reject->source ? reject->line : fallback_line;
+
+      g_printerr ("%s:%u: %s: %s\n", source, line, reject->reason, reject->text);
+    }
+}
+
+static gboolean
+is_url_argument (const char *arg)
+{
+  const char *scheme_end = strstr (arg, "://");
+  g_autofree char *scheme = NULL;
+
+  if (scheme_end != NULL)
+    return TRUE;
+
+  scheme = g_uri_parse_scheme (arg);
+  return scheme != NULL &&
+         (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0);
+}
+
+static gboolean
+read_stdin (HaulIntake  *intake,
+            GError     **error)
+{
+  g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autofree guint8 *buffer = g_malloc (64 * 1024);
+
+  /* Stop at the limit: `yes URL | haul-cli -` never ends. */
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buffer, 64 * 1024, NULL, error);
+
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        break;
+
+      if (data->len + (gsize)n > HAUL_INTAKE_MAX_FILE_SIZE)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("standard input is larger than 16 MiB"));
+          return FALSE;
+        }
+      g_byte_array_append (data, buffer, n);
+    }
+
+  return haul_intake_add_text (intake, (const char *)data->data, data->len,
+                               NULL, "-", NULL, error);
+}
+
+static gboolean
+gather_urls (HaulIntake  *intake,
+             char       **inputs,
+             GError     **error)
+{
+  guint printed = 0;
+
+  for (guint i = 0; inputs[i] != NULL; i++)
+    {
+      const char *arg = inputs[i];
+
+      if (strcmp (arg, "-") == 0)
+        {
+          if (!read_stdin (intake, error))
+            {
+              g_prefix_error (error, "-: ");
+              return FALSE;
+            }
+        }
+      else if (is_url_argument (arg))
+        {
+          haul_intake_add_url (intake, arg);
+        }
+      else
+        {
+          g_autoptr(GFile) file = g_file_new_for_commandline_arg (arg);
+
+          if (!haul_intake_add_file (intake, file, NULL, error))
+            return FALSE;
+        }
+
+      print_rejects (intake, &printed, _("argument"), i + 1);
+    }
+
+  if (haul_intake_get_n_rejects (intake) > printed)
+    {
+      guint n_more = haul_intake_get_n_rejects (intake) - printed;
+
+      g_printerr (ngettext ("haul-cli: %u more entry could not be used\n",
+                            "haul-cli: %u more entries could not be used\n", n_more),
+                  n_more);
+    }
+
+  return TRUE;
+}
+
+static int
+usage_error (const char *message)
+{
+  g_printerr ("haul-cli: %s\n", message);
+  g_printerr (_("Try “haul-cli --help” for more information.\n"));
+  return EXIT_USAGE;
+}
 
 int
 main (int   argc,
@@ -15,11 +410,55 @@ main (int   argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(HaulIntake) intake = NULL;
+  g_autoptr(HaulDownloader) downloader = NULL;
+  g_autoptr(GPtrArray) downloads = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *max_size_text = NULL;
+  g_auto(GStrv) inputs = NULL;
   gboolean version = FALSE;
+  gboolean any_type = FALSE;
+  gboolean json = FALSE;
+  gboolean quiet = FALSE;
+  gboolean dry_run = FALSE;
+  int jobs = HAUL_DOWNLOADER_DEFAULT_CONCURRENCY;
+  int retries = HAUL_DOWNLOADER_DEFAULT_RETRIES;
+  int timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
+  guint64 max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
+  GPtrArray *urls;
+  Cli cli = { 0 };
+  guint signal_ids[3];
+  gint64 start;
   /* Lets tests and uninstalled runs use the translations in the build tree. */
   const char *localedir = g_getenv ("HAUL_LOCALEDIR");
   const GOptionEntry entries[] = {
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      N_("Save the files in DIR (default: the current folder)"), N_("DIR") },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+      N_("Download N files at once, 1–64 (default: 8)"), N_("N") },
+    { "retries", 0, 0, G_OPTION_ARG_INT, &retries,
+      N_("Retry a failed transfer N times (default: 3)"), N_("N") },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
+      N_("Give up on a silent connection after SECONDS (default: 30, 0 for never)"), N_("SECONDS") },
+    { "max-size", 0, 0, G_OPTION_ARG_STRING, &max_size_text,
+      N_("Refuse files larger than BYTES (default: 1G)"), N_("BYTES") },
+    { "any-type", 0, 0, G_OPTION_ARG_NONE, &any_type,
+      N_("Save files that are not images too"), NULL },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("Also trust the certificate authorities in PEM"), N_("PEM") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print one JSON object per line"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      N_("Print only failures"), NULL },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
+      N_("Print the URLs that would be downloaded, and stop"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version,
+      N_("Print the version and exit"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, NULL },
     { NULL }
   };
 
@@ -42,9 +481,93 @@ main (int   argc,
 
   if (version)
     {
-      g_print ("haul-cli %s\n", PACKAGE_VERSION);
+      print_out ("haul-cli %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
 
-  return EXIT_SUCCESS;
+  if (jobs < HAUL_DOWNLOADER_MIN_CONCURRENCY || jobs > HAUL_DOWNLOADER_MAX_CONCURRENCY)
+    return usage_error (_("-j must be between 1 and 64"));
+  if (retries < 0)
+    return usage_error (_("--retries must not be negative"));
+  if (timeout < 0)
+    return usage_error (_("--timeout must not be negative"));
+  if (max_size_text != NULL && !parse_size ("--max-size", max_size_text, &max_size, &error))
+    return usage_error (error->message);
+  if (inputs == NULL || inputs[0] == NULL)
+    return usage_error (_("no input: give URLs, files of URLs, or - for standard input"));
+
+  if (ca_file != NULL)
+    {
+      g_autolist(GTlsCertificate) certificates =
+        g_tls_certificate_list_new_from_file (ca_file, &error);
+
+      if (error != NULL || certificates == NULL)
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("cannot use --ca-file %s: %s"), ca_file,
+                             error ? error->message : _("no certificate in it"));
+          return usage_error (message);
+        }
+    }
+
+  intake = haul_intake_new ();
+  if (!gather_urls (intake, inputs, &error))
+    {
+      g_printerr ("haul-cli: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  urls = haul_intake_get_urls (intake);
+
+  if (urls->len == 0)
+    return usage_error (_("no URL to download"));
+
+  if (dry_run)
+    {
+      for (guint i = 0; i < urls->len; i++)
+        print_out ("%s\n", (const char *)g_ptr_array_index (urls, i));
+      return EXIT_SUCCESS;
+    }
+
+  downloader = haul_downloader_new (ca_file);
+  haul_downloader_set_concurrency (downloader, jobs);
+  haul_downloader_set_retries (downloader, retries);
+  haul_downloader_set_timeout (downloader, timeout);
+  haul_downloader_set_max_size (downloader, max_size);
+  haul_downloader_set_accept_any_type (downloader, any_type);
+  /* Only the dimensions: the command line shows no preview. */
+  haul_downloader_set_thumbnail_size (downloader, 0);
+  folder = g_file_new_for_commandline_arg (output ? output : ".");
+  haul_downloader_set_output_folder (downloader, folder);
+
+  downloads = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < urls->len; i++)
+    g_ptr_array_add (downloads, haul_download_new (g_ptr_array_index (urls, i)));
+
+  loop = g_main_loop_new (NULL, FALSE);
+  cancellable = g_cancellable_new ();
+  cli.loop = loop;
+  cli.cancellable = cancellable;
+  cli.json = json;
+  cli.quiet = quiet;
+  cli.total = downloads->len;
+
+  g_signal_connect (downloader, "download-finished", G_CALLBACK (on_download_finished), &cli);
+  signal_ids[0] = g_unix_signal_add (SIGINT, on_interrupt, &cli);
+  signal_ids[1] = g_unix_signal_add (SIGTERM, on_terminate, &cli);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, &cli);
+
+  start = g_get_monotonic_time ();
+  haul_downloader_run_async (downloader, downloads, cancellable, run_done, &cli);
+  g_main_loop_run (loop);
+
+  for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+    g_source_remove (signal_ids[i]);
+  print_summary (&cli, (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC);
+
+  /* 130 for Ctrl+C, as a shell reports a process the signal killed. */
+  if (cli.stop_signal != 0)
+    return 128 + cli.stop_signal;
+
+  return cli.failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (HaulWindow, haul_window, HAUL, WINDOW, AdwApplicationWindow)
 
-HaulWindow *haul_window_new (HaulApplication *application);
+HaulWindow *haul_window_new       (HaulApplication  *application);
+void        haul_window_add_files (HaulWindow       *self,
+                                   GFile           **files,
+                                   guint             n_files);
 
 G_END_DECLS

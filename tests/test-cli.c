@@ -2,32 +2,61 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
 #include <string.h>
 
-/* Runs haul-cli with @argv, returning its exit status and output. */
-static int
-run_cli (const char * const  *args,
-         char               **out,
-         char               **err)
+#include "test-server.h"
+
+static TestServer *server;
+
+static GSubprocess *
+spawn_cli (const char * const  *args,
+           GSubprocessFlags     flags)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
 
   g_ptr_array_add (argv, (gpointer)g_getenv ("HAUL_CLI"));
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer)args[i]);
   g_ptr_array_add (argv, NULL);
 
-  proc = g_subprocess_newv ((const char * const *)argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
+  proc = g_subprocess_newv ((const char * const *)argv->pdata, flags, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, out, err, &error);
+
+  return proc;
+}
+
+/* Runs haul-cli with @args and @input on its standard input, returning its
+ * exit status and output. */
+static int
+run_cli_with_input (const char * const  *args,
+                    const char          *input,
+                    char               **out,
+                    char               **err)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+
+  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                          (input ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0));
+  g_subprocess_communicate_utf8 (proc, input, NULL, out, err, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
+  if (!g_subprocess_get_if_exited (proc))
+    g_error ("haul-cli did not exit normally; its errors: %s", *err);
 
   return g_subprocess_get_exit_status (proc);
+}
+
+static int
+run_cli (const char * const  *args,
+         char               **out,
+         char               **err)
+{
+  return run_cli_with_input (args, NULL, out, err);
 }
 
 static void
@@ -65,15 +94,521 @@ test_cli_unknown_option (void)
   g_assert_cmpstr (out, ==, "");
 }
 
+/* A fresh output folder; removed, with what is in it, by remove_folder(). */
+static char *
+make_folder (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *folder = g_dir_make_tmp ("haul-cli-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return folder;
+}
+
+static guint
+count_files (const char *folder,
+             gboolean    assert_no_temporary)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    {
+      if (assert_no_temporary)
+        g_assert_false (g_str_has_prefix (name, ".haul-"));
+      n++;
+    }
+
+  return n;
+}
+
+static void
+remove_folder (char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (folder), ==, 0);
+  g_free (folder);
+}
+
+static void
+assert_summary_line (const char *line,
+                     guint       done,
+                     guint       total)
+{
+  g_autofree char *pattern =
+    g_strdup_printf ("^Finished %u of %u in [0-9]+[.,][0-9]+ s "
+                     "\\(one by one: [0-9]+[.,][0-9]+ s, [0-9]+[.,][0-9]+× faster\\)$",
+                     done, total);
+
+  if (!g_regex_match_simple (pattern, line, 0, 0))
+    g_error ("“%s” is not a summary for %u of %u", line, done, total);
+}
+
+static void
+test_cli_download (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/a.png");
+  g_autofree char *b = test_server_url (server, "/mismatch/b.jpg");
+  const char *args[] = { "-o", folder, "-j", "2", a, b, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *a_path = g_build_filename (folder, "a.png", NULL);
+  g_autofree char *b_path = g_build_filename (folder, "b.png", NULL);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_true (g_str_has_prefix (lines[0], "done: "));
+  g_assert_true (g_str_has_prefix (lines[1], "done: "));
+  g_assert_nonnull (strstr (out, "done: a.png, "));
+  g_assert_nonnull (strstr (out, "done: b.png, "));
+  assert_summary_line (lines[2], 2, 2);
+  g_assert_cmpstr (lines[3], ==, "");
+
+  g_assert_true (g_file_test (a_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (b_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 2);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_failure (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/ok.png");
+  g_autofree char *b = test_server_url (server, "/status/404");
+  const char *args[] = { "--retries", "0", "-o", folder, a, b, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = g_strdup_printf ("failed: %s: HTTP 404 Not Found\n", b);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (out, expected));
+  lines = g_strsplit (out, "\n", -1);
+  assert_summary_line (lines[2], 1, 2);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_json (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *png = test_server_url (server, "/png/j.png");
+  g_autofree char *html = test_server_url (server, "/html");
+  g_autofree char *missing = test_server_url (server, "/status/500");
+  const char *args[] = { "--json", "--retries", "0", "-o", folder, png, html, missing, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint seen = 0;
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 1);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  g_assert_cmpstr (lines[4], ==, "");
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonObject *object;
+      const char *url;
+
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      object = json_node_get_object (json_parser_get_root (parser));
+      g_assert_nonnull (object);
+
+      if (i == 3)
+        {
+          g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, "summary");
+          g_assert_cmpint (json_object_get_int_member (object, "total"), ==, 3);
+          g_assert_cmpint (json_object_get_int_member (object, "done"), ==, 1);
+          g_assert_cmpint (json_object_get_int_member (object, "failed"), ==, 2);
+          g_assert_cmpfloat (json_object_get_double_member (object, "elapsed"), >=, 0);
+          g_assert_cmpfloat (json_object_get_double_member (object, "sum"), >=, 0);
+          continue;
+        }
+
+      g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, "item");
+      for (guint k = 0; k < 11; k++)
+        {
+          const char *fields[] = { "type", "url", "status", "file", "bytes", "seconds",
+                                   "http_status", "content_type", "width", "height", "error" };
+          g_assert_true (json_object_has_member (object, fields[k]));
+        }
+      g_assert_cmpuint (json_object_get_size (object), ==, 11);
+
+      url = json_object_get_string_member (object, "url");
+      if (g_strcmp0 (url, png) == 0)
+        {
+          g_autofree char *path = g_build_filename (folder, "j.png", NULL);
+
+          seen |= 1;
+          g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "done");
+          g_assert_cmpstr (json_object_get_string_member (object, "file"), ==, path);
+          g_assert_cmpint (json_object_get_int_member (object, "bytes"), ==,
+                           g_bytes_get_size (server->png));
+          g_assert_cmpint (json_object_get_int_member (object, "http_status"), ==, 200);
+          g_assert_cmpstr (json_object_get_string_member (object, "content_type"), ==, "image/png");
+          g_assert_cmpint (json_object_get_int_member (object, "width"), ==, 40);
+          g_assert_cmpint (json_object_get_int_member (object, "height"), ==, 30);
+          g_assert_true (json_object_get_null_member (object, "error"));
+        }
+      else if (g_strcmp0 (url, html) == 0)
+        {
+          seen |= 2;
+          g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "failed");
+          g_assert_true (json_object_get_null_member (object, "file"));
+          g_assert_cmpstr (json_object_get_string_member (object, "error"), ==,
+                           "not an image (text/html)");
+        }
+      else if (g_strcmp0 (url, missing) == 0)
+        {
+          seen |= 4;
+          g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "failed");
+          g_assert_cmpint (json_object_get_int_member (object, "http_status"), ==, 500);
+          g_assert_cmpstr (json_object_get_string_member (object, "error"), ==,
+                           "HTTP 500 Internal Server Error");
+        }
+    }
+
+  g_assert_cmpuint (seen, ==, 7);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_dry_run (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *list = g_build_filename (folder, "urls.txt", NULL);
+  g_autofree char *a = test_server_url (server, "/png/a.png");
+  g_autofree char *b = test_server_url (server, "/png/b.png");
+  g_autofree char *text = g_strdup_printf ("# images\n%s\n\nthis is no address\n%s\n%s\n", a, b, a);
+  g_autofree char *expected_out = g_strdup_printf ("%s\n%s\n", a, b);
+  g_autofree char *expected_err = g_strdup_printf ("%s:4: ", list);
+  const char *args[] = { "--dry-run", "-o", folder, list, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_true (g_file_set_contents (list, text, -1, NULL));
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+
+  /* In order, de-duplicated, nothing fetched. */
+  g_assert_cmpstr (out, ==, expected_out);
+  g_assert_true (g_str_has_prefix (err, expected_err) ||
+                 strstr (err, "urls.txt:4: ") != NULL);
+  g_assert_nonnull (strstr (err, "this is no address"));
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+  g_assert_cmpuint (test_server_get_hits (server, "/png/b.png"), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_stdin (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/in1.png");
+  g_autofree char *b = test_server_url (server, "/png/in2.png");
+  g_autofree char *input = g_strdup_printf ("%s\n%s\n", a, b);
+  const char *args[] = { "--quiet", "-o", folder, "-", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_cli_with_input (args, input, &out, &err), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 2);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_bad_argument (void)
+{
+  g_autofree char *a = test_server_url (server, "/png/a.png");
+  const char *args[] = { "--dry-run", "ftp://127.0.0.1/x.png", a, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = g_strdup_printf ("%s\n", a);
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_cmpstr (out, ==, expected);
+  g_assert_true (g_str_has_prefix (err, "argument:1: "));
+  g_assert_true (g_str_has_suffix (err, ": ftp://127.0.0.1/x.png\n"));
+}
+
+static void
+test_cli_usage_errors (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/usage.png");
+  g_autofree char *missing = g_build_filename (folder, "no-such-list.txt", NULL);
+  const char *cases[][6] = {
+    { "-j", "0", "-o", folder, a, NULL },
+    { "-j", "65", "-o", folder, a, NULL },
+    { "-j", "many", "-o", folder, a, NULL },
+    { "--retries", "-1", "-o", folder, a, NULL },
+    { "--max-size", "lots", "-o", folder, a, NULL },
+    { "-o", folder, NULL },
+    { "-o", folder, missing, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (run_cli (cases[i], &out, &err), ==, 2);
+      g_assert_cmpstr (out, ==, "");
+      g_assert_cmpstr (err, !=, "");
+    }
+
+  /* Nothing was downloaded. */
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
+  g_assert_cmpuint (test_server_get_hits (server, "/png/usage.png"), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_jobs_limits (void)
+{
+  g_autofree char *a = test_server_url (server, "/png/a.png");
+  const char *one[] = { "--dry-run", "-j", "1", a, NULL };
+  const char *max[] = { "--dry-run", "-j", "64", a, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_cli (one, &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (max, &out, &err), ==, 0);
+}
+
+static void
+test_cli_https (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *url = g_strconcat (server->tls_base, "/png/tls.png", NULL);
+  g_autofree char *ca_file = g_test_build_filename (G_TEST_DIST, "tls", "ca.pem", NULL);
+  const char *trusting[] = { "--ca-file", ca_file, "-o", folder, url, NULL };
+  const char *plain[] = { "--json", "-o", folder, url, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  if (run_cli (trusting, &out, &err) != 0)
+    g_error ("%s%s", out, err);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (plain, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (out, "TLS certificate not trusted"));
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_c_locale (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *url =
+    test_server_url (server, "/cd?h=attachment%3B%20filename%2A%3DUTF-8%27%27%C3%A9t%C3%A9.png");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  /* Scripts often run without a UTF-8 locale; the output stays UTF-8. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HAUL_CLI"),
+                                      "-o", folder, url, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "done: été.png, "));
+  assert_summary_line (lines[1], 1, 1);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+/* A body being written is a hidden temporary file in @folder, or a file
+ * without a name (O_TMPFILE) that only the process's descriptors show. */
+static gboolean
+is_writing_body (GSubprocess *proc,
+                 const char  *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  g_autofree char *fd_dir_path = NULL;
+  g_autofree char *prefix = g_strconcat (folder, "/", NULL);
+  g_autoptr(GDir) fd_dir = NULL;
+  const char *name;
+
+  while ((name = g_dir_read_name (dir)))
+    if (g_str_has_prefix (name, ".haul-"))
+      return TRUE;
+
+  fd_dir_path = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (proc));
+  fd_dir = g_dir_open (fd_dir_path, 0, NULL);
+  while (fd_dir != NULL && (name = g_dir_read_name (fd_dir)))
+    {
+      g_autofree char *link_path = g_build_filename (fd_dir_path, name, NULL);
+      g_autofree char *target = g_file_read_link (link_path, NULL);
+
+      if (target != NULL && g_str_has_prefix (target, prefix))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+test_cli_interrupt (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/endless.png?slow=1");
+  g_autofree char *b = test_server_url (server, "/endless.png?slow=1&n=2");
+  const char *args[] = { "-o", folder, a, b, NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+  /* Wait until the bodies are being written. */
+  while (!is_writing_body (proc, folder))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+
+  g_subprocess_send_signal (proc, SIGINT);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 130);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+/* Standard input that never ends is refused at the limit, not read into
+ * memory until it runs out. */
+static void
+test_cli_endless_stdin (void)
+{
+  const char *args[] = { "--dry-run", "-", NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = test_server_url (server, "/png/again.png\n");
+  g_autoptr(GString) chunk = g_string_new (NULL);
+  GOutputStream *in;
+  gsize written = 0;
+  gsize limit = 64 * 1024 * 1024;
+
+  signal (SIGPIPE, SIG_IGN);
+  while (chunk->len < 64 * 1024)
+    g_string_append (chunk, line);
+
+  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                          G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  in = g_subprocess_get_stdin_pipe (proc);
+
+  /* Four times the limit stands for "never ends": it stops reading well
+   * before that, and the pipe breaks. */
+  while (written < limit)
+    {
+      gsize n = 0;
+
+      if (!g_output_stream_write_all (in, chunk->str, chunk->len, &n, NULL, &error))
+        break;
+      written += n;
+    }
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_cmpuint (written, <, limit / 2);
+  g_output_stream_close (in, NULL, NULL);
+
+  g_subprocess_wait (proc, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
+}
+
+/* kill(1) and timeout(1) stop it as cleanly as Ctrl+C. */
+static void
+test_cli_terminate (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/endless.png?slow=1&n=3");
+  const char *args[] = { "-o", folder, a, NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+  while (!is_writing_body (proc, folder))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 128 + SIGTERM);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  int result;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cli/version", test_cli_version);
   g_test_add_func ("/cli/help", test_cli_help);
   g_test_add_func ("/cli/unknown-option", test_cli_unknown_option);
+  g_test_add_func ("/cli/download", test_cli_download);
+  g_test_add_func ("/cli/failure", test_cli_failure);
+  g_test_add_func ("/cli/json", test_cli_json);
+  g_test_add_func ("/cli/dry-run", test_cli_dry_run);
+  g_test_add_func ("/cli/stdin", test_cli_stdin);
+  g_test_add_func ("/cli/endless-stdin", test_cli_endless_stdin);
+  g_test_add_func ("/cli/bad-argument", test_cli_bad_argument);
+  g_test_add_func ("/cli/usage-errors", test_cli_usage_errors);
+  g_test_add_func ("/cli/jobs-limits", test_cli_jobs_limits);
+  g_test_add_func ("/cli/https", test_cli_https);
+  g_test_add_func ("/cli/interrupt", test_cli_interrupt);
+  g_test_add_func ("/cli/terminate", test_cli_terminate);
+  g_test_add_func ("/cli/c-locale", test_cli_c_locale);
 
-  return g_test_run ();
+  server = test_server_new ();
+  result = g_test_run ();
+  test_server_free (server);
+
+  return result;
 }

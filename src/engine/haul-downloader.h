@@ -61,7 +61,19 @@ gboolean        haul_downloader_get_running         (HaulDownloader       *self)
 /* Queues @downloads (HaulDownload *) and completes once every one of them
  * has finished. Finished items are reset and fetched again (Retry). More
  * batches may be started while one runs; they share the pool. Cancelling
- * @cancellable cancels every item of this batch. */
+ * @cancellable cancels every item of this batch. The same URL twice in a
+ * batch is fetched once; the other items end SKIPPED. An item that is still
+ * running in another batch is left to that batch.
+ *
+ * Every item reaches its final state on a later main loop iteration, never
+ * inside this call. The batch holds a reference on the downloader until it
+ * ends; to stop early, cancel (or haul_downloader_cancel_all()) and let the
+ * main loop run until "running" is FALSE: workers stop within a second and
+ * remove their temporary files.
+ *
+ * run_finish() returns TRUE when the batch ran to its end, whatever became
+ * of the items (see each item's state), and FALSE with G_IO_ERROR_CANCELLED
+ * when @cancellable was cancelled. */
 void            haul_downloader_run_async           (HaulDownloader       *self,
                                                      GPtrArray            *downloads,
                                                      GCancellable         *cancellable,

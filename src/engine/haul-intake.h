@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 
 #define HAUL_INTAKE_MAX_FILE_SIZE (16 * 1024 * 1024)
 #define HAUL_INTAKE_MAX_URL_LENGTH (8 * 1024)
+/* Rejects kept for display; a hostile file could otherwise make millions. */
+#define HAUL_INTAKE_MAX_REJECTS 1000
 
 /* One entry that could not be used, and why. */
 struct _HaulIntakeReject
@@ -36,7 +38,8 @@ G_DECLARE_FINAL_TYPE (HaulIntake, haul_intake, HAUL, INTAKE, GObject)
 HaulIntake  *haul_intake_new          (void);
 
 /* @content_type and @source_name may be NULL: the format is then guessed
- * from the content. @base_url resolves relative links in HTML. Fails only
+ * from the content. @base_url resolves relative links in HTML and Markdown
+ * when it is an http(s) URL (any other is ignored). Fails only
  * when the input as a whole cannot be used (too large, binary). */
 gboolean     haul_intake_add_text     (HaulIntake          *self,
                                        const char          *text,
@@ -67,8 +70,10 @@ gboolean     haul_intake_add_url      (HaulIntake          *self,
 
 /* Normalised http(s) URLs, char *, in first-seen order. */
 GPtrArray   *haul_intake_get_urls     (HaulIntake          *self);
-/* HaulIntakeReject *, in input order. */
+/* HaulIntakeReject *, in input order: the first HAUL_INTAKE_MAX_REJECTS. */
 GPtrArray   *haul_intake_get_rejects  (HaulIntake          *self);
+/* Every rejected entry, counting those beyond the ones kept. */
+guint        haul_intake_get_n_rejects (HaulIntake         *self);
 
 /* Returns the normalised form of @url, or NULL with @reason set to a
  * translated explanation (when @reason is not NULL). */

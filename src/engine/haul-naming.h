@@ -28,11 +28,25 @@ char     *haul_naming_choose                   (const char  *content_disposition
 
 /* Gives the complete temporary file @tmp_path its final name @name in
  * @folder without ever overwriting: "photo.png", then "photo (1).png",
- * "photo (2).png"… The claim is atomic (link(2) or renameat2 with
- * RENAME_NOREPLACE); @tmp_path is gone afterwards on success. Returns the
- * final path. */
+ * "photo (2).png"… The claim is atomic (renameat2 with
+ * RENAME_NOREPLACE, or link(2)); @tmp_path is gone afterwards on
+ * success. Returns the final path. @tmp_path must be on the same file
+ * system as @folder (best: inside it). On failure NULL is returned, @tmp_path is left for the
+ * caller to remove, and @error holds HAUL_ERROR_DISK_FULL,
+ * HAUL_ERROR_PERMISSION, G_IO_ERROR_INVALID_FILENAME (not a bare name),
+ * G_IO_ERROR_EXISTS (no free name found) or another G_IO_ERROR code.
+ * All functions here are thread-safe. */
 char     *haul_naming_claim                    (const char  *folder,
                                                 const char  *tmp_path,
+                                                const char  *name,
+                                                GError     **error);
+
+/* The same for a file opened with O_TMPFILE in @folder, which has no name
+ * yet: linkat() gives it one, never replacing anything. @fd stays open
+ * and is the caller's to close; on failure the file has no name and
+ * vanishes when @fd is closed. Needs /proc/self/fd. */
+char     *haul_naming_claim_fd                 (const char  *folder,
+                                                int          fd,
                                                 const char  *name,
                                                 GError     **error);
 

@@ -9,7 +9,9 @@ G_BEGIN_DECLS
 #define HAUL_SNIFF_LENGTH 512
 
 /* Recognises PNG, JPEG, GIF, WebP, AVIF, BMP, TIFF, SVG and ICO from their
- * first bytes. Returns a static MIME type such as "image/png", or NULL. */
+ * first bytes. Returns a static MIME type such as "image/png", or NULL.
+ * ICO is "image/vnd.microsoft.icon"; SVG must be plain text (not gzipped)
+ * with its <svg root element within the first 4096 bytes. Thread-safe. */
 const char *haul_sniff_image_type          (const guint8 *data,
                                             gsize         length);
 

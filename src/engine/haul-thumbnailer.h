@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 
 #define HAUL_THUMBNAILER_MAX_PIXELS (G_GUINT64_CONSTANT (100) * 1000 * 1000)
 
+/* Some loaders (SVG, TIFF, ICO, WebP) hold the whole file until the end:
+ * an image bigger than this gets no preview. */
+#define HAUL_THUMBNAILER_MAX_INPUT (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+
 /* Decodes an image as its bytes arrive, in a worker thread. The size is
  * checked before anything is allocated, so an image claiming more than
  * @max_pixels is refused at once, and it is scaled to fit @max_size while it
@@ -16,12 +20,15 @@ G_BEGIN_DECLS
 HaulThumbnailer *haul_thumbnailer_new    (guint            max_size,
                                           guint64          max_pixels);
 /* Returns FALSE once nothing more is wanted (dimensions known with
- * @max_size 0, or the image was refused or is malformed). */
+ * @max_size 0, or the image was refused, is malformed, is not a format we
+ * decode, or passed HAUL_THUMBNAILER_MAX_INPUT). The caller may then stop
+ * writing; writing more is harmless. */
 gboolean         haul_thumbnailer_write  (HaulThumbnailer *self,
                                           const guint8    *data,
                                           gsize            length);
-/* The thumbnail, or NULL for "no preview". @width and @height get the
- * image's own dimensions, or 0 when unknown. */
+/* The thumbnail, or NULL for "no preview" (also for an image that did not
+ * arrive whole). @width and @height get the image's own dimensions, or 0
+ * when unknown; they are set also for an image refused for its size. */
 GdkPixbuf       *haul_thumbnailer_finish (HaulThumbnailer *self,
                                           int             *width,
                                           int             *height);

@@ -1,0 +1,1032 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE /* O_TMPFILE */
+#endif
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "haul-error.h"
+#include "haul-fetch.h"
+#include "haul-naming.h"
+#include "haul-sniff.h"
+#include "haul-thumbnailer.h"
+
+/* Big reads keep the per-chunk overhead (syscalls, thumbnailer calls) low on
+ * fast links; this is what a benchmark against curl or aria2 measures. */
+#define READ_SIZE            (256 * 1024)
+#define PROGRESS_INTERVAL    (G_USEC_PER_SEC / 10)
+#define BACKOFF_BASE         (G_USEC_PER_SEC / 2)
+#define BACKOFF_MAX          (30 * G_USEC_PER_SEC)
+/* A server may ask for a longer pause, but one item never waits longer. */
+#define RETRY_AFTER_MAX      (60 * G_USEC_PER_SEC)
+
+/* The state of one attempt; reset before each retry. */
+typedef struct
+{
+  HaulFetch         *fetch;
+  HaulFetchPostFunc  post;
+  gpointer           post_data;
+
+  SoupMessage       *msg;
+  GInputStream      *stream;
+  guint8            *buffer;
+  HaulThumbnailer   *thumbnailer;
+  char              *tmp_path;
+  int                fd;
+
+  guint              http_status;
+  char              *final_url;
+  char              *content_type;
+  char              *extension;
+  char              *content_disposition;
+  char              *file_path;
+  guint64            bytes;
+  gint64             total;
+  gint64             retry_after;
+  gint64             last_progress;
+  int                width;
+  int                height;
+  GdkPixbuf         *thumbnail;
+} Attempt;
+
+HaulFetch *
+haul_fetch_new (const char   *url,
+                const char   *folder,
+                GCancellable *cancellable,
+                gpointer      item)
+{
+  HaulFetch *fetch = g_new0 (HaulFetch, 1);
+
+  fetch->url = g_strdup (url);
+  fetch->folder = g_strdup (folder);
+  fetch->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+  fetch->item = item;
+
+  return fetch;
+}
+
+void
+haul_fetch_free (HaulFetch *fetch)
+{
+  g_free (fetch->url);
+  g_free (fetch->folder);
+  g_clear_object (&fetch->cancellable);
+  g_clear_object (&fetch->session);
+  g_free (fetch);
+}
+
+static void
+attempt_clear (Attempt *attempt)
+{
+  if (attempt->stream != NULL)
+    g_input_stream_close (attempt->stream, NULL, NULL);
+  g_clear_object (&attempt->stream);
+  g_clear_object (&attempt->msg);
+  g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
+
+  if (attempt->fd >= 0)
+    close (attempt->fd);
+  attempt->fd = -1;
+
+  /* Whatever went wrong, no partial file stays behind. */
+  if (attempt->tmp_path != NULL)
+    g_unlink (attempt->tmp_path);
+  g_clear_pointer (&attempt->tmp_path, g_free);
+
+  g_clear_pointer (&attempt->final_url, g_free);
+  g_clear_pointer (&attempt->content_type, g_free);
+  g_clear_pointer (&attempt->extension, g_free);
+  g_clear_pointer (&attempt->content_disposition, g_free);
+  g_clear_pointer (&attempt->file_path, g_free);
+  g_clear_object (&attempt->thumbnail);
+
+  attempt->http_status = 0;
+  attempt->bytes = 0;
+  attempt->total = -1;
+  attempt->retry_after = -1;
+  attempt->last_progress = 0;
+  attempt->width = 0;
+  attempt->height = 0;
+}
+
+static void
+post_response (Attempt *attempt)
+{
+  HaulUpdate *update = haul_update_new (HAUL_UPDATE_RESPONSE, attempt->fetch);
+
+  update->http_status = attempt->http_status;
+  update->final_url = g_strdup (attempt->final_url);
+  update->content_type = g_strdup (attempt->content_type);
+  update->total_bytes = attempt->total;
+  attempt->last_progress = update->time;
+
+  attempt->post (update, attempt->post_data);
+}
+
+static void
+post_progress (Attempt *attempt,
+               gboolean force)
+{
+  gint64 now = g_get_monotonic_time ();
+  HaulUpdate *update;
+
+  if (!force && now - attempt->last_progress < PROGRESS_INTERVAL)
+    return;
+
+  attempt->last_progress = now;
+  update = haul_update_new (HAUL_UPDATE_PROGRESS, attempt->fetch);
+  update->bytes_received = attempt->bytes;
+  update->total_bytes = attempt->total;
+  attempt->post (update, attempt->post_data);
+}
+
+gint64
+haul_fetch_parse_retry_after (const char *value,
+                              gint64      now_utc)
+{
+  guint64 seconds;
+  g_autoptr(GDateTime) date = NULL;
+
+  if (value == NULL)
+    return -1;
+
+  while (g_ascii_isspace (*value))
+    value++;
+
+  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT32, &seconds, NULL))
+    return (gint64)seconds * G_USEC_PER_SEC;
+
+  date = soup_date_time_new_from_http_string (value);
+  if (date == NULL)
+    return -1;
+
+  return MAX (0, g_date_time_to_unix (date) - now_utc) * G_USEC_PER_SEC;
+}
+
+gint64
+haul_fetch_backoff (guint  attempt,
+                    gint64 retry_after)
+{
+  gint64 delay;
+
+  if (retry_after >= 0)
+    return MIN (retry_after, RETRY_AFTER_MAX);
+
+  delay = (gint64)BACKOFF_BASE << MIN (attempt, 16);
+  return MIN (delay, BACKOFF_MAX);
+}
+
+/* Sleeps for @usec unless @cancellable fires first; FALSE if it did. */
+static gboolean
+wait_cancellable (GCancellable *cancellable,
+                  gint64        usec)
+{
+  gint64 end = g_get_monotonic_time () + usec;
+  GPollFD pollfd;
+  gboolean has_fd = g_cancellable_make_pollfd (cancellable, &pollfd);
+
+  while (!g_cancellable_is_cancelled (cancellable))
+    {
+      gint64 remaining = end - g_get_monotonic_time ();
+
+      if (remaining <= 0)
+        break;
+
+      if (has_fd)
+        g_poll (&pollfd, 1, (int)MIN ((remaining + 999) / 1000, 1000));
+      else
+        g_usleep (MIN (remaining, G_USEC_PER_SEC / 20));
+    }
+
+  if (has_fd)
+    g_cancellable_release_fd (cancellable);
+
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+static const char *
+describe_certificate_errors (GTlsCertificateFlags flags)
+{
+  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    return _("issued by an unknown authority");
+  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    return _("issued for another host");
+  if (flags & G_TLS_CERTIFICATE_EXPIRED)
+    return _("expired");
+  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    return _("not valid yet");
+  if (flags & G_TLS_CERTIFICATE_REVOKED)
+    return _("revoked");
+  if (flags & G_TLS_CERTIFICATE_INSECURE)
+    return _("uses an insecure algorithm");
+  return _("invalid");
+}
+
+/* Turns a network error into one the user can read. Returns TRUE when the
+ * failure is worth another try. */
+static gboolean
+set_network_error (Attempt  *attempt,
+                   GUri     *uri,
+                   GError   *in,
+                   GError  **error)
+{
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+  if (in->domain == G_RESOLVER_ERROR)
+    {
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_DNS,
+                   _("host not found (%s)"), host ? host : "");
+      return in->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
+    }
+
+  if (in->domain == G_TLS_ERROR)
+    {
+      GTlsCertificateFlags flags = 0;
+
+      if (attempt->msg != NULL)
+        flags = soup_message_get_tls_peer_certificate_errors (attempt->msg);
+
+      if (in->code == G_TLS_ERROR_BAD_CERTIFICATE || flags != 0)
+        g_set_error (error, HAUL_ERROR, HAUL_ERROR_TLS,
+                     _("TLS certificate not trusted: %s"),
+                     describe_certificate_errors (flags));
+      else
+        g_set_error (error, HAUL_ERROR, HAUL_ERROR_TLS,
+                     _("TLS error: %s"), in->message);
+      return FALSE;
+    }
+
+  if (in->domain == G_IO_ERROR)
+    {
+      switch (in->code)
+        {
+        case G_IO_ERROR_TIMED_OUT:
+          g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_TIMED_OUT, _("timed out"));
+          return TRUE;
+
+        case G_IO_ERROR_CONNECTION_REFUSED:
+          g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_CONNECT, _("connection refused"));
+          return TRUE;
+
+        case G_IO_ERROR_CONNECTION_CLOSED:
+        case G_IO_ERROR_NOT_CONNECTED:
+          g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_CONNECT, _("connection reset"));
+          return TRUE;
+
+        case G_IO_ERROR_PARTIAL_INPUT:
+          if (attempt->total >= 0)
+            g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
+                         _("incomplete: received %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes"),
+                         attempt->bytes, attempt->total);
+          else
+            g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
+                                 _("incomplete: the connection ended early"));
+          return FALSE;
+
+        case G_IO_ERROR_HOST_UNREACHABLE:
+        case G_IO_ERROR_NETWORK_UNREACHABLE:
+          g_set_error (error, HAUL_ERROR, HAUL_ERROR_CONNECT,
+                       _("host unreachable (%s)"), host ? host : "");
+          return FALSE;
+
+        default:
+          break;
+        }
+    }
+
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_FAILED, _("network error: %s"), in->message);
+  return FALSE;
+}
+
+static void
+set_errno_error (int          saved_errno,
+                 const char  *folder,
+                 GError     **error)
+{
+  switch (saved_errno)
+    {
+    case ENOSPC:
+    case EDQUOT:
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_DISK_FULL, _("disk full"));
+      break;
+
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_PERMISSION,
+                   _("permission denied: cannot write to %s"), folder);
+      break;
+
+    default:
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_FAILED,
+                   _("cannot write to %s: %s"), folder, g_strerror (saved_errno));
+    }
+}
+
+static gboolean
+is_http_scheme (GUri *uri)
+{
+  const char *scheme = g_uri_get_scheme (uri);
+
+  return (g_ascii_strcasecmp (scheme, "http") == 0 ||
+          g_ascii_strcasecmp (scheme, "https") == 0) &&
+         g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
+}
+
+static gboolean
+is_transient_status (guint status)
+{
+  return status == SOUP_STATUS_REQUEST_TIMEOUT ||
+         status == 429 ||  /* Too Many Requests */
+         (status >= 500 && status < 600);
+}
+
+/* Sends the request and follows redirects by hand, so that every hop is
+ * checked: http(s) only, and at most HAUL_FETCH_MAX_REDIRECTS of them. */
+static gboolean
+send_request (Attempt  *attempt,
+              gboolean *transient,
+              GError  **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  uri = g_uri_parse (fetch->url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL || !is_http_scheme (uri))
+    {
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_INVALID_URL,
+                           _("not an http or https address"));
+      return FALSE;
+    }
+
+  for (guint hops = 0; ; hops++)
+    {
+      g_autoptr(GUri) next = NULL;
+      const char *location;
+      guint status;
+
+      g_clear_object (&attempt->msg);
+      attempt->msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+      soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT);
+      /* Images gain nothing from compression, so none is asked for; a server
+       * that compresses anyway is decoded by the session, and the size
+       * cap then counts the decoded bytes, as a small gzip can inflate to
+       * gigabytes. */
+      soup_message_headers_replace (soup_message_get_request_headers (attempt->msg),
+                                    "Accept-Encoding", "identity");
+
+      attempt->stream = soup_session_send (fetch->session, attempt->msg,
+                                           fetch->cancellable, &local_error);
+      if (attempt->stream == NULL)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          *transient = set_network_error (attempt, uri, local_error, error);
+          return FALSE;
+        }
+
+      status = soup_message_get_status (attempt->msg);
+      location = soup_message_headers_get_one (soup_message_get_response_headers (attempt->msg),
+                                               "Location");
+
+      if (!SOUP_STATUS_IS_REDIRECTION (status) || status == SOUP_STATUS_NOT_MODIFIED ||
+          location == NULL)
+        break;
+
+      g_input_stream_close (attempt->stream, NULL, NULL);
+      g_clear_object (&attempt->stream);
+      /* A redirect that fails is reported with its own status. */
+      attempt->http_status = status;
+
+      if (hops >= HAUL_FETCH_MAX_REDIRECTS)
+        {
+          g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_TOO_MANY_REDIRECTS,
+                               _("too many redirects"));
+          return FALSE;
+        }
+
+      next = g_uri_parse_relative (uri, location, SOUP_HTTP_URI_FLAGS, NULL);
+      if (next == NULL)
+        {
+          g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_REDIRECT_SCHEME,
+                               _("redirect to an invalid address"));
+          return FALSE;
+        }
+      if (!is_http_scheme (next))
+        {
+          g_set_error (error, HAUL_ERROR, HAUL_ERROR_REDIRECT_SCHEME,
+                       _("redirect to an unsupported address (%s)"),
+                       g_uri_get_scheme (next));
+          return FALSE;
+        }
+
+      g_clear_pointer (&uri, g_uri_unref);
+      uri = g_steal_pointer (&next);
+    }
+
+  attempt->final_url = g_uri_to_string (uri);
+  return TRUE;
+}
+
+/* A reason phrase as the server sent it could carry terminal escapes into
+ * the command line's output, or run on for kilobytes: keep it short and
+ * printable. */
+static char *
+printable_reason (const char *reason)
+{
+  g_autofree char *valid = g_utf8_make_valid (reason, -1);
+  GString *clean = g_string_new (NULL);
+
+  for (const char *p = valid; *p != '\0' && clean->len < 100; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (clean, '?');
+      else
+        g_string_append_unichar (clean, c);
+    }
+
+  return g_string_free (clean, FALSE);
+}
+
+/* A media type is two tokens around a slash (RFC 9110); anything else,
+ * escapes included, is no type at all. */
+static gboolean
+is_media_type (const char *type)
+{
+  const char *slash = strchr (type, '/');
+
+  if (slash == NULL || slash == type || slash[1] == '\0' || strlen (type) > 127)
+    return FALSE;
+
+  for (const char *p = type; *p != '\0'; p++)
+    {
+      if (p != slash && !g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A Content-Length is digits and nothing else; libsoup reads "-5" as a
+ * huge number and "12abc" as 12. One too big to count is as good as
+ * infinite. */
+static gboolean
+parse_content_length (const char *value,
+                      guint64    *length)
+{
+  g_autofree char *digits = g_strstrip (g_strdup (value ? value : ""));
+
+  if (digits[0] == '\0')
+    return FALSE;
+
+  for (const char *p = digits; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+    }
+
+  if (!g_ascii_string_to_unsigned (digits, 10, 0, G_MAXINT64, length, NULL))
+    *length = G_MAXUINT64;
+
+  return TRUE;
+}
+
+/* Whether the body comes compressed, so that its Content-Length counts
+ * other bytes than the ones read; "identity" is no compression. */
+static gboolean
+is_compressed (SoupMessageHeaders *headers)
+{
+  const char *encoding = soup_message_headers_get_list (headers, "Content-Encoding");
+  g_autofree char *trimmed = NULL;
+
+  if (encoding == NULL)
+    return FALSE;
+
+  trimmed = g_strstrip (g_strdup (encoding));
+  return trimmed[0] != '\0' && g_ascii_strcasecmp (trimmed, "identity") != 0;
+}
+
+static gboolean
+check_response (Attempt  *attempt,
+                gboolean *transient,
+                GError  **error)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (attempt->msg);
+  const char *type;
+  const char *reason;
+  gboolean has_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH;
+  guint64 length = 0;
+  gboolean length_valid = TRUE;
+
+  attempt->http_status = soup_message_get_status (attempt->msg);
+  type = soup_message_headers_get_content_type (headers, NULL);
+  attempt->content_type = type && is_media_type (type) ? g_ascii_strdown (type, -1) : NULL;
+  attempt->content_disposition =
+    g_strdup (soup_message_headers_get_one (headers, "Content-Disposition"));
+  /* A compressed body's Content-Length counts the compressed bytes, not
+   * the ones read. */
+  if (has_length)
+    length_valid = parse_content_length (soup_message_headers_get_one (headers, "Content-Length"),
+                                         &length);
+  if (has_length && length_valid && !is_compressed (headers))
+    attempt->total = (gint64)MIN (length, (guint64)G_MAXINT64);
+
+  post_response (attempt);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (attempt->http_status))
+    {
+      g_autofree char *shown = NULL;
+
+      reason = soup_message_get_reason_phrase (attempt->msg);
+      if (reason == NULL || reason[0] == '\0')
+        reason = soup_status_get_phrase (attempt->http_status);
+      shown = printable_reason (reason ? reason : "");
+
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_HTTP,
+                   _("HTTP %u %s"), attempt->http_status, shown);
+
+      if (is_transient_status (attempt->http_status))
+        {
+          *transient = TRUE;
+          attempt->retry_after =
+            haul_fetch_parse_retry_after (soup_message_headers_get_one (headers, "Retry-After"),
+                                          g_get_real_time () / G_USEC_PER_SEC);
+        }
+      return FALSE;
+    }
+
+  if (!length_valid)
+    {
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_FAILED,
+                           _("invalid response: bad Content-Length"));
+      return FALSE;
+    }
+
+  if (attempt->total > 0 && (guint64)attempt->total > attempt->fetch->max_size)
+    {
+      g_autofree char *limit = g_format_size_full (attempt->fetch->max_size,
+                                                    G_FORMAT_SIZE_IEC_UNITS);
+
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
+                   _("too large (over %s)"), limit);
+      return FALSE;
+    }
+
+  if (attempt->total == 0)
+    {
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_EMPTY, _("empty response"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Reads until @want bytes are in the buffer or the body ends. */
+static gssize
+read_at_least (Attempt  *attempt,
+               gsize     want,
+               gboolean *transient,
+               GError  **error)
+{
+  gsize filled = 0;
+
+  while (filled < want)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize n = g_input_stream_read (attempt->stream, attempt->buffer + filled,
+                                      READ_SIZE - filled, attempt->fetch->cancellable,
+                                      &local_error);
+
+      if (n < 0)
+        {
+          attempt->bytes += filled;
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          else
+            *transient = set_network_error (attempt, NULL, local_error, error);
+          return -1;
+        }
+      if (n == 0)
+        break;
+      filled += n;
+    }
+
+  return filled;
+}
+
+/* An image type we have no extension for still gets one, from its
+ * subtype ("image/heic" gives "heic"), else "img": the body was not
+ * recognised, so a name the server chose, such as "page.html" or
+ * "run.desktop", must not keep an extension that makes it something else. */
+static char *
+extension_for_other_image (const char *content_type)
+{
+  const char *subtype = strchr (content_type, '/') + 1;
+
+  if (g_str_has_prefix (subtype, "x-"))
+    subtype += 2;
+
+  if (subtype[0] == '\0' || strlen (subtype) > 16)
+    return g_strdup ("img");
+
+  for (const char *p = subtype; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p))
+        return g_strdup ("img");
+    }
+
+  return g_strdup (subtype);
+}
+
+/* Decides from the first bytes whether this is an image, and which. */
+static gboolean
+check_type (Attempt       *attempt,
+            const guint8  *data,
+            gsize          length,
+            GError       **error)
+{
+  const char *sniffed = haul_sniff_image_type (data, length);
+
+  if (sniffed != NULL)
+    {
+      g_free (attempt->content_type);
+      attempt->content_type = g_strdup (sniffed);
+      attempt->extension = g_strdup (haul_sniff_extension_for_type (sniffed));
+      return TRUE;
+    }
+
+  if (haul_sniff_is_image_type (attempt->content_type))
+    {
+      const char *known = haul_sniff_extension_for_type (attempt->content_type);
+
+      attempt->extension = known ? g_strdup (known)
+                                 : extension_for_other_image (attempt->content_type);
+      return TRUE;
+    }
+
+  if (attempt->fetch->accept_any_type)
+    return TRUE;
+
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_AN_IMAGE,
+               _("not an image (%s)"),
+               attempt->content_type ? attempt->content_type : _("unknown type"));
+  return FALSE;
+}
+
+#ifdef O_TMPFILE
+/* A file opened with O_TMPFILE is named through /proc/self/fd. */
+static gboolean
+can_name_anonymous_files (void)
+{
+  static gsize result = 0;
+
+  if (g_once_init_enter (&result))
+    g_once_init_leave (&result, access ("/proc/self/fd", X_OK) == 0 ? 1 : 2);
+
+  return result == 1;
+}
+#endif
+
+/* Opens the file the body goes to: where the file system allows, one
+ * without a name (O_TMPFILE), which nobody can see or open before it is
+ * complete and which vanishes with the process whatever happens; its
+ * inode is also made without holding the folder's lock, which the other
+ * workers would wait for. Otherwise a hidden temporary file. */
+static int
+open_body_file (Attempt   *attempt,
+                gboolean  *anonymous)
+{
+  const char *folder = attempt->fetch->folder;
+
+#ifdef O_TMPFILE
+  if (*anonymous)
+    {
+      int fd = open (folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+
+      /* Not supported here: EOPNOTSUPP, or EISDIR from kernels that do
+       * not know the flag. */
+      if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+      *anonymous = FALSE;
+    }
+#endif
+
+  /* Hidden, and O_EXCL through g_mkstemp: never anybody else's file. */
+  attempt->tmp_path = g_build_filename (folder, ".haul-XXXXXX.part", NULL);
+  return g_mkstemp_full (attempt->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+}
+
+static gboolean
+open_temporary (Attempt  *attempt,
+                GError  **error)
+{
+  const char *folder = attempt->fetch->folder;
+  gboolean anonymous = FALSE;
+  int saved_errno = 0;
+
+#ifdef O_TMPFILE
+  anonymous = can_name_anonymous_files ();
+#endif
+
+  /* The folder is made only when missing, which saves two system calls
+   * per item in the common case. */
+  for (guint tries = 0; tries < 2; tries++)
+    {
+      attempt->fd = open_body_file (attempt, &anonymous);
+      if (attempt->fd >= 0)
+        return TRUE;
+
+      saved_errno = errno;
+      g_clear_pointer (&attempt->tmp_path, g_free);
+
+      if (saved_errno != ENOENT || tries > 0)
+        break;
+
+      if (g_mkdir_with_parents (folder, 0777) != 0)
+        {
+          saved_errno = errno;
+          break;
+        }
+    }
+
+  set_errno_error (saved_errno, folder, error);
+  return FALSE;
+}
+
+static gboolean
+write_all (Attempt       *attempt,
+           const guint8  *data,
+           gsize          length,
+           GError       **error)
+{
+  while (length > 0)
+    {
+      gssize n = write (attempt->fd, data, length);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          set_errno_error (errno, attempt->fetch->folder, error);
+          return FALSE;
+        }
+      data += n;
+      length -= n;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+consume (Attempt       *attempt,
+         const guint8  *data,
+         gsize          length,
+         GError       **error)
+{
+  if (attempt->bytes + length > attempt->fetch->max_size)
+    {
+      g_autofree char *limit = g_format_size_full (attempt->fetch->max_size,
+                                                    G_FORMAT_SIZE_IEC_UNITS);
+
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
+                   _("too large (over %s)"), limit);
+      return FALSE;
+    }
+
+  if (!write_all (attempt, data, length, error))
+    return FALSE;
+
+  attempt->bytes += length;
+
+  if (attempt->thumbnailer != NULL &&
+      !haul_thumbnailer_write (attempt->thumbnailer, data, length))
+    {
+      /* It has what it wants, or gave up: that is "no preview", not a failure. */
+      attempt->thumbnail = haul_thumbnailer_finish (attempt->thumbnailer,
+                                                    &attempt->width, &attempt->height);
+      g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
+    }
+
+  post_progress (attempt, FALSE);
+  return TRUE;
+}
+
+static gboolean
+receive_body (Attempt  *attempt,
+              gboolean *transient,
+              GError  **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  gssize n;
+
+  n = read_at_least (attempt, HAUL_SNIFF_LENGTH, transient, error);
+  if (n < 0)
+    return FALSE;
+
+  if (n == 0)
+    {
+      if (attempt->total > 0)
+        goto truncated;
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_EMPTY, _("empty response"));
+      return FALSE;
+    }
+
+  if (!check_type (attempt, attempt->buffer, n, error))
+    return FALSE;
+
+  if (!open_temporary (attempt, error))
+    return FALSE;
+
+  if (haul_sniff_is_image_type (attempt->content_type))
+    attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
+                                                 HAUL_THUMBNAILER_MAX_PIXELS);
+
+  while (n > 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!consume (attempt, attempt->buffer, n, error))
+        return FALSE;
+
+      n = g_input_stream_read (attempt->stream, attempt->buffer, READ_SIZE,
+                               fetch->cancellable, &local_error);
+      if (n < 0)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          else
+            *transient = set_network_error (attempt, NULL, local_error, error);
+          return FALSE;
+        }
+    }
+
+  if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
+    goto truncated;
+
+  if (attempt->thumbnailer != NULL)
+    {
+      attempt->thumbnail = haul_thumbnailer_finish (attempt->thumbnailer,
+                                                    &attempt->width, &attempt->height);
+      g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
+    }
+
+  return TRUE;
+
+truncated:
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
+               _("incomplete: received %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes"),
+               attempt->bytes, attempt->total);
+  return FALSE;
+}
+
+static gboolean
+save_file (Attempt  *attempt,
+           GError  **error)
+{
+  g_autofree char *name = NULL;
+  int fd = attempt->fd;
+
+  if (attempt->tmp_path != NULL)
+    {
+      attempt->fd = -1;
+      if (close (fd) != 0)
+        {
+          set_errno_error (errno, attempt->fetch->folder, error);
+          return FALSE;
+        }
+    }
+
+  if (g_cancellable_set_error_if_cancelled (attempt->fetch->cancellable, error))
+    return FALSE;
+
+  name = haul_naming_choose (attempt->content_disposition, attempt->final_url,
+                             attempt->extension);
+
+  if (attempt->tmp_path == NULL)
+    {
+      /* A file without a name: it gets one only once complete, and the
+       * descriptor is closed afterwards, since naming it needs it open. */
+      attempt->file_path = haul_naming_claim_fd (attempt->fetch->folder, fd, name, error);
+      if (attempt->file_path == NULL)
+        return FALSE;
+
+      attempt->fd = -1;
+      if (close (fd) != 0)
+        {
+          set_errno_error (errno, attempt->fetch->folder, error);
+          g_unlink (attempt->file_path);
+          g_clear_pointer (&attempt->file_path, g_free);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  attempt->file_path = haul_naming_claim (attempt->fetch->folder, attempt->tmp_path,
+                                          name, error);
+  if (attempt->file_path == NULL)
+    return FALSE;
+
+  /* The temporary file now has its final name. */
+  g_clear_pointer (&attempt->tmp_path, g_free);
+  return TRUE;
+}
+
+static gboolean
+run_attempt (Attempt  *attempt,
+             gboolean *transient,
+             GError  **error)
+{
+  *transient = FALSE;
+
+  return send_request (attempt, transient, error) &&
+         check_response (attempt, transient, error) &&
+         receive_body (attempt, transient, error) &&
+         save_file (attempt, error);
+}
+
+void
+haul_fetch_run (HaulFetch         *fetch,
+                HaulFetchPostFunc  post,
+                gpointer           user_data)
+{
+  Attempt attempt = { 0 };
+  g_autoptr(GError) error = NULL;
+  HaulUpdate *update;
+  gint64 delay;
+
+  attempt.fetch = fetch;
+  attempt.post = post;
+  attempt.post_data = user_data;
+  attempt.fd = -1;
+  attempt.buffer = g_malloc (READ_SIZE);
+  attempt_clear (&attempt);
+
+  post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
+
+  for (guint tries = 0; ; tries++)
+    {
+      gboolean transient = FALSE;
+
+      g_clear_error (&error);
+      if (g_cancellable_set_error_if_cancelled (fetch->cancellable, &error))
+        break;
+
+      if (run_attempt (&attempt, &transient, &error))
+        break;
+
+      if (!transient || tries >= fetch->retries ||
+          g_cancellable_is_cancelled (fetch->cancellable))
+        break;
+
+      /* What the failed try received does not wait on disk for the next. */
+      delay = haul_fetch_backoff (tries, attempt.retry_after);
+      attempt_clear (&attempt);
+
+      if (!wait_cancellable (fetch->cancellable, delay))
+        break;
+    }
+
+  update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
+
+  if (error == NULL)
+    {
+      update->state = HAUL_DOWNLOAD_DONE;
+      update->file_path = g_steal_pointer (&attempt.file_path);
+      update->width = attempt.width;
+      update->height = attempt.height;
+      update->thumbnail = g_steal_pointer (&attempt.thumbnail);
+    }
+  else if (g_cancellable_is_cancelled (fetch->cancellable))
+    {
+      update->state = HAUL_DOWNLOAD_CANCELLED;
+      update->error_message = g_strdup (_("cancelled"));
+    }
+  else
+    {
+      update->state = HAUL_DOWNLOAD_FAILED;
+      update->error_message = g_strdup (error->message);
+    }
+
+  update->bytes_received = attempt.bytes;
+  update->total_bytes = attempt.total;
+  update->http_status = attempt.http_status;
+  update->final_url = g_strdup (attempt.final_url);
+  update->content_type = g_strdup (attempt.content_type);
+
+  attempt_clear (&attempt);
+  g_free (attempt.buffer);
+
+  post (update, user_data);
+}

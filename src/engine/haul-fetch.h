@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "haul-update.h"
+
+G_BEGIN_DECLS
+
+#define HAUL_FETCH_MAX_REDIRECTS 10
+
+typedef void (*HaulFetchPostFunc) (HaulUpdate *update,
+                                   gpointer    user_data);
+
+/* One item's fetch. The fields are written on the main context before the
+ * fetch is queued and only read by the worker afterwards, except @session,
+ * which the worker sets when it starts. The fetch travels back to the main
+ * context with its last update and is freed there, so the session and the
+ * cancellable are released where they were made. */
+struct _HaulFetch
+{
+  char         *url;
+  char         *folder;
+  GCancellable *cancellable;
+  SoupSession  *session;
+  guint64       max_size;
+  guint         retries;
+  guint         thumbnail_size;
+  gboolean      accept_any_type;
+  gpointer      item;          /* the downloader's, opaque here */
+};
+
+HaulFetch *haul_fetch_new  (const char        *url,
+                            const char        *folder,
+                            GCancellable      *cancellable,
+                            gpointer           item);
+void       haul_fetch_free (HaulFetch         *fetch);
+
+/* Runs in a worker thread: fetches with retries, posting a STARTED update,
+ * then RESPONSE and PROGRESS ones, and always exactly one FINISHED last. */
+void       haul_fetch_run  (HaulFetch         *fetch,
+                            HaulFetchPostFunc  post,
+                            gpointer           user_data);
+
+/* Exposed for the tests: how long to wait before retry number @attempt
+ * (0-based), in microseconds, given a Retry-After delay or -1. */
+gint64     haul_fetch_backoff      (guint        attempt,
+                                    gint64       retry_after);
+/* A Retry-After value (seconds or an HTTP date) in microseconds from
+ * @now_utc (seconds since the epoch), or -1 when absent or unusable. */
+gint64     haul_fetch_parse_retry_after (const char *value,
+                                         gint64      now_utc);
+
+G_END_DECLS

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "haul-download-row.h"
+
+G_BEGIN_DECLS
+
+struct _HaulDownloadRow
+{
+  GtkWidget       parent_instance;
+
+  HaulDownload   *item;
+  gulong          notify_id;
+
+  GtkWidget      *thumbnail_frame;
+  GtkImage       *placeholder;
+  GtkPicture     *picture;
+  GtkLabel       *title_label;
+  GtkLabel       *details_label;
+  GtkProgressBar *progress_bar;
+  GtkLabel       *status_label;
+  GtkLabel       *time_label;
+  GtkWidget      *menu_button;
+};
+
+G_END_DECLS

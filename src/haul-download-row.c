@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "haul-download-row-private.h"
+#include "haul-launch.h"
+
+G_DEFINE_FINAL_TYPE (HaulDownloadRow, haul_download_row, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_ITEM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Textures are cached on the download so that scrolling back to a row does
+ * not copy its thumbnail again. The pixbuf is kept beside it, to tell when
+ * a retry brought a new one. */
+static GdkPaintable *
+texture_for_download (HaulDownload *item)
+{
+  GdkPixbuf *pixbuf = haul_download_get_thumbnail (item);
+  GdkTexture *texture;
+
+  if (pixbuf == NULL)
+    return NULL;
+
+  if (g_object_get_data (G_OBJECT (item), "haul-texture-pixbuf") == pixbuf)
+    return g_object_get_data (G_OBJECT (item), "haul-texture");
+
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  g_object_set_data_full (G_OBJECT (item), "haul-texture-pixbuf",
+                          g_object_ref (pixbuf), g_object_unref);
+  g_object_set_data_full (G_OBJECT (item), "haul-texture", texture, g_object_unref);
+
+  return GDK_PAINTABLE (texture);
+}
+
+static char *
+dup_host (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return NULL;
+
+  return g_strdup (g_uri_get_host (uri));
+}
+
+static void
+update_thumbnail (HaulDownloadRow *self)
+{
+  HaulDownloadState state = haul_download_get_state (self->item);
+  GdkPaintable *paintable = texture_for_download (self->item);
+
+  gtk_picture_set_paintable (self->picture, paintable);
+  gtk_widget_set_visible (GTK_WIDGET (self->picture), paintable != NULL);
+
+  if (state == HAUL_DOWNLOAD_FAILED)
+    gtk_image_set_from_icon_name (self->placeholder, "image-missing-symbolic");
+  else
+    gtk_image_set_from_icon_name (self->placeholder, "image-x-generic-symbolic");
+}
+
+static void
+update_title (HaulDownloadRow *self)
+{
+  const char *name = haul_download_get_file_name (self->item);
+
+  if (name == NULL || name[0] == '\0')
+    name = haul_download_get_url (self->item);
+
+  gtk_label_set_label (self->title_label, name);
+}
+
+static void
+update_details (HaulDownloadRow *self)
+{
+  HaulDownloadState state = haul_download_get_state (self->item);
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+  char *host = dup_host (haul_download_get_url (self->item));
+  guint64 received = haul_download_get_bytes_received (self->item);
+  gint64 total = haul_download_get_total_bytes (self->item);
+  int width = haul_download_get_width (self->item);
+  int height = haul_download_get_height (self->item);
+
+  if (host != NULL)
+    g_ptr_array_add (parts, host);
+
+  if (state == HAUL_DOWNLOAD_DOWNLOADING && total > 0)
+    {
+      g_autofree char *got = g_format_size (received);
+      g_autofree char *all = g_format_size (total);
+
+      /* TRANSLATORS: bytes received so far, of the whole size: "1.2 MB of 3.4 MB" */
+      g_ptr_array_add (parts, g_strdup_printf (_("%s of %s"), got, all));
+    }
+  else if (received > 0)
+    g_ptr_array_add (parts, g_format_size (received));
+
+  if (width > 0 && height > 0)
+    /* TRANSLATORS: image dimensions in pixels, width × height */
+    g_ptr_array_add (parts, g_strdup_printf (_("%d × %d"), width, height));
+
+  g_ptr_array_add (parts, NULL);
+  text = g_strjoinv (" · ", (char **)parts->pdata);
+  gtk_label_set_label (self->details_label, text);
+}
+
+static void
+update_progress (HaulDownloadRow *self)
+{
+  HaulDownloadState state = haul_download_get_state (self->item);
+  gboolean active = state == HAUL_DOWNLOAD_CONNECTING || state == HAUL_DOWNLOAD_DOWNLOADING;
+  double fraction = haul_download_get_fraction (self->item);
+  gboolean known = haul_download_get_total_bytes (self->item) > 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), active);
+  if (!active)
+    return;
+
+  if (known)
+    gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+  else
+    gtk_progress_bar_pulse (self->progress_bar);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, 0.0,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, 100.0,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, known ? fraction * 100.0 : 0.0,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT,
+                                  gtk_label_get_label (self->status_label),
+                                  -1);
+}
+
+static void
+update_status (HaulDownloadRow *self)
+{
+  HaulDownloadState state = haul_download_get_state (self->item);
+  g_autofree char *status = NULL;
+  g_autofree char *time = NULL;
+  const char *error;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "success");
+
+  switch (state)
+    {
+    case HAUL_DOWNLOAD_QUEUED:
+      status = g_strdup (_("Queued"));
+      break;
+    case HAUL_DOWNLOAD_CONNECTING:
+      status = g_strdup (_("Connecting…"));
+      break;
+    case HAUL_DOWNLOAD_DOWNLOADING:
+      if (haul_download_get_total_bytes (self->item) > 0)
+        /* TRANSLATORS: progress of one download, in percent */
+        status = g_strdup_printf (_("%d %%"), (int)(haul_download_get_fraction (self->item) * 100.0));
+      else
+        status = g_format_size (haul_download_get_bytes_received (self->item));
+      break;
+    case HAUL_DOWNLOAD_DONE:
+      status = g_strdup (_("Done"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "success");
+      break;
+    case HAUL_DOWNLOAD_FAILED:
+      error = haul_download_get_error_message (self->item);
+      /* TRANSLATORS: a download that failed, and why */
+      status = g_strdup_printf (_("Failed: %s"), error ? error : _("unknown error"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+      break;
+    case HAUL_DOWNLOAD_CANCELLED:
+      status = g_strdup (_("Cancelled"));
+      break;
+    case HAUL_DOWNLOAD_SKIPPED:
+      status = g_strdup (_("Skipped"));
+      break;
+    default:
+      status = g_strdup ("");
+    }
+
+  gtk_label_set_label (self->status_label, status);
+
+  if (haul_download_is_finished (self->item) && state != HAUL_DOWNLOAD_SKIPPED &&
+      haul_download_get_seconds (self->item) >= 0)
+    /* TRANSLATORS: how long one download took, in seconds */
+    time = g_strdup_printf (_("%.2f s"), haul_download_get_seconds (self->item));
+
+  gtk_label_set_label (self->time_label, time ? time : "");
+}
+
+static void
+update_actions (HaulDownloadRow *self)
+{
+  HaulDownloadState state = haul_download_get_state (self->item);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", state == HAUL_DOWNLOAD_DONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-folder", state == HAUL_DOWNLOAD_DONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.copy-image", state == HAUL_DOWNLOAD_DONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.retry",
+                                 state == HAUL_DOWNLOAD_FAILED || state == HAUL_DOWNLOAD_CANCELLED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel",
+                                 state == HAUL_DOWNLOAD_CONNECTING || state == HAUL_DOWNLOAD_DOWNLOADING);
+}
+
+static void
+update_all (HaulDownloadRow *self)
+{
+  update_title (self);
+  update_status (self);
+  update_actions (self);
+  update_details (self);
+  update_progress (self);
+  update_thumbnail (self);
+}
+
+/* Tooltips are computed when asked for: setting one eagerly costs a round
+ * trip to the display server, for each of thousands of updates. */
+static gboolean
+title_query_tooltip_cb (HaulDownloadRow *self,
+                        int              x,
+                        int              y,
+                        gboolean         keyboard,
+                        GtkTooltip      *tooltip,
+                        GtkWidget       *label)
+{
+  if (self->item == NULL)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, haul_download_get_url (self->item));
+  return TRUE;
+}
+
+static gboolean
+status_query_tooltip_cb (HaulDownloadRow *self,
+                         int              x,
+                         int              y,
+                         gboolean         keyboard,
+                         GtkTooltip      *tooltip,
+                         GtkWidget       *label)
+{
+  if (self->item == NULL || haul_download_get_state (self->item) != HAUL_DOWNLOAD_FAILED)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, gtk_label_get_label (self->status_label));
+  return TRUE;
+}
+
+static gboolean
+menu_query_tooltip_cb (HaulDownloadRow *self,
+                       int              x,
+                       int              y,
+                       gboolean         keyboard,
+                       GtkTooltip      *tooltip,
+                       GtkWidget       *button)
+{
+  gtk_tooltip_set_text (tooltip, _("Image Actions"));
+  return TRUE;
+}
+
+/* Most rows never open their menu: build it on first use. */
+static void
+create_popup_cb (GtkMenuButton *button,
+                 gpointer       user_data)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+
+  builder = gtk_builder_new_from_resource (RESOURCE_PATH "/haul-download-row-menu.ui");
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (gtk_builder_get_object (builder, "row_menu")));
+}
+
+static void
+item_notify_cb (HaulDownloadRow *self,
+                GParamSpec      *pspec,
+                HaulDownload    *item)
+{
+  const char *name = pspec->name;
+
+  if (g_str_equal (name, "file-name"))
+    update_title (self);
+  else if (g_str_equal (name, "thumbnail"))
+    update_thumbnail (self);
+  else if (g_str_equal (name, "state"))
+    {
+      update_status (self);
+      update_actions (self);
+      update_details (self);
+      update_progress (self);
+      update_thumbnail (self);
+    }
+  else if (g_str_equal (name, "bytes-received") ||
+           g_str_equal (name, "total-bytes") ||
+           g_str_equal (name, "fraction"))
+    {
+      /* Several of these arrive together; the labels are cheap to set and
+       * GTK redraws once per frame anyway. */
+      update_status (self);
+      update_details (self);
+      update_progress (self);
+    }
+  else if (g_str_equal (name, "width") ||
+           g_str_equal (name, "height"))
+    update_details (self);
+  else if (g_str_equal (name, "seconds") ||
+           g_str_equal (name, "error-message"))
+    update_status (self);
+}
+
+static void
+row_open (GtkWidget  *widget,
+          const char *action_name,
+          GVariant   *parameter)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
+
+  if (self->item != NULL)
+    haul_launch_open_file (widget, haul_download_get_file_path (self->item));
+}
+
+static void
+row_show_in_folder (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
+
+  if (self->item != NULL)
+    haul_launch_show_in_folder (widget, haul_download_get_file_path (self->item));
+}
+
+static void
+row_copy_url (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
+
+  if (self->item != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), haul_download_get_url (self->item));
+}
+
+static void
+row_copy_image (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
+
+  if (self->item != NULL)
+    haul_launch_copy_image (widget, haul_download_get_file_path (self->item));
+}
+
+static void
+row_cancel (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
+
+  if (self->item != NULL)
+    haul_download_cancel (self->item);
+}
+
+/* Retrying and removing change the list, which the window owns. */
+static void
+row_forward_to_window (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
+  g_autoptr(HaulDownload) item = NULL;
+
+  if (self->item == NULL)
+    return;
+
+  item = g_object_ref (self->item);
+  if (g_str_equal (action_name, "row.retry"))
+    gtk_widget_activate_action (widget, "win.retry-url", "s", haul_download_get_url (item));
+  else
+    gtk_widget_activate_action (widget, "win.remove-url", "s", haul_download_get_url (item));
+}
+
+static void
+haul_download_row_dispose (GObject *object)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (object);
+
+  GtkWidget *child;
+
+  haul_download_row_set_item (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), HAUL_TYPE_DOWNLOAD_ROW);
+
+  /* The boxes that hold the bound children are ours to drop too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (haul_download_row_parent_class)->dispose (object);
+}
+
+static void
+haul_download_row_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM:
+      g_value_set_object (value, self->item);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+haul_download_row_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM:
+      haul_download_row_set_item (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+haul_download_row_class_init (HaulDownloadRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = haul_download_row_dispose;
+  object_class->get_property = haul_download_row_get_property;
+  object_class->set_property = haul_download_row_set_property;
+
+  properties[PROP_ITEM] =
+    g_param_spec_object ("item", NULL, NULL,
+                         HAUL_TYPE_DOWNLOAD,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/haul-download-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, thumbnail_frame);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, placeholder);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, picture);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, details_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, menu_button);
+  gtk_widget_class_bind_template_callback (widget_class, title_query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, status_query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, menu_query_tooltip_cb);
+
+  gtk_widget_class_install_action (widget_class, "row.open", NULL, row_open);
+  gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL, row_show_in_folder);
+  gtk_widget_class_install_action (widget_class, "row.copy-url", NULL, row_copy_url);
+  gtk_widget_class_install_action (widget_class, "row.copy-image", NULL, row_copy_image);
+  gtk_widget_class_install_action (widget_class, "row.retry", NULL, row_forward_to_window);
+  gtk_widget_class_install_action (widget_class, "row.cancel", NULL, row_cancel);
+  gtk_widget_class_install_action (widget_class, "row.remove", NULL, row_forward_to_window);
+
+  gtk_widget_class_set_css_name (widget_class, "haul-download-row");
+}
+
+static void
+haul_download_row_init (HaulDownloadRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->menu_button),
+                                         create_popup_cb, NULL, NULL);
+}
+
+GtkWidget *
+haul_download_row_new (void)
+{
+  return g_object_new (HAUL_TYPE_DOWNLOAD_ROW, NULL);
+}
+
+HaulDownload *
+haul_download_row_get_item (HaulDownloadRow *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD_ROW (self), NULL);
+
+  return self->item;
+}
+
+void
+haul_download_row_set_item (HaulDownloadRow *self,
+                            HaulDownload    *item)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD_ROW (self));
+  g_return_if_fail (item == NULL || HAUL_IS_DOWNLOAD (item));
+
+  if (self->item == item)
+    return;
+
+  if (self->item != NULL)
+    g_clear_signal_handler (&self->notify_id, self->item);
+
+  g_set_object (&self->item, item);
+
+  if (item != NULL)
+    {
+      self->notify_id = g_signal_connect_object (item, "notify",
+                                                 G_CALLBACK (item_notify_cb), self,
+                                                 G_CONNECT_SWAPPED);
+      update_all (self);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
+}

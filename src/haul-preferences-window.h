@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "haul-settings.h"
+
+G_BEGIN_DECLS
+
+#define HAUL_TYPE_PREFERENCES_WINDOW (haul_preferences_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (HaulPreferencesWindow, haul_preferences_window, HAUL, PREFERENCES_WINDOW, AdwPreferencesWindow)
+
+HaulPreferencesWindow *haul_preferences_window_new (GtkWindow    *parent,
+                                                    HaulSettings *settings);
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define HAUL_TYPE_SETTINGS (haul_settings_get_type ())
+
+G_DECLARE_FINAL_TYPE (HaulSettings, haul_settings, HAUL, SETTINGS, GObject)
+
+/* Properties, each bound to the GSettings key of the same name:
+ *   "download-folder"      string, "" means XDG Pictures/Haul
+ *   "concurrent-downloads" int 1–64
+ *   "retries"              int
+ *   "timeout"              int seconds
+ *   "max-size"             guint64 bytes
+ *   "accept-any-type"      gboolean
+ *   "start-immediately"    gboolean
+ */
+
+HaulSettings *haul_settings_new                      (void);
+GSettings    *haul_settings_get_settings             (HaulSettings *self);
+const char   *haul_settings_get_download_folder      (HaulSettings *self);
+void          haul_settings_set_download_folder      (HaulSettings *self,
+                                                      const char   *folder);
+GFile        *haul_settings_dup_download_folder_file (HaulSettings *self);
+int           haul_settings_get_concurrent_downloads (HaulSettings *self);
+gboolean      haul_settings_get_start_immediately    (HaulSettings *self);
+
+G_END_DECLS

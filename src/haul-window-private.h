@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "haul-download.h"
+#include "haul-downloader.h"
+#include "haul-intake.h"
+#include "haul-settings.h"
+#include "haul-window.h"
+
+G_BEGIN_DECLS
+
+struct _HaulWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template children */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *stack;
+  AdwStatusPage        *empty_page;
+  GtkListView          *list_view;
+  GtkButton            *download_button;
+  GtkWidget            *footer;
+  GtkLabel             *footer_label;
+
+  HaulSettings         *settings;
+  HaulDownloader       *downloader;
+
+  /* HaulDownload, in the order they were added */
+  GListStore           *downloads;
+  GtkMultiSelection    *selection;
+  /* HaulDownload added but not yet in @downloads: see add_rows() */
+  GPtrArray            *pending_rows;
+  guint                 pending_rows_id;
+  /* url → HaulDownload (owned by @downloads or @pending_rows), to add each URL once */
+  GHashTable           *by_url;
+  /* HaulDownload being fetched by a running batch */
+  GHashTable           *active;
+
+  /* Everything started since the list was last idle: the footer counts
+   * and the closing summary describe this. */
+  GPtrArray            *session;
+  gint64                session_start;
+  gint64                session_end;
+  guint                 n_batches;
+  gboolean              session_cancelled;
+  GCancellable         *cancellable;
+
+  /* Loading files and parsing text; cancelled when the window goes. */
+  GCancellable         *intake_cancellable;
+
+  guint                 footer_tick_id;
+  guint                 footer_idle_id;
+
+  /* HaulIntakeReject of the last links added, for the Details button. */
+  GPtrArray            *last_rejects;
+
+  /* The last message shown in a toast, kept for the tests. */
+  char                 *last_message;
+  guint                 last_n_added;
+  guint                 last_n_rejected;
+};
+
+/* haul-window.c */
+void     haul_window_add_intake           (HaulWindow    *self,
+                                           HaulIntake    *intake);
+void     haul_window_add_text             (HaulWindow    *self,
+                                           const char    *text,
+                                           gssize         length,
+                                           const char    *content_type);
+void     haul_window_add_uris             (HaulWindow    *self,
+                                           const char    *text);
+void     haul_window_show_toast           (HaulWindow    *self,
+                                           const char    *message);
+void     haul_window_start                (HaulWindow    *self,
+                                           GPtrArray     *downloads);
+void     haul_window_cancel               (HaulWindow    *self);
+void     haul_window_remove               (HaulWindow    *self,
+                                           HaulDownload  *download);
+HaulDownload *haul_window_lookup          (HaulWindow    *self,
+                                           const char    *url);
+void     haul_window_queue_update         (HaulWindow    *self);
+void     haul_window_update_now           (HaulWindow    *self);
+gboolean haul_window_is_running           (HaulWindow    *self);
+const char *haul_window_get_footer_text   (HaulWindow    *self);
+char    *haul_window_format_rejects       (HaulWindow    *self,
+                                           guint          max);
+
+/* haul-window-actions.c */
+void     _haul_window_class_actions_init  (HaulWindowClass *klass);
+void     _haul_window_paste               (HaulWindow    *self);
+void     _haul_window_export_report       (HaulWindow    *self,
+                                           GFile         *file);
+void     _haul_window_add_stream          (HaulWindow    *self,
+                                           GInputStream  *stream,
+                                           const char    *mime_type);
+
+/* haul-window-dnd.c */
+void     _haul_window_dnd_init            (HaulWindow    *self);
+/* Takes what a drop delivered: a GdkFileList, a GFile or a string. */
+gboolean _haul_window_drop_value          (HaulWindow    *self,
+                                           const GValue  *value);
+
+G_END_DECLS

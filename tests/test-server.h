@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* An HTTP and HTTPS server on 127.0.0.1 for the tests, running in its own
+ * thread with its own main context, so that a test can iterate the default
+ * context (or wait for a subprocess) while it answers.
+ *
+ *   /png/NAME[?delay=MS]    a small PNG, optionally after a delay
+ *   /mismatch/NAME          the PNG, labelled image/jpeg
+ *   /bytes/N                N bytes: a PNG signature, then a pattern
+ *   /redirect/N             N redirects, then the PNG
+ *   /loop                   redirects to itself
+ *   /to-ftp, /to-file       redirects to other schemes
+ *   /to-nowhere             302 without a Location
+ *   /cd?h=HEADER            the PNG with Content-Disposition: HEADER
+ *   /status/CODE            that status
+ *   /retry-after/ID         503 with Retry-After: 1 the first time, then the PNG
+ *   /html, /text.txt        not images
+ *   /empty                  200 with an empty body
+ *   /bomb.png               a PNG that claims 30000×30000 pixels
+ *   /truncated.png          Content-Length 5000, but 600 bytes, then closed
+ *   /truncated-identity.png the same, with Content-Encoding: identity
+ *   /stall.png              600 bytes of 100000, then silence
+ *   /endless.png            a body that never ends ("?slow=1" for a trickle)
+ *   /gzip.png               the PNG, gzip-compressed with Content-Encoding
+ *   /gzip-bomb.png          8 KiB of gzip that inflate to 8 MiB
+ *   /length?v=VALUE         Content-Length: VALUE, then 600 bytes
+ *   /reset.png              600 bytes of 100000, then a connection reset
+ *   /odd-type?h=HEADER      a web page labelled image/x-unknown, with
+ *                           Content-Disposition: HEADER
+ *   /escape                 500 whose reason phrase holds terminal escapes
+ *   /escape-type            200 with text and an escape in its Content-Type
+ */
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <libsoup/soup.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef struct
+{
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  SoupServer   *server;
+  SoupServer   *tls_server;
+  char         *base;
+  char         *tls_base;
+  GBytes       *png;
+  GBytes       *bomb;
+
+  GMutex        lock;
+  GCond         cond;
+  gboolean      ready;
+  GHashTable   *hits;           /* path -> count, under lock */
+  char         *user_agent;     /* of the last request, under lock */
+  GPtrArray    *raw_threads;    /* under lock */
+  gint          stop;           /* atomic */
+} TestServer;
+
+typedef struct
+{
+  TestServer *server;
+  GIOStream  *stream;
+  GSocket    *socket;
+  char       *head;
+  gsize       body_length;      /* bytes to send after the head */
+  enum { RAW_CLOSE, RAW_STALL, RAW_ENDLESS, RAW_TRICKLE, RAW_RESET } mode;
+} RawResponse;
+
+static inline guint32
+test_crc32 (const guint8 *data,
+            gsize         length,
+            guint32       crc)
+{
+  crc = ~crc;
+  for (gsize i = 0; i < length; i++)
+    {
+      crc ^= data[i];
+      for (int k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+    }
+  return ~crc;
+}
+
+static inline void
+test_png_chunk (GByteArray   *out,
+                const char   *type,
+                const guint8 *data,
+                guint32       length)
+{
+  guint8 be[4] = { length >> 24, length >> 16, length >> 8, length };
+  guint32 crc;
+
+  g_byte_array_append (out, be, 4);
+  g_byte_array_append (out, (const guint8 *)type, 4);
+  g_byte_array_append (out, data, length);
+  crc = test_crc32 ((const guint8 *)type, 4, 0);
+  crc = test_crc32 (data, length, crc);
+  be[0] = crc >> 24; be[1] = crc >> 16; be[2] = crc >> 8; be[3] = crc;
+  g_byte_array_append (out, be, 4);
+}
+
+/* A tiny PNG whose header claims 30000×30000 RGBA: 3.6 GB once decoded. */
+static inline GBytes *
+test_make_bomb (void)
+{
+  static const guint8 signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  static const guint8 ihdr[13] = { 0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 6, 0, 0, 0 };
+  static const guint8 idat[] = { 0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01 };
+  GByteArray *out = g_byte_array_new ();
+
+  g_byte_array_append (out, signature, sizeof signature);
+  test_png_chunk (out, "IHDR", ihdr, sizeof ihdr);
+  test_png_chunk (out, "IDAT", idat, sizeof idat);
+  test_png_chunk (out, "IEND", NULL, 0);
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+static inline GBytes *
+test_make_png (void)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 40, 30);
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize length = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0x3366ccff);
+  gdk_pixbuf_save_to_buffer (pixbuf, &data, &length, "png", &error, NULL);
+  g_assert_no_error (error);
+
+  return g_bytes_new_take (data, length);
+}
+
+/* The body of /bytes/N, byte for byte. */
+static inline guint8 *
+test_make_pattern (gsize length)
+{
+  static const guint8 signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  guint8 *data = g_malloc (length);
+
+  for (gsize i = 0; i < length; i++)
+    data[i] = i < sizeof signature ? signature[i] : (guint8)((i * 2654435761u) >> 13);
+
+  return data;
+}
+
+static inline GBytes *
+test_gzip (const guint8 *data,
+           gsize         length)
+{
+  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1);
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (memory, G_CONVERTER (compressor));
+
+  g_assert_true (g_output_stream_write_all (out, data, length, NULL, NULL, NULL));
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+}
+
+static inline void
+test_server_set_gzip (SoupServerMessage *msg,
+                      GBytes            *body)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Encoding", "gzip");
+}
+
+static inline gpointer
+test_raw_thread (gpointer user_data)
+{
+  RawResponse *raw = user_data;
+  GOutputStream *out = g_io_stream_get_output_stream (raw->stream);
+  g_autofree guint8 *body = test_make_pattern (MAX (raw->body_length, 65536));
+  gsize sent = 0;
+
+  if (!g_output_stream_write_all (out, raw->head, strlen (raw->head), NULL, NULL, NULL))
+    goto out;
+  if (!g_output_stream_write_all (out, body, raw->body_length, NULL, NULL, NULL))
+    goto out;
+  g_output_stream_flush (out, NULL, NULL);
+
+  while (!g_atomic_int_get (&raw->server->stop))
+    {
+      if (raw->mode == RAW_CLOSE)
+        break;
+
+      /* A reset rather than an orderly close: a transient error. */
+      if (raw->mode == RAW_RESET)
+        {
+          struct linger linger = { 1, 0 };
+          setsockopt (g_socket_get_fd (raw->socket), SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
+          break;
+        }
+
+      if (raw->mode == RAW_STALL)
+        {
+          g_usleep (G_USEC_PER_SEC / 50);
+          continue;
+        }
+
+      /* Endless: the client ends it by closing the connection. */
+      if (!g_output_stream_write_all (out, body + 8, raw->mode == RAW_TRICKLE ? 4096 : 65528,
+                                      &sent, NULL, NULL))
+        break;
+      if (raw->mode == RAW_TRICKLE)
+        g_usleep (G_USEC_PER_SEC / 50);
+    }
+
+out:
+  g_io_stream_close (raw->stream, NULL, NULL);
+  g_object_unref (raw->stream);
+  g_object_unref (raw->socket);
+  g_free (raw->head);
+  g_free (raw);
+  return NULL;
+}
+
+static inline void
+test_server_respond_raw (TestServer        *self,
+                         SoupServerMessage *msg,
+                         const char        *head,
+                         gsize              body_length,
+                         int                mode)
+{
+  RawResponse *raw = g_new0 (RawResponse, 1);
+
+  raw->server = self;
+  raw->socket = g_object_ref (soup_server_message_get_socket (msg));
+  raw->stream = soup_server_message_steal_connection (msg);
+  raw->head = g_strdup (head);
+  raw->body_length = body_length;
+  raw->mode = mode;
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->raw_threads, g_thread_new ("test-raw", test_raw_thread, raw));
+  g_mutex_unlock (&self->lock);
+}
+
+static inline void
+test_server_set_png (TestServer        *self,
+                     SoupServerMessage *msg,
+                     const char        *content_type)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (self->png, NULL),
+                                    g_bytes_get_size (self->png));
+}
+
+typedef struct
+{
+  TestServer        *server;
+  SoupServerMessage *msg;
+} Delayed;
+
+static inline gboolean
+test_server_delayed (gpointer user_data)
+{
+  Delayed *delayed = user_data;
+
+  test_server_set_png (delayed->server, delayed->msg, "image/png");
+  soup_server_message_unpause (delayed->msg);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Also runs for a delay cut short when the server stops. */
+static inline void
+test_server_delayed_free (gpointer user_data)
+{
+  Delayed *delayed = user_data;
+
+  g_object_unref (delayed->msg);
+  g_free (delayed);
+}
+
+static inline guint
+test_server_count_hit (TestServer *self,
+                       const char *path)
+{
+  guint count;
+
+  g_mutex_lock (&self->lock);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->hits, path)) + 1;
+  g_hash_table_insert (self->hits, g_strdup (path), GUINT_TO_POINTER (count));
+  g_mutex_unlock (&self->lock);
+
+  return count;
+}
+
+static inline guint
+test_server_get_hits (TestServer *self,
+                      const char *path)
+{
+  guint count;
+
+  g_mutex_lock (&self->lock);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->hits, path));
+  g_mutex_unlock (&self->lock);
+
+  return count;
+}
+
+static inline void
+test_server_redirect (SoupServerMessage *msg,
+                      const char        *location)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Location", location);
+}
+
+static inline void
+test_server_handle (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  TestServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  guint hits = test_server_count_hit (self, path);
+
+  g_mutex_lock (&self->lock);
+  g_free (self->user_agent);
+  self->user_agent = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                             "User-Agent"));
+  g_mutex_unlock (&self->lock);
+
+  if (g_str_has_prefix (path, "/png/"))
+    {
+      const char *delay = query ? g_hash_table_lookup (query, "delay") : NULL;
+
+      if (delay != NULL)
+        {
+          Delayed *delayed = g_new0 (Delayed, 1);
+          GSource *source = g_timeout_source_new (atoi (delay));
+
+          delayed->server = self;
+          delayed->msg = g_object_ref (msg);
+          soup_server_message_pause (msg);
+          g_source_set_callback (source, test_server_delayed, delayed, test_server_delayed_free);
+          g_source_attach (source, g_main_context_get_thread_default ());
+          g_source_unref (source);
+        }
+      else
+        test_server_set_png (self, msg, "image/png");
+    }
+  else if (g_str_has_prefix (path, "/mismatch/"))
+    test_server_set_png (self, msg, "image/jpeg");
+  else if (g_str_has_prefix (path, "/bytes/"))
+    {
+      gsize length = g_ascii_strtoull (path + strlen ("/bytes/"), NULL, 10);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_TAKE,
+                                        (char *)test_make_pattern (length), length);
+    }
+  else if (g_str_has_prefix (path, "/redirect/"))
+    {
+      guint n = atoi (path + strlen ("/redirect/"));
+
+      if (n == 0)
+        test_server_set_png (self, msg, "image/png");
+      else
+        {
+          g_autofree char *next = g_strdup_printf ("/redirect/%u", n - 1);
+          test_server_redirect (msg, next);
+        }
+    }
+  else if (strcmp (path, "/loop") == 0)
+    test_server_redirect (msg, "/loop");
+  else if (strcmp (path, "/to-ftp") == 0)
+    test_server_redirect (msg, "ftp://127.0.0.1/photo.png");
+  else if (strcmp (path, "/to-file") == 0)
+    test_server_redirect (msg, "file:///etc/passwd");
+  else if (strcmp (path, "/to-nowhere") == 0)
+    soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
+  else if (strcmp (path, "/cd") == 0)
+    {
+      test_server_set_png (self, msg, "image/png");
+      soup_message_headers_replace (headers, "Content-Disposition",
+                                    g_hash_table_lookup (query, "h"));
+    }
+  else if (g_str_has_prefix (path, "/status/"))
+    {
+      soup_server_message_set_status (msg, atoi (path + strlen ("/status/")), NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "no", 2);
+    }
+  else if (g_str_has_prefix (path, "/retry-after/"))
+    {
+      if (hits == 1)
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+          soup_message_headers_replace (headers, "Retry-After", "1");
+        }
+      else
+        test_server_set_png (self, msg, "image/png");
+    }
+  else if (strcmp (path, "/html") == 0)
+    {
+      static const char html[] = "<!DOCTYPE html><html><body>Not here</body></html>";
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC,
+                                        html, strlen (html));
+    }
+  else if (strcmp (path, "/text.txt") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "hello\n", 6);
+    }
+  else if (strcmp (path, "/empty") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_STATIC, "", 0);
+    }
+  else if (strcmp (path, "/bomb.png") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (self->bomb, NULL),
+                                        g_bytes_get_size (self->bomb));
+    }
+  else if (strcmp (path, "/truncated.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Length: 5000\r\nConnection: close\r\n\r\n",
+                             600, RAW_CLOSE);
+  else if (strcmp (path, "/truncated-identity.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Encoding: identity\r\n"
+                             "Content-Length: 5000\r\nConnection: close\r\n\r\n",
+                             600, RAW_CLOSE);
+  else if (strcmp (path, "/stall.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Length: 100000\r\n\r\n",
+                             600, RAW_STALL);
+  else if (strcmp (path, "/endless.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Connection: close\r\n\r\n",
+                             600,
+                             query && g_hash_table_contains (query, "slow") ? RAW_TRICKLE : RAW_ENDLESS);
+  else if (strcmp (path, "/gzip.png") == 0)
+    {
+      g_autoptr(GBytes) body = test_gzip (g_bytes_get_data (self->png, NULL),
+                                          g_bytes_get_size (self->png));
+
+      test_server_set_gzip (msg, body);
+    }
+  else if (strcmp (path, "/gzip-bomb.png") == 0)
+    {
+      gsize length = 8 * 1024 * 1024;
+      g_autofree guint8 *zeros = g_malloc0 (length);
+      g_autoptr(GBytes) body = NULL;
+
+      memcpy (zeros, g_bytes_get_data (self->png, NULL), 8);
+      body = test_gzip (zeros, length);
+      test_server_set_gzip (msg, body);
+    }
+  else if (strcmp (path, "/length") == 0)
+    {
+      g_autofree char *head =
+        g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                         "Content-Length: %s\r\n\r\n",
+                         (const char *)g_hash_table_lookup (query, "v"));
+
+      test_server_respond_raw (self, msg, head, 600, RAW_CLOSE);
+    }
+  else if (strcmp (path, "/reset.png") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Length: 100000\r\n\r\n",
+                             600, RAW_RESET);
+  else if (strcmp (path, "/odd-type") == 0)
+    {
+      static const char page[] = "<html><script>alert(1)</script></html>";
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "image/x-unknown", SOUP_MEMORY_STATIC,
+                                        page, strlen (page));
+      soup_message_headers_replace (headers, "Content-Disposition",
+                                    g_hash_table_lookup (query, "h"));
+    }
+  else if (strcmp (path, "/escape") == 0)
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 500 \033]0;owned\007\033[31mBad\r\nContent-Length: 0\r\n"
+                             "Connection: close\r\n\r\n",
+                             0, RAW_CLOSE);
+  else if (strcmp (path, "/escape-type") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/\033[31mhtml", SOUP_MEMORY_STATIC,
+                                        "hello\n", 6);
+    }
+  else
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static inline char *
+test_server_listen (SoupServer             *server,
+                    SoupServerListenOptions options)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  char *base;
+
+  soup_server_listen_local (server, 0, options | SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (server);
+  g_assert_nonnull (uris);
+  base = g_strdup_printf ("%s://127.0.0.1:%d", g_uri_get_scheme (uris->data),
+                          g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+
+  return base;
+}
+
+static inline gpointer
+test_server_thread (gpointer user_data)
+{
+  TestServer *self = user_data;
+  g_autofree char *cert_file = g_test_build_filename (G_TEST_DIST, "tls", "server.pem", NULL);
+  g_autofree char *key_file = g_test_build_filename (G_TEST_DIST, "tls", "server-key.pem", NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (self->context);
+
+  self->server = soup_server_new ("server-header", "HaulTest ", NULL);
+  soup_server_add_handler (self->server, NULL, test_server_handle, self, NULL);
+  self->base = test_server_listen (self->server, 0);
+
+  certificate = g_tls_certificate_new_from_files (cert_file, key_file, &error);
+  g_assert_no_error (error);
+  self->tls_server = soup_server_new ("server-header", "HaulTest ",
+                                      "tls-certificate", certificate,
+                                      NULL);
+  soup_server_add_handler (self->tls_server, NULL, test_server_handle, self, NULL);
+  self->tls_base = test_server_listen (self->tls_server, SOUP_SERVER_LISTEN_HTTPS);
+
+  g_mutex_lock (&self->lock);
+  self->ready = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  g_main_loop_run (self->loop);
+
+  soup_server_disconnect (self->server);
+  soup_server_disconnect (self->tls_server);
+  g_clear_object (&self->server);
+  g_clear_object (&self->tls_server);
+
+  /* Let the servers' last callbacks run before the context goes. */
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+static inline TestServer *
+test_server_new (void)
+{
+  TestServer *self = g_new0 (TestServer, 1);
+
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->raw_threads = g_ptr_array_new ();
+  self->png = test_make_png ();
+  self->bomb = test_make_bomb ();
+  self->thread = g_thread_new ("test-server", test_server_thread, self);
+
+  g_mutex_lock (&self->lock);
+  while (!self->ready)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+
+  return self;
+}
+
+static inline char *
+test_server_url (TestServer *self,
+                 const char *path)
+{
+  return g_strconcat (self->base, path, NULL);
+}
+
+static inline void
+test_server_free (TestServer *self)
+{
+  g_atomic_int_set (&self->stop, 1);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->raw_threads->len; i++)
+    g_thread_join (g_ptr_array_index (self->raw_threads, i));
+  g_ptr_array_set_size (self->raw_threads, 0);
+  g_mutex_unlock (&self->lock);
+
+  g_main_loop_quit (self->loop);
+  g_thread_join (self->thread);
+
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_hash_table_unref (self->hits);
+  g_ptr_array_unref (self->raw_threads);
+  g_bytes_unref (self->png);
+  g_bytes_unref (self->bomb);
+  g_free (self->base);
+  g_free (self->tls_base);
+  g_free (self->user_agent);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
