@@ -273,6 +273,21 @@ create_popup_cb (GtkMenuButton *button,
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (gtk_builder_get_object (builder, "row_menu")));
 }
 
+/* A right click anywhere on the row opens the same menu as its button. */
+static void
+secondary_pressed_cb (HaulDownloadRow *self,
+                      int              n_press,
+                      double           x,
+                      double           y,
+                      GtkGesture      *gesture)
+{
+  if (self->item == NULL)
+    return;
+
+  gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
+  gtk_menu_button_popup (GTK_MENU_BUTTON (self->menu_button));
+}
+
 static void
 item_notify_cb (HaulDownloadRow *self,
                 GParamSpec      *pspec,
@@ -482,10 +497,18 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
 static void
 haul_download_row_init (HaulDownloadRow *self)
 {
+  GtkGesture *click;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->menu_button),
                                          create_popup_cb, NULL, NULL);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect_object (click, "pressed", G_CALLBACK (secondary_pressed_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 }
 
 GtkWidget *

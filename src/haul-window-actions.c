@@ -348,24 +348,108 @@ haul_window_remove_url_action (GtkWidget  *widget,
     haul_window_remove (self, download);
 }
 
+/* Rows are a few hundred at most: a dialog, not a place to read thousands. */
+#define MAX_REJECT_ROWS 200
+
+static GtkWidget *
+create_reject_row (const HaulIntakeReject *reject)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autoptr(GString) where = g_string_new (NULL);
+  const char *text = reject->text != NULL && reject->text[0] != '\0' ? reject->text : NULL;
+
+  /* What the user wrote is shown as it is, never read as markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+
+  if (reject->source != NULL)
+    g_string_append (where, reject->source);
+  if (reject->line > 0)
+    {
+      if (where->len > 0)
+        g_string_append (where, " · ");
+      /* TRANSLATORS: where a rejected entry was: "Line 3" */
+      g_string_append_printf (where, _("Line %u"), reject->line);
+    }
+
+  if (text != NULL)
+    {
+      g_autofree char *subtitle = NULL;
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
+      subtitle = where->len > 0 ? g_strconcat (where->str, " · ", reject->reason, NULL)
+                                : g_strdup (reject->reason);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+    }
+  else
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), reject->reason ? reject->reason : "");
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), where->str);
+    }
+
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 1);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+
+  return row;
+}
+
 static void
 haul_window_show_rejects_action (GtkWidget  *widget,
                                  const char *action_name,
                                  GVariant   *parameter)
 {
   HaulWindow *self = HAUL_WINDOW (widget);
-  g_autofree char *body = NULL;
+  guint n = MAX (self->last_n_rejected, self->last_rejects->len);
+  guint shown = MIN (self->last_rejects->len, MAX_REJECT_ROWS);
   GtkWidget *dialog;
+  GtkWidget *box;
+  GtkWidget *list;
+  GtkWidget *scrolled;
 
   if (self->last_rejects->len == 0)
     return;
 
-  body = haul_window_format_rejects (self, 30);
   dialog = adw_message_dialog_new (GTK_WINDOW (self),
-                                   ngettext ("Line Not Understood", "Lines Not Understood",
-                                             self->last_rejects->len),
-                                   body);
+                                   ngettext ("Line Not Understood", "Lines Not Understood", n),
+                                   ngettext ("This line holds no link that Haul can download.",
+                                             "These lines hold no link that Haul can download.",
+                                             n));
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+
+  list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  /* Room for the list's border and shadow inside the scrolled window. */
+  gtk_widget_set_margin_top (list, 2);
+  gtk_widget_set_margin_bottom (list, 2);
+  gtk_widget_set_margin_start (list, 2);
+  gtk_widget_set_margin_end (list, 2);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Lines not understood"),
+                                  -1);
+  for (guint i = 0; i < shown; i++)
+    gtk_list_box_append (GTK_LIST_BOX (list), create_reject_row (g_ptr_array_index (self->last_rejects, i)));
+
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 320);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_box_append (GTK_BOX (box), scrolled);
+
+  if (n > shown)
+    {
+      g_autofree char *more = g_strdup_printf (ngettext ("…and %u more", "…and %u more", n - shown),
+                                               n - shown);
+      GtkWidget *label = gtk_label_new (more);
+
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_box_append (GTK_BOX (box), label);
+    }
+
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 480, -1);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -39,6 +39,8 @@ struct _HaulWindow
   /* Everything started since the list was last idle: the footer counts
    * and the closing summary describe this. */
   GPtrArray            *session;
+  /* The same HaulDownload, to tell quickly whether one is in @session */
+  GHashTable           *in_session;
   gint64                session_start;
   gint64                session_end;
   guint                 n_batches;

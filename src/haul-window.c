@@ -25,11 +25,18 @@ typedef struct
   HaulWindow   *self;
   GPtrArray    *downloads;
   GCancellable *cancellable;
+  /* Held while the batch runs, so that the process does not exit before
+   * cancelled workers have removed their files, even once the window is
+   * gone. */
+  GApplication *application;
 } Batch;
 
 static void
 batch_free (Batch *batch)
 {
+  if (batch->application != NULL)
+    g_application_release (batch->application);
+  g_clear_object (&batch->application);
   g_clear_object (&batch->self);
   g_clear_pointer (&batch->downloads, g_ptr_array_unref);
   g_clear_object (&batch->cancellable);
@@ -368,7 +375,14 @@ session_finished (HaulWindow *self)
   summary = format_summary (counts.done, counts.total, session_elapsed (self), sum,
                             self->session_cancelled);
 
-  if (counts.failed > 0)
+  if (self->session_cancelled && counts.done == 0)
+    message = g_strdup (_("Downloads cancelled"));
+  else if (self->session_cancelled)
+    /* TRANSLATORS: a toast when a batch was cancelled after some downloads */
+    message = g_strdup_printf (ngettext ("Cancelled after %u image",
+                                         "Cancelled after %u images", counts.done),
+                               counts.done);
+  else if (counts.failed > 0)
     /* TRANSLATORS: a toast when a batch ends with failures */
     message = g_strdup_printf (ngettext ("%u image downloaded, %u failed",
                                          "%u images downloaded, %u failed", counts.done),
@@ -379,7 +393,11 @@ session_finished (HaulWindow *self)
                                          counts.done),
                                counts.done);
 
-  haul_window_show_toast (self, message);
+  /* The way out of failures is one click from where they are announced. */
+  if (counts.failed > 0 && !self->session_cancelled)
+    show_toast_with_action (self, message, _("_Retry Failed"), "win.retry-failed");
+  else
+    haul_window_show_toast (self, message);
   notify_finished (self, summary, counts.done, counts.failed);
   haul_window_update_now (self);
 }
@@ -428,7 +446,6 @@ haul_window_start (HaulWindow *self,
 {
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GFile) folder = NULL;
-  gboolean fresh;
   Batch *batch;
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
@@ -449,6 +466,7 @@ haul_window_start (HaulWindow *self,
 
   if (self->n_batches == 0)
     {
+      g_hash_table_remove_all (self->in_session);
       g_ptr_array_set_size (self->session, 0);
       self->session_start = g_get_monotonic_time ();
       self->session_end = 0;
@@ -459,14 +477,15 @@ haul_window_start (HaulWindow *self,
   if (self->cancellable == NULL)
     self->cancellable = g_cancellable_new ();
 
-  fresh = self->session->len == 0;
   for (guint i = 0; i < items->len; i++)
     {
       HaulDownload *d = g_ptr_array_index (items, i);
 
       g_hash_table_add (self->active, d);
-      /* Only a retry inside a running session can meet an item twice. */
-      if (fresh || !g_ptr_array_find (self->session, d, NULL))
+      /* A retry inside a running session meets an item again; a set keeps
+       * thousands of rows joining a running session from costing
+       * thousands × thousands comparisons. */
+      if (g_hash_table_add (self->in_session, d))
         g_ptr_array_add (self->session, g_object_ref (d));
     }
 
@@ -477,6 +496,12 @@ haul_window_start (HaulWindow *self,
   batch->self = g_object_ref (self);
   batch->downloads = g_ptr_array_ref (items);
   batch->cancellable = g_object_ref (self->cancellable);
+  batch->application = (GApplication *)gtk_window_get_application (GTK_WINDOW (self));
+  if (batch->application != NULL)
+    {
+      g_object_ref (batch->application);
+      g_application_hold (batch->application);
+    }
 
   self->n_batches++;
   haul_downloader_run_async (self->downloader, items, batch->cancellable, run_cb, batch);
@@ -724,6 +749,8 @@ haul_window_close_request (GtkWindow *window)
   g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
 
   haul_window_cancel (self);
+  /* Single items retried or cancelled from their rows too. */
+  haul_downloader_cancel_all (self->downloader);
 
   return GTK_WINDOW_CLASS (haul_window_parent_class)->close_request (window);
 }
@@ -750,6 +777,7 @@ haul_window_dispose (GObject *object)
   g_clear_object (&self->downloads);
   g_clear_pointer (&self->by_url, g_hash_table_unref);
   g_clear_pointer (&self->active, g_hash_table_unref);
+  g_clear_pointer (&self->in_session, g_hash_table_unref);
   g_clear_pointer (&self->session, g_ptr_array_unref);
   g_clear_pointer (&self->pending_rows, g_ptr_array_unref);
   g_clear_pointer (&self->last_rejects, g_ptr_array_unref);
@@ -797,6 +825,27 @@ haul_window_class_init (HaulWindowClass *klass)
   _haul_window_class_actions_init (klass);
 }
 
+/* Download turns into Cancel in place: the button keeps the width of the
+ * wider label, so that its neighbours do not move. */
+static void
+keep_download_button_width (HaulWindow *self)
+{
+  const char *labels[] = { _("_Download"), _("_Cancel") };
+  GtkWidget *button = GTK_WIDGET (self->download_button);
+  int width = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      int natural;
+
+      gtk_button_set_label (self->download_button, labels[i]);
+      gtk_widget_measure (button, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+      width = MAX (width, natural);
+    }
+
+  gtk_widget_set_size_request (button, width, -1);
+}
+
 static void
 haul_window_init (HaulWindow *self)
 {
@@ -825,6 +874,7 @@ haul_window_init (HaulWindow *self)
   self->by_url = g_hash_table_new (g_str_hash, g_str_equal);
   self->active = g_hash_table_new (NULL, NULL);
   self->session = g_ptr_array_new_with_free_func (g_object_unref);
+  self->in_session = g_hash_table_new (NULL, NULL);
   self->pending_rows = g_ptr_array_new_with_free_func (g_object_unref);
   self->last_rejects = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_intake_reject_free);
   self->intake_cancellable = g_cancellable_new ();
@@ -854,6 +904,7 @@ haul_window_init (HaulWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   _haul_window_dnd_init (self);
+  keep_download_button_width (self);
   haul_window_update_now (self);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "haul-add-dialog-private.h"
+#include "haul-application.h"
 #include "haul-download-row-private.h"
 #include "haul-preferences-window-private.h"
 #include "haul-test-server.h"
@@ -499,6 +500,7 @@ test_window_cancel (Fixture       *fixture,
   /* No partial or temporary file is left. */
   g_assert_cmpuint (count_files (fixture->folder), ==, 0);
   assert_footer_matches (window, "^Cancelled: 0 of 4 done in [0-9]+\\.[0-9] s$");
+  g_assert_cmpstr (window->last_message, ==, "Downloads cancelled");
 }
 
 static void
@@ -522,6 +524,88 @@ test_window_close_while_running (Fixture       *fixture,
   /* A fresh one for the tear-down. */
   fixture->window = haul_window_new (NULL);
   g_object_ref_sink (fixture->window);
+}
+
+static void
+quit_activate_cb (GApplication *app,
+                  Fixture      *fixture)
+{
+  HaulWindow *window = haul_window_new (HAUL_APPLICATION (app));
+  HaulWindow *other = fixture->window;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_object_set_data_full (G_OBJECT (app), "window", g_object_ref (window), g_object_unref);
+
+  /* The helpers work on the fixture's window. */
+  fixture->window = window;
+  add_urls (fixture, "/slow", 3, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  wait_until (fixture, some_receiving, 20);
+  fixture->window = other;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+}
+
+static void
+test_window_quit_while_running (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(HaulApplication) app = NULL;
+  g_autoptr(HaulWindow) window = NULL;
+
+
+  app = haul_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_signal_connect (app, "activate", G_CALLBACK (quit_activate_cb), fixture);
+
+  /* Quitting closes the window at once, but the application only ends once
+   * the cancelled workers have stopped and cleaned up. */
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 0, NULL), ==, 0);
+
+  window = g_object_steal_data (G_OBJECT (app), "window");
+  g_assert_nonnull (window);
+  g_assert_null (gtk_window_get_application (GTK_WINDOW (window)));
+  g_assert_cmpuint (window->n_batches, ==, 0);
+  g_assert_cmpuint (count_files (fixture->folder), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&window));
+}
+
+static void
+test_window_row_menu (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GListModel) controllers = NULL;
+  HaulDownloadRow *row;
+  GtkPopover *popover;
+  gboolean pressed = FALSE;
+
+  add_urls (fixture, "/img", 1, NULL);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
+  collect_rows (GTK_WIDGET (fixture->window->list_view), rows);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = g_ptr_array_index (rows, 0);
+
+  /* A right click on the row opens the menu of its button. */
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (row));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller) &&
+          gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY)
+        {
+          g_signal_emit_by_name (controller, "pressed", 1, 10.0, 10.0);
+          pressed = TRUE;
+        }
+    }
+  g_assert_true (pressed);
+
+  popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (row->menu_button));
+  g_assert_nonnull (popover);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (popover)));
+  gtk_popover_popdown (popover);
 }
 
 static void
@@ -662,6 +746,8 @@ main (int   argc,
   ADD ("download", test_window_download);
   ADD ("cancel", test_window_cancel);
   ADD ("close-while-running", test_window_close_while_running);
+  ADD ("quit-while-running", test_window_quit_while_running);
+  ADD ("row-menu", test_window_row_menu);
   ADD ("retry-failed", test_window_retry_failed);
   ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
