@@ -433,6 +433,8 @@ main (int   argc,
   Cli cli = { 0 };
   guint signal_ids[3];
   gint64 start;
+  /* Lets tests and uninstalled runs use the translations in the build tree. */
+  const char *localedir = g_getenv ("HAUL_LOCALEDIR");
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("Save the files in DIR (default: the current folder)"), N_("DIR") },
@@ -461,7 +463,7 @@ main (int   argc,
   };
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -11,9 +11,11 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(HaulApplication) app = NULL;
+  /* Lets tests and uninstalled runs use the translations in the build tree. */
+  const char *localedir = g_getenv ("HAUL_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

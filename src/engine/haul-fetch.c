@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -282,8 +283,8 @@ set_network_error (Attempt  *attempt,
         case G_IO_ERROR_PARTIAL_INPUT:
           if (attempt->total >= 0)
             g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
-                         _("incomplete: received %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes"),
-                         attempt->bytes, attempt->total);
+                         _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
+                         (uint64_t) attempt->bytes, (int64_t) attempt->total);
           else
             g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
                                  _("incomplete: the connection ended early"));
@@ -886,8 +887,8 @@ receive_body (Attempt  *attempt,
 
 truncated:
   g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
-               _("incomplete: received %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes"),
-               attempt->bytes, attempt->total);
+               _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
+               (uint64_t) attempt->bytes, (int64_t) attempt->total);
   return FALSE;
 }
 
