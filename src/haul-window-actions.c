@@ -262,12 +262,18 @@ haul_window_cancel_action (GtkWidget  *widget,
   haul_window_cancel (HAUL_WINDOW (widget));
 }
 
+typedef gboolean (*RowFilter) (HaulWindow   *self,
+                               HaulDownload *download,
+                               guint         position,
+                               gpointer      data);
+
+/* Removes the rows @drop picks, cancelling what still runs, in one change to
+ * the list however many rows go. */
 static void
-haul_window_clear_finished_action (GtkWidget  *widget,
-                                   const char *action_name,
-                                   GVariant   *parameter)
+remove_rows (HaulWindow *self,
+             RowFilter   drop,
+             gpointer    data)
 {
-  HaulWindow *self = HAUL_WINDOW (widget);
   GListModel *model = G_LIST_MODEL (self->downloads);
   g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
   guint n = g_list_model_get_n_items (model);
@@ -275,39 +281,8 @@ haul_window_clear_finished_action (GtkWidget  *widget,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(HaulDownload) d = g_list_model_get_item (model, i);
-      HaulDownloadState state = haul_download_get_state (d);
 
-      if ((state == HAUL_DOWNLOAD_DONE || state == HAUL_DOWNLOAD_FAILED) &&
-          !g_hash_table_contains (self->active, d))
-        g_hash_table_remove (self->by_url, haul_download_get_url (d));
-      else
-        g_ptr_array_add (keep, g_steal_pointer (&d));
-    }
-
-  /* One change for the whole list, however many rows go. */
-  g_list_store_splice (self->downloads, 0, n, keep->pdata, keep->len);
-  haul_window_update_now (self);
-}
-
-static void
-haul_window_remove_selected_action (GtkWidget  *widget,
-                                    const char *action_name,
-                                    GVariant   *parameter)
-{
-  HaulWindow *self = HAUL_WINDOW (widget);
-  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
-  GListModel *model = G_LIST_MODEL (self->downloads);
-  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
-  guint n = g_list_model_get_n_items (model);
-
-  if (gtk_bitset_is_empty (selected))
-    return;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(HaulDownload) d = g_list_model_get_item (model, i);
-
-      if (gtk_bitset_contains (selected, i))
+      if (drop (self, d, i, data))
         {
           haul_download_cancel (d);
           g_hash_table_remove (self->by_url, haul_download_get_url (d));
@@ -318,6 +293,47 @@ haul_window_remove_selected_action (GtkWidget  *widget,
 
   g_list_store_splice (self->downloads, 0, n, keep->pdata, keep->len);
   haul_window_update_now (self);
+}
+
+static gboolean
+is_finished_row (HaulWindow   *self,
+                 HaulDownload *download,
+                 guint         position,
+                 gpointer      data)
+{
+  HaulDownloadState state = haul_download_get_state (download);
+
+  return (state == HAUL_DOWNLOAD_DONE || state == HAUL_DOWNLOAD_FAILED) &&
+         !g_hash_table_contains (self->active, download);
+}
+
+static void
+haul_window_clear_finished_action (GtkWidget  *widget,
+                                   const char *action_name,
+                                   GVariant   *parameter)
+{
+  remove_rows (HAUL_WINDOW (widget), is_finished_row, NULL);
+}
+
+static gboolean
+is_selected_row (HaulWindow   *self,
+                 HaulDownload *download,
+                 guint         position,
+                 gpointer      data)
+{
+  return gtk_bitset_contains (data, position);
+}
+
+static void
+haul_window_remove_selected_action (GtkWidget  *widget,
+                                    const char *action_name,
+                                    GVariant   *parameter)
+{
+  HaulWindow *self = HAUL_WINDOW (widget);
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+  if (!gtk_bitset_is_empty (selected))
+    remove_rows (self, is_selected_row, selected);
 }
 
 static void
