@@ -32,22 +32,8 @@ done
 
 # Packages: Haul's build dependencies, then the benchmark's own, each only
 # when missing.
-"$top/build-aux/install-deps.sh"
-packages=(nginx libnginx-mod-http-echo aria2 curl wget2 wget python3 python3-requests
-          python3-pil gnuplot-nox openssl time strace xvfb dbus)
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ $status == "install ok installed" ]] || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "Installing: ${missing[*]}"
-  sudo=()
-  [[ $(id -u) == 0 ]] || sudo=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -q
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+"$top/build-aux/install-deps.sh" nginx libnginx-mod-http-echo aria2 curl wget2 wget python3 \
+  python3-requests python3-pil gnuplot-nox openssl time strace xvfb dbus
 
 # A release build of its own, so a debug build elsewhere is not measured.
 if [[ ! -f _build-bench/build.ninja ]]; then

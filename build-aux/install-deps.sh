@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Installs what Haul needs from Debian, only when something is missing, so a
-# second run costs nothing.
+# Installs what Haul needs from Debian, plus any packages named as arguments,
+# only when something is missing, so a second run costs nothing.
 set -euo pipefail
 
 here=$(dirname "$(readlink -f "$0")")
 mapfile -t packages < <(grep -v '^#' "$here/debian-packages.txt" | grep -v '^$')
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
