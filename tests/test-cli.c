@@ -481,12 +481,17 @@ is_writing_body (GSubprocess *proc,
   return FALSE;
 }
 
+/* Sends @signum while bodies are being written, and checks the exit status
+ * and that nothing is left in the folder. */
 static void
-test_cli_interrupt (void)
+assert_signal_stops_cleanly (int          signum,
+                             int          exit_status,
+                             const char  *first_path,
+                             const char  *second_path)
 {
   g_autofree char *folder = make_folder ();
-  g_autofree char *a = test_server_url (server, "/endless.png?slow=1");
-  g_autofree char *b = test_server_url (server, "/endless.png?slow=1&n=2");
+  g_autofree char *a = test_server_url (server, first_path);
+  g_autofree char *b = second_path ? test_server_url (server, second_path) : NULL;
   const char *args[] = { "-o", folder, a, b, NULL };
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
@@ -501,14 +506,20 @@ test_cli_interrupt (void)
       g_usleep (G_USEC_PER_SEC / 50);
     }
 
-  g_subprocess_send_signal (proc, SIGINT);
+  g_subprocess_send_signal (proc, signum);
   g_subprocess_wait (proc, NULL, &error);
   g_assert_no_error (error);
 
   g_assert_true (g_subprocess_get_if_exited (proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 130);
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, exit_status);
   g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
   remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_interrupt (void)
+{
+  assert_signal_stops_cleanly (SIGINT, 130, "/endless.png?slow=1", "/endless.png?slow=1&n=2");
 }
 
 /* Standard input that never ends is refused at the limit, not read into
@@ -556,29 +567,7 @@ test_cli_endless_stdin (void)
 static void
 test_cli_terminate (void)
 {
-  g_autofree char *folder = make_folder ();
-  g_autofree char *a = test_server_url (server, "/endless.png?slow=1&n=3");
-  const char *args[] = { "-o", folder, a, NULL };
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-
-  while (!is_writing_body (proc, folder))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (G_USEC_PER_SEC / 50);
-    }
-
-  g_subprocess_send_signal (proc, SIGTERM);
-  g_subprocess_wait (proc, NULL, &error);
-  g_assert_no_error (error);
-
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 128 + SIGTERM);
-  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
-  remove_folder (g_steal_pointer (&folder));
+  assert_signal_stops_cleanly (SIGTERM, 128 + SIGTERM, "/endless.png?slow=1&n=3", NULL);
 }
 
 int
