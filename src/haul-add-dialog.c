@@ -4,7 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "haul-add-dialog-private.h"
-#include "haul-text-intake.h"
+#include "haul-intake.h"
 
 G_DEFINE_FINAL_TYPE (HaulAddDialog, haul_add_dialog, ADW_TYPE_WINDOW)
 
@@ -61,7 +61,7 @@ parse_cb (GObject      *object,
   g_autoptr(HaulIntake) intake = NULL;
   g_autoptr(GError) error = NULL;
 
-  intake = haul_text_intake_finish (result, &error);
+  intake = haul_intake_load_text_finish (result, &error);
   if (intake == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -92,7 +92,7 @@ parse_timeout_cb (gpointer user_data)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  haul_text_intake_async (text, -1, NULL, self->cancellable, parse_cb, g_object_ref (self));
+  haul_intake_load_text_async (text, -1, NULL, self->cancellable, parse_cb, g_object_ref (self));
 
   return G_SOURCE_REMOVE;
 }

@@ -6,7 +6,6 @@
 
 #include "haul-download-row.h"
 #include "haul-launch.h"
-#include "haul-text-intake.h"
 #include "haul-window-private.h"
 
 G_DEFINE_FINAL_TYPE (HaulWindow, haul_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -683,7 +682,7 @@ text_intake_cb (GObject      *object,
   g_autoptr(HaulIntake) intake = NULL;
   g_autoptr(GError) error = NULL;
 
-  intake = haul_text_intake_finish (result, &error);
+  intake = haul_intake_load_text_finish (result, &error);
   if (intake == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -706,7 +705,7 @@ haul_window_add_text (HaulWindow *self,
   if (is_disposed (self))
     return;
 
-  haul_text_intake_async (text, length, content_type, self->intake_cancellable,
+  haul_intake_load_text_async (text, length, content_type, self->intake_cancellable,
                           text_intake_cb, g_object_ref (self));
 }
 

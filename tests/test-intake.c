@@ -888,6 +888,31 @@ test_intake_load_async (void)
   remove_temp_dir (dir);
 }
 
+static void
+test_intake_load_text_async (void)
+{
+  /* HTML as a browser drops it: parsed in a thread with its content type. */
+  static const char html[] = "<p><img src=\"https://e.com/a.png\"> <img src=\"https://e.com/b.png\"></p>";
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  HaulIntake *intake;
+
+  haul_intake_load_text_async (html, -1, "text/html", NULL, load_done, &result);
+  intake = haul_intake_load_text_finish (wait_for_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (haul_intake_get_urls (intake), 1), ==, "https://e.com/b.png");
+  g_assert_finalize_object (intake);
+
+  /* The length is honoured, NUL bytes included, and binary text refused. */
+  haul_intake_load_text_async ("https://e.com/1.jpg\0x", 21, NULL, NULL, load_done, &result);
+  intake = haul_intake_load_text_finish (wait_for_result (&result), &error);
+  g_assert_error (error, HAUL_ERROR, HAUL_ERROR_INPUT);
+  g_assert_null (intake);
+  g_clear_object (&result);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -912,6 +937,7 @@ main (int   argc,
   g_test_add_func ("/intake/utf16", test_intake_utf16);
   g_test_add_func ("/intake/add-file", test_intake_add_file);
   g_test_add_func ("/intake/load-async", test_intake_load_async);
+  g_test_add_func ("/intake/load-text-async", test_intake_load_text_async);
 
   return g_test_run ();
 }

@@ -64,6 +64,18 @@ void         haul_intake_load_files_async  (GFile         **files,
 HaulIntake  *haul_intake_load_files_finish (GAsyncResult   *result,
                                             GError        **error);
 
+/* Parses @text (any format the intake reads) in a worker thread, so that a
+ * large paste or drop never stalls the main loop; the text is copied. The
+ * result is a new HaulIntake. */
+void         haul_intake_load_text_async   (const char     *text,
+                                            gssize          length,
+                                            const char     *content_type,
+                                            GCancellable   *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer        user_data);
+HaulIntake  *haul_intake_load_text_finish  (GAsyncResult   *result,
+                                            GError        **error);
+
 /* Adds a single URL as a user typed it; FALSE (and a reject) when unusable. */
 gboolean     haul_intake_add_url      (HaulIntake          *self,
                                        const char          *url);
