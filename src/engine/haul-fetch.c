@@ -1,20 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#ifndef _GNU_SOURCE
-# define _GNU_SOURCE /* O_TMPFILE */
-#endif
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "haul-body.h"
 #include "haul-error.h"
 #include "haul-fetch.h"
 #include "haul-naming.h"
+#include "haul-range.h"
 #include "haul-sniff.h"
 #include "haul-thumbnailer.h"
 
@@ -27,7 +22,22 @@
 /* A server may ask for a longer pause, but one item never waits longer. */
 #define RETRY_AFTER_MAX      (60 * G_USEC_PER_SEC)
 
-/* The state of one attempt; reset before each retry. */
+/* What a cut transfer leaves for the next try to continue from. */
+typedef struct
+{
+  HaulBody          *body;
+  HaulThumbnailer   *thumbnailer;
+  char              *content_type;
+  char              *extension;
+  char              *etag;
+  char              *last_modified;
+  gint64             total;
+  int                width;
+  int                height;
+  GdkPixbuf         *thumbnail;
+} Partial;
+
+/* The state of one attempt; reset before each retry, except @partial. */
 typedef struct
 {
   HaulFetch         *fetch;
@@ -38,8 +48,8 @@ typedef struct
   GInputStream      *stream;
   guint8            *buffer;
   HaulThumbnailer   *thumbnailer;
-  char              *tmp_path;
-  int                fd;
+  HaulBody          *body;
+  Partial            partial;
 
   guint              http_status;
   char              *final_url;
@@ -54,6 +64,13 @@ typedef struct
   int                width;
   int                height;
   GdkPixbuf         *thumbnail;
+
+  char              *etag;
+  char              *last_modified;
+  gboolean           resumable;     /* a cut may go on with a Range request */
+  gboolean           chunked;       /* the framing must end with its last chunk */
+  gboolean           body_ended;
+  gboolean           appending;     /* to the partial body of an earlier try */
 } Attempt;
 
 HaulFetch *
@@ -68,6 +85,7 @@ haul_fetch_new (const char   *url,
   fetch->folder = g_strdup (folder);
   fetch->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
   fetch->item = item;
+  fetch->server_time = TRUE;
 
   return fetch;
 }
@@ -77,6 +95,9 @@ haul_fetch_free (HaulFetch *fetch)
 {
   g_free (fetch->url);
   g_free (fetch->folder);
+  g_free (fetch->resume_part);
+  g_free (fetch->resume_etag);
+  g_free (fetch->resume_last_modified);
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
   g_free (fetch);
@@ -91,14 +112,8 @@ attempt_clear (Attempt *attempt)
   g_clear_object (&attempt->msg);
   g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
 
-  if (attempt->fd >= 0)
-    close (attempt->fd);
-  attempt->fd = -1;
-
   /* Whatever went wrong, no partial file stays behind. */
-  if (attempt->tmp_path != NULL)
-    g_unlink (attempt->tmp_path);
-  g_clear_pointer (&attempt->tmp_path, g_free);
+  g_clear_pointer (&attempt->body, haul_body_free);
 
   g_clear_pointer (&attempt->final_url, g_free);
   g_clear_pointer (&attempt->content_type, g_free);
@@ -106,7 +121,13 @@ attempt_clear (Attempt *attempt)
   g_clear_pointer (&attempt->content_disposition, g_free);
   g_clear_pointer (&attempt->file_path, g_free);
   g_clear_object (&attempt->thumbnail);
+  g_clear_pointer (&attempt->etag, g_free);
+  g_clear_pointer (&attempt->last_modified, g_free);
 
+  attempt->resumable = FALSE;
+  attempt->chunked = FALSE;
+  attempt->body_ended = FALSE;
+  attempt->appending = FALSE;
   attempt->http_status = 0;
   attempt->bytes = 0;
   attempt->total = -1;
@@ -303,31 +324,6 @@ set_network_error (Attempt  *attempt,
 
   g_set_error (error, HAUL_ERROR, HAUL_ERROR_FAILED, _("network error: %s"), in->message);
   return FALSE;
-}
-
-static void
-set_errno_error (int          saved_errno,
-                 const char  *folder,
-                 GError     **error)
-{
-  switch (saved_errno)
-    {
-    case ENOSPC:
-    case EDQUOT:
-      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_DISK_FULL, _("disk full"));
-      break;
-
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      g_set_error (error, HAUL_ERROR, HAUL_ERROR_PERMISSION,
-                   _("permission denied: cannot write to %s"), folder);
-      break;
-
-    default:
-      g_set_error (error, HAUL_ERROR, HAUL_ERROR_FAILED,
-                   _("cannot write to %s: %s"), folder, g_strerror (saved_errno));
-    }
 }
 
 static gboolean
@@ -686,110 +682,6 @@ check_type (Attempt       *attempt,
   return FALSE;
 }
 
-#ifdef O_TMPFILE
-/* A file opened with O_TMPFILE is named through /proc/self/fd. */
-static gboolean
-can_name_anonymous_files (void)
-{
-  static gsize result = 0;
-
-  if (g_once_init_enter (&result))
-    g_once_init_leave (&result, access ("/proc/self/fd", X_OK) == 0 ? 1 : 2);
-
-  return result == 1;
-}
-#endif
-
-/* Opens the file the body goes to: where the file system allows, one
- * without a name (O_TMPFILE), which nobody can see or open before it is
- * complete and which vanishes with the process whatever happens; its
- * inode is also made without holding the folder's lock, which the other
- * workers would wait for. Otherwise a hidden temporary file. */
-static int
-open_body_file (Attempt   *attempt,
-                gboolean  *anonymous)
-{
-  const char *folder = attempt->fetch->folder;
-
-#ifdef O_TMPFILE
-  if (*anonymous)
-    {
-      int fd = open (folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-
-      /* Not supported here: EOPNOTSUPP, or EISDIR from kernels that do
-       * not know the flag. */
-      if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-        return fd;
-      *anonymous = FALSE;
-    }
-#endif
-
-  /* Hidden, and O_EXCL through g_mkstemp: never anybody else's file. */
-  attempt->tmp_path = g_build_filename (folder, ".haul-XXXXXX.part", NULL);
-  return g_mkstemp_full (attempt->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-}
-
-static gboolean
-open_temporary (Attempt  *attempt,
-                GError  **error)
-{
-  const char *folder = attempt->fetch->folder;
-  gboolean anonymous = FALSE;
-  int saved_errno = 0;
-
-#ifdef O_TMPFILE
-  anonymous = can_name_anonymous_files ();
-#endif
-
-  /* The folder is made only when missing, which saves two system calls
-   * per item in the common case. */
-  for (guint tries = 0; tries < 2; tries++)
-    {
-      attempt->fd = open_body_file (attempt, &anonymous);
-      if (attempt->fd >= 0)
-        return TRUE;
-
-      saved_errno = errno;
-      g_clear_pointer (&attempt->tmp_path, g_free);
-
-      if (saved_errno != ENOENT || tries > 0)
-        break;
-
-      if (g_mkdir_with_parents (folder, 0777) != 0)
-        {
-          saved_errno = errno;
-          break;
-        }
-    }
-
-  set_errno_error (saved_errno, folder, error);
-  return FALSE;
-}
-
-static gboolean
-write_all (Attempt       *attempt,
-           const guint8  *data,
-           gsize          length,
-           GError       **error)
-{
-  while (length > 0)
-    {
-      gssize n = write (attempt->fd, data, length);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          set_errno_error (errno, attempt->fetch->folder, error);
-          return FALSE;
-        }
-      data += n;
-      length -= n;
-    }
-
-  return TRUE;
-}
-
 static gboolean
 consume (Attempt       *attempt,
          const guint8  *data,
@@ -806,7 +698,7 @@ consume (Attempt       *attempt,
       return FALSE;
     }
 
-  if (!write_all (attempt, data, length, error))
+  if (!haul_body_write (attempt->body, data, length, error))
     return FALSE;
 
   attempt->bytes += length;
@@ -847,7 +739,9 @@ receive_body (Attempt  *attempt,
   if (!check_type (attempt, attempt->buffer, n, error))
     return FALSE;
 
-  if (!open_temporary (attempt, error))
+  if (attempt->body == NULL)
+    attempt->body = haul_body_new (fetch->folder, error);
+  if (attempt->body == NULL)
     return FALSE;
 
   if (haul_sniff_is_image_type (attempt->content_type))
@@ -897,17 +791,6 @@ save_file (Attempt  *attempt,
            GError  **error)
 {
   g_autofree char *name = NULL;
-  int fd = attempt->fd;
-
-  if (attempt->tmp_path != NULL)
-    {
-      attempt->fd = -1;
-      if (close (fd) != 0)
-        {
-          set_errno_error (errno, attempt->fetch->folder, error);
-          return FALSE;
-        }
-    }
 
   if (g_cancellable_set_error_if_cancelled (attempt->fetch->cancellable, error))
     return FALSE;
@@ -915,33 +798,8 @@ save_file (Attempt  *attempt,
   name = haul_naming_choose (attempt->content_disposition, attempt->final_url,
                              attempt->extension);
 
-  if (attempt->tmp_path == NULL)
-    {
-      /* A file without a name: it gets one only once complete, and the
-       * descriptor is closed afterwards, since naming it needs it open. */
-      attempt->file_path = haul_naming_claim_fd (attempt->fetch->folder, fd, name, error);
-      if (attempt->file_path == NULL)
-        return FALSE;
-
-      attempt->fd = -1;
-      if (close (fd) != 0)
-        {
-          set_errno_error (errno, attempt->fetch->folder, error);
-          g_unlink (attempt->file_path);
-          g_clear_pointer (&attempt->file_path, g_free);
-          return FALSE;
-        }
-      return TRUE;
-    }
-
-  attempt->file_path = haul_naming_claim (attempt->fetch->folder, attempt->tmp_path,
-                                          name, error);
-  if (attempt->file_path == NULL)
-    return FALSE;
-
-  /* The temporary file now has its final name. */
-  g_clear_pointer (&attempt->tmp_path, g_free);
-  return TRUE;
+  attempt->file_path = haul_body_claim (attempt->body, name, error);
+  return attempt->file_path != NULL;
 }
 
 static gboolean
@@ -970,7 +828,6 @@ haul_fetch_run (HaulFetch         *fetch,
   attempt.fetch = fetch;
   attempt.post = post;
   attempt.post_data = user_data;
-  attempt.fd = -1;
   attempt.buffer = g_malloc (READ_SIZE);
   attempt_clear (&attempt);
 

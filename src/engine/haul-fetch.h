@@ -27,7 +27,19 @@ struct _HaulFetch
   guint         retries;
   guint         thumbnail_size;
   gboolean      accept_any_type;
+  gboolean      server_time;   /* the file's mtime from Last-Modified; default TRUE */
   gpointer      item;          /* the downloader's, opaque here */
+
+  /* Resuming across runs; all unset by default, which leaves no partial
+   * file behind whatever happens. */
+  char         *resume_part;   /* a ".haul-*.part" in @folder to continue, */
+  char         *resume_etag;   /* with the validators its bytes came with */
+  char         *resume_last_modified;
+  guint64       name_part_after; /* received bytes after which a body gets a
+                                  * ".part" name, posted in a PROGRESS
+                                  * update's part_name; 0 for never */
+  gboolean      keep_part;     /* a cancelled or failed transfer leaves its
+                                * named part, in FINISHED's part_name */
 };
 
 HaulFetch *haul_fetch_new  (const char        *url,

@@ -35,6 +35,10 @@ typedef struct
   int                width;
   int                height;
   GdkPixbuf         *thumbnail;
+  char              *sha256;          /* of the saved body, FINISHED only */
+  char              *etag;            /* the response's validators, as sent */
+  char              *last_modified;
+  char              *part_name;       /* see HaulFetch's name_part_after, keep_part */
 } HaulUpdate;
 
 HaulUpdate *haul_update_new  (HaulUpdateKind  kind,
