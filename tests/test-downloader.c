@@ -575,6 +575,75 @@ test_truncated (Fixture       *fixture,
   assert_folder_empty (fixture);
 }
 
+/* The nice value of each of this process's threads, from /proc. */
+static GArray *
+thread_nice_values (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", name, "stat", NULL);
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *after_name;
+      int nice;
+
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* The name in parentheses may hold spaces; field 19 is the nice value. */
+      after_name = strrchr (stat, ')');
+      g_assert_nonnull (after_name);
+      fields = g_strsplit (after_name + 2, " ", -1);
+      g_assert_cmpuint (g_strv_length (fields), >, 16);
+      nice = atoi (fields[16]);
+      g_array_append_val (values, nice);
+    }
+
+  return values;
+}
+
+static gboolean
+sample_nice_values (gpointer user_data)
+{
+  GArray *all = user_data;
+  g_autoptr(GArray) values = thread_nice_values ();
+
+  g_array_append_vals (all, values->data, values->len);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Workers run at the process's own priority: a thread that lowers its
+ * own makes GLib fail to copy the settings into threads it spawns later,
+ * which users who are not root see as a CRITICAL on every run. */
+static void
+test_workers_keep_priority (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/png/p1.png?delay=300", "/png/p2.png?delay=300",
+                                                   "/png/p3.png?delay=300", NULL);
+  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (int));
+  int own = getpriority (PRIO_PROCESS, 0);
+  guint id;
+
+  if (!g_file_test ("/proc/self/task", G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("no /proc/self/task");
+      return;
+    }
+
+  id = g_timeout_add (50, sample_nice_values, values);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+  g_source_remove (id);
+
+  g_assert_cmpuint (values->len, >, 3);
+  for (guint i = 0; i < values->len; i++)
+    g_assert_cmpint (g_array_index (values, int, i), ==, own);
+}
+
 static void
 test_http_errors (Fixture       *fixture,
                   gconstpointer  data)
@@ -1124,6 +1193,7 @@ main (int   argc,
   ADD ("collisions-concurrent", test_collisions_concurrent, NULL);
   ADD ("duplicates", test_duplicates, NULL);
   ADD ("truncated", test_truncated, NULL);
+  ADD ("workers-keep-priority", test_workers_keep_priority, NULL);
   ADD ("http-errors", test_http_errors, NULL);
   ADD ("server-text-escaped", test_server_text_escaped, NULL);
   ADD ("unknown-image-type", test_unknown_image_type, NULL);

@@ -3,11 +3,6 @@
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
-#ifdef __linux__
-# include <sys/resource.h>
-# include <sys/syscall.h>
-# include <unistd.h>
-#endif
 
 #include "haul-download-private.h"
 #include "haul-downloader.h"
@@ -316,30 +311,12 @@ post_updates (HaulDownloader *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Workers decode thumbnails too: a little below the main thread, so that on a
- * busy machine the window keeps drawing. Linux sets the nice value per thread. */
-static void
-lower_worker_priority (void)
-{
-#ifdef __linux__
-  static GPrivate lowered;
-
-  if (g_private_get (&lowered) == NULL)
-    {
-      setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), 5);
-      g_private_set (&lowered, GINT_TO_POINTER (TRUE));
-    }
-#endif
-}
-
 static void
 worker (gpointer data,
         gpointer user_data)
 {
   HaulDownloader *self = user_data;
   HaulFetch *fetch = data;
-
-  lower_worker_priority ();
 
   g_mutex_lock (&self->lock);
   fetch->session = g_object_ref (self->session);
