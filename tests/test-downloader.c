@@ -230,6 +230,11 @@ test_basic (Fixture       *fixture,
                    haul_download_get_first_byte_time (download));
   g_assert_cmpfloat (haul_download_get_seconds (download), >=, 0.0);
   assert_file_is_png (expected);
+  {
+    g_autofree char *sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, server->png);
+
+    g_assert_cmpstr (haul_download_get_sha256 (download), ==, sha256);
+  }
 
   g_mutex_lock (&server->lock);
   g_assert_cmpstr (server->user_agent, ==, "Haul/" PACKAGE_VERSION);
@@ -573,6 +578,133 @@ test_truncated (Fixture       *fixture,
   /* "identity" is no compression: the Content-Length still counts. */
   assert_failed_with (identity, "incomplete");
   assert_folder_empty (fixture);
+}
+
+/* The file and the SHA-256 reported are exactly @expected. */
+static void
+assert_saved (HaulDownload *download,
+              const guint8 *expected,
+              gsize         length)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, expected, length);
+  gsize got;
+
+  if (haul_download_get_state (download) != HAUL_DOWNLOAD_DONE)
+    g_error ("%s: %s", haul_download_get_url (download),
+             haul_download_get_error_message (download));
+  g_assert_true (g_file_get_contents (haul_download_get_file_path (download), &contents, &got, NULL));
+  g_assert_cmpmem (contents, got, expected, length);
+  g_assert_cmpstr (haul_download_get_sha256 (download), ==, sha256);
+}
+
+/* A chunked body that ends properly is saved whole. */
+static void
+test_chunked (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(HaulDownload) download = fetch_one (fixture, "/chunked.png");
+  g_autofree guint8 *expected = test_make_pattern (TEST_CHUNKED_LENGTH);
+
+  assert_saved (download, expected, TEST_CHUNKED_LENGTH);
+}
+
+/* One that ends between chunks, without its last, empty chunk, is cut
+ * off: never saved as if complete, and tried again. */
+static void
+test_chunked_cut (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(HaulDownload) failed = fetch_one (fixture, "/chunked-cut/1");
+  g_autoptr(HaulDownload) retried = NULL;
+  g_autofree guint8 *expected = test_make_pattern (TEST_CHUNKED_LENGTH);
+
+  assert_failed_with (failed, "incomplete");
+  assert_folder_empty (fixture);
+
+  haul_downloader_set_retries (fixture->downloader, 1);
+  retried = fetch_one (fixture, "/chunked-cut/2");
+  assert_saved (retried, expected, TEST_CHUNKED_LENGTH);
+  g_assert_cmpuint (test_server_get_hits (server, "/chunked-cut/2"), ==, 2);
+}
+
+/* A body shorter than its Content-Length is tried again. */
+static void
+test_short_body_retried (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(HaulDownload) download = NULL;
+  g_autofree guint8 *expected = test_make_pattern (20000);
+
+  haul_downloader_set_retries (fixture->downloader, 1);
+  download = fetch_one (fixture, "/short/1");
+
+  assert_saved (download, expected, 20000);
+  g_assert_cmpuint (test_server_get_hits (server, "/short/1"), ==, 2);
+}
+
+typedef struct
+{
+  const char *path;
+  guint       hits;
+  gboolean    changed;       /* the body the file must hold */
+  gboolean    last_ranged;   /* whether the last request asked for a range */
+} ResumeCase;
+
+/* A cut transfer goes on with a Range request and If-Range; whatever
+ * the server answers, the file ends byte for byte the server's. */
+static void
+test_resume (Fixture       *fixture,
+             gconstpointer  data)
+{
+  static const ResumeCase cases[] = {
+    { "/resume/1?cut=close&answer=ranges", 2, FALSE, TRUE },
+    { "/resume/2?cut=chunked&answer=ranges", 2, FALSE, TRUE },
+    { "/resume/3?cut=reset&answer=ranges", 2, FALSE, TRUE },
+    { "/resume/4?cut=close&answer=ranges&plain=1", 2, FALSE, TRUE },
+    { "/resume/5?cut=close&answer=ignore", 2, FALSE, TRUE },
+    { "/resume/6?cut=close&answer=changed", 2, TRUE, TRUE },
+    /* A new ETag on a 206 is not the same body: asked for again whole. */
+    { "/resume/7?cut=close&answer=changed206", 3, TRUE, FALSE },
+    { "/resume/8?cut=chunked&answer=416", 3, FALSE, FALSE },
+  };
+
+  haul_downloader_set_retries (fixture->downloader, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const ResumeCase *c = &cases[i];
+      g_autoptr(HaulDownload) download = NULL;
+      g_autofree guint8 *expected = test_make_resume_body (c->changed);
+      g_autofree char *path = g_strndup (c->path, strcspn (c->path, "?"));
+      g_autofree char *range = NULL;
+      g_autofree char *if_range = NULL;
+
+      g_test_message ("%s", c->path);
+      download = fetch_one (fixture, c->path);
+      assert_saved (download, expected, TEST_RESUME_LENGTH);
+      g_assert_cmpuint (test_server_get_hits (server, path), ==, c->hits);
+      g_assert_cmpstr (haul_download_get_etag (download), ==, c->changed ? "\"v2\"" : "\"v1\"");
+      g_assert_cmpstr (haul_download_get_last_modified (download), ==, TEST_LAST_MODIFIED);
+
+      g_mutex_lock (&server->lock);
+      range = g_strdup (server->range);
+      if_range = g_strdup (server->if_range);
+      g_mutex_unlock (&server->lock);
+
+      if (!c->last_ranged)
+        {
+          g_assert_null (range);
+          continue;
+        }
+
+      /* A reset may lose what was in flight; the others arrive whole. */
+      if (strstr (c->path, "reset") == NULL)
+        g_assert_cmpstr (range, ==, "bytes=" G_STRINGIFY (TEST_RESUME_CUT) "-");
+      else
+        g_assert_true (range != NULL && g_str_has_prefix (range, "bytes="));
+      g_assert_cmpstr (if_range, ==, "\"v1\"");
+    }
 }
 
 /* The nice value of each of this process's threads, from /proc. */
@@ -1193,6 +1325,10 @@ main (int   argc,
   ADD ("collisions-concurrent", test_collisions_concurrent, NULL);
   ADD ("duplicates", test_duplicates, NULL);
   ADD ("truncated", test_truncated, NULL);
+  ADD ("chunked", test_chunked, NULL);
+  ADD ("chunked-cut", test_chunked_cut, NULL);
+  ADD ("short-body-retried", test_short_body_retried, NULL);
+  ADD ("resume", test_resume, NULL);
   ADD ("workers-keep-priority", test_workers_keep_priority, NULL);
   ADD ("http-errors", test_http_errors, NULL);
   ADD ("server-text-escaped", test_server_text_escaped, NULL);

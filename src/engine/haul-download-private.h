@@ -27,6 +27,10 @@ void          haul_download_set_image        (HaulDownload      *self,
                                               GdkPixbuf         *thumbnail);
 void          haul_download_set_error_message (HaulDownload     *self,
                                               const char        *error_message);
+void          haul_download_set_validators   (HaulDownload      *self,
+                                              const char        *sha256,
+                                              const char        *etag,
+                                              const char        *last_modified);
 void          haul_download_set_times        (HaulDownload      *self,
                                               gint64             started_time,
                                               gint64             first_byte_time,

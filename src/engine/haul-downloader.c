@@ -177,6 +177,8 @@ apply_update (HaulDownloader *self,
       haul_download_set_file_path (download, update->file_path);
       haul_download_set_image (download, update->width, update->height, update->thumbnail);
       haul_download_set_error_message (download, update->error_message);
+      haul_download_set_validators (download, update->sha256, update->etag,
+                                    update->last_modified);
       haul_download_set_times (download, item->started_time, item->first_byte_time,
                                item->started_time ? update->time : 0);
       haul_download_set_state (download, update->state);

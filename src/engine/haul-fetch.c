@@ -7,7 +7,7 @@
 
 #include "haul-body.h"
 #include "haul-error.h"
-#include "haul-fetch.h"
+#include "haul-fetch-private.h"
 #include "haul-naming.h"
 #include "haul-range.h"
 #include "haul-sniff.h"
@@ -21,57 +21,6 @@
 #define BACKOFF_MAX          (30 * G_USEC_PER_SEC)
 /* A server may ask for a longer pause, but one item never waits longer. */
 #define RETRY_AFTER_MAX      (60 * G_USEC_PER_SEC)
-
-/* What a cut transfer leaves for the next try to continue from. */
-typedef struct
-{
-  HaulBody          *body;
-  HaulThumbnailer   *thumbnailer;
-  char              *content_type;
-  char              *extension;
-  char              *etag;
-  char              *last_modified;
-  gint64             total;
-  int                width;
-  int                height;
-  GdkPixbuf         *thumbnail;
-} Partial;
-
-/* The state of one attempt; reset before each retry, except @partial. */
-typedef struct
-{
-  HaulFetch         *fetch;
-  HaulFetchPostFunc  post;
-  gpointer           post_data;
-
-  SoupMessage       *msg;
-  GInputStream      *stream;
-  guint8            *buffer;
-  HaulThumbnailer   *thumbnailer;
-  HaulBody          *body;
-  Partial            partial;
-
-  guint              http_status;
-  char              *final_url;
-  char              *content_type;
-  char              *extension;
-  char              *content_disposition;
-  char              *file_path;
-  guint64            bytes;
-  gint64             total;
-  gint64             retry_after;
-  gint64             last_progress;
-  int                width;
-  int                height;
-  GdkPixbuf         *thumbnail;
-
-  char              *etag;
-  char              *last_modified;
-  gboolean           resumable;     /* a cut may go on with a Range request */
-  gboolean           chunked;       /* the framing must end with its last chunk */
-  gboolean           body_ended;
-  gboolean           appending;     /* to the partial body of an earlier try */
-} Attempt;
 
 HaulFetch *
 haul_fetch_new (const char   *url,
@@ -128,6 +77,7 @@ attempt_clear (Attempt *attempt)
   attempt->chunked = FALSE;
   attempt->body_ended = FALSE;
   attempt->appending = FALSE;
+  attempt->ask_again = FALSE;
   attempt->http_status = 0;
   attempt->bytes = 0;
   attempt->total = -1;
@@ -309,7 +259,7 @@ set_network_error (Attempt  *attempt,
           else
             g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
                                  _("incomplete: the connection ended early"));
-          return FALSE;
+          return TRUE;
 
         case G_IO_ERROR_HOST_UNREACHABLE:
         case G_IO_ERROR_NETWORK_UNREACHABLE:
@@ -372,6 +322,7 @@ send_request (Attempt  *attempt,
       g_clear_object (&attempt->msg);
       attempt->msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
       soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT);
+      haul_fetch_prepare_transfer (attempt);
       /* Images gain nothing from compression, so none is asked for; a server
        * that compresses anyway is decoded by the session, and the size
        * cap then counts the decoded bytes, as a small gzip can inflate to
@@ -500,21 +451,6 @@ parse_content_length (const char *value,
   return TRUE;
 }
 
-/* Whether the body comes compressed, so that its Content-Length counts
- * other bytes than the ones read; "identity" is no compression. */
-static gboolean
-is_compressed (SoupMessageHeaders *headers)
-{
-  const char *encoding = soup_message_headers_get_list (headers, "Content-Encoding");
-  g_autofree char *trimmed = NULL;
-
-  if (encoding == NULL)
-    return FALSE;
-
-  trimmed = g_strstrip (g_strdup (encoding));
-  return trimmed[0] != '\0' && g_ascii_strcasecmp (trimmed, "identity") != 0;
-}
-
 static gboolean
 check_response (Attempt  *attempt,
                 gboolean *transient,
@@ -528,6 +464,7 @@ check_response (Attempt  *attempt,
   gboolean length_valid = TRUE;
 
   attempt->http_status = soup_message_get_status (attempt->msg);
+  haul_fetch_read_transfer_headers (attempt, headers);
   type = soup_message_headers_get_content_type (headers, NULL);
   attempt->content_type = type && is_media_type (type) ? g_ascii_strdown (type, -1) : NULL;
   attempt->content_disposition =
@@ -537,8 +474,11 @@ check_response (Attempt  *attempt,
   if (has_length)
     length_valid = parse_content_length (soup_message_headers_get_one (headers, "Content-Length"),
                                          &length);
-  if (has_length && length_valid && !is_compressed (headers))
+  if (has_length && length_valid && !haul_range_is_compressed (headers))
     attempt->total = (gint64)MIN (length, (guint64)G_MAXINT64);
+
+  if (!haul_fetch_continue_partial (attempt, headers, error))
+    return FALSE;
 
   post_response (attempt);
 
@@ -602,9 +542,8 @@ read_at_least (Attempt  *attempt,
   while (filled < want)
     {
       g_autoptr(GError) local_error = NULL;
-      gssize n = g_input_stream_read (attempt->stream, attempt->buffer + filled,
-                                      READ_SIZE - filled, attempt->fetch->cancellable,
-                                      &local_error);
+      gssize n = haul_fetch_read_body (attempt, attempt->buffer + filled, READ_SIZE - filled,
+                            &local_error);
 
       if (n < 0)
         {
@@ -700,6 +639,7 @@ consume (Attempt       *attempt,
 
   if (!haul_body_write (attempt->body, data, length, error))
     return FALSE;
+  haul_fetch_name_part_when_due (attempt, length);
 
   attempt->bytes += length;
 
@@ -717,37 +657,25 @@ consume (Attempt       *attempt,
 }
 
 static gboolean
-receive_body (Attempt  *attempt,
+set_truncated (Attempt  *attempt,
+               gboolean *transient,
+               GError  **error)
+{
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
+               _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
+               (uint64_t) attempt->bytes, (int64_t) attempt->total);
+  /* The connection ended too early: the next try may get it whole. */
+  *transient = TRUE;
+  return FALSE;
+}
+
+/* Writes the @n bytes in the buffer and the rest of the body. */
+static gboolean
+receive_rest (Attempt  *attempt,
+              gssize    n,
               gboolean *transient,
               GError  **error)
 {
-  HaulFetch *fetch = attempt->fetch;
-  gssize n;
-
-  n = read_at_least (attempt, HAUL_SNIFF_LENGTH, transient, error);
-  if (n < 0)
-    return FALSE;
-
-  if (n == 0)
-    {
-      if (attempt->total > 0)
-        goto truncated;
-      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_EMPTY, _("empty response"));
-      return FALSE;
-    }
-
-  if (!check_type (attempt, attempt->buffer, n, error))
-    return FALSE;
-
-  if (attempt->body == NULL)
-    attempt->body = haul_body_new (fetch->folder, error);
-  if (attempt->body == NULL)
-    return FALSE;
-
-  if (haul_sniff_is_image_type (attempt->content_type))
-    attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
-                                                 HAUL_THUMBNAILER_MAX_PIXELS);
-
   while (n > 0)
     {
       g_autoptr(GError) local_error = NULL;
@@ -755,8 +683,7 @@ receive_body (Attempt  *attempt,
       if (!consume (attempt, attempt->buffer, n, error))
         return FALSE;
 
-      n = g_input_stream_read (attempt->stream, attempt->buffer, READ_SIZE,
-                               fetch->cancellable, &local_error);
+      n = haul_fetch_read_body (attempt, attempt->buffer, READ_SIZE, &local_error);
       if (n < 0)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -768,7 +695,7 @@ receive_body (Attempt  *attempt,
     }
 
   if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
-    goto truncated;
+    return set_truncated (attempt, transient, error);
 
   if (attempt->thumbnailer != NULL)
     {
@@ -778,12 +705,49 @@ receive_body (Attempt  *attempt,
     }
 
   return TRUE;
+}
 
-truncated:
-  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
-               _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
-               (uint64_t) attempt->bytes, (int64_t) attempt->total);
-  return FALSE;
+static gboolean
+receive_body (Attempt  *attempt,
+              gboolean *transient,
+              GError  **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  gssize n;
+
+  /* The type was decided from the first part's first bytes. */
+  if (attempt->appending)
+    {
+      n = read_at_least (attempt, 1, transient, error);
+      return n >= 0 && receive_rest (attempt, n, transient, error);
+    }
+
+  n = read_at_least (attempt, HAUL_SNIFF_LENGTH, transient, error);
+  if (n < 0)
+    return FALSE;
+
+  if (n == 0)
+    {
+      if (attempt->total > 0)
+        return set_truncated (attempt, transient, error);
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_EMPTY, _("empty response"));
+      return FALSE;
+    }
+
+  if (!check_type (attempt, attempt->buffer, n, error))
+    return FALSE;
+
+  /* A body that starts over is written over the earlier try's. */
+  if (attempt->body == NULL)
+    attempt->body = haul_body_new (fetch->folder, error);
+  if (attempt->body == NULL)
+    return FALSE;
+
+  if (haul_sniff_is_image_type (attempt->content_type))
+    attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
+                                                 HAUL_THUMBNAILER_MAX_PIXELS);
+
+  return receive_rest (attempt, n, transient, error);
 }
 
 static gboolean
@@ -798,6 +762,15 @@ save_file (Attempt  *attempt,
   name = haul_naming_choose (attempt->content_disposition, attempt->final_url,
                              attempt->extension);
 
+  /* As wget and gallery-dl do; a date that cannot be set is no failure. */
+  if (attempt->fetch->server_time)
+    {
+      gint64 modified = haul_range_parse_http_date (attempt->last_modified);
+
+      if (modified >= 0)
+        haul_body_set_mtime (attempt->body, modified, NULL);
+    }
+
   attempt->file_path = haul_body_claim (attempt->body, name, error);
   return attempt->file_path != NULL;
 }
@@ -807,12 +780,24 @@ run_attempt (Attempt  *attempt,
              gboolean *transient,
              GError  **error)
 {
-  *transient = FALSE;
+  for (guint asked = 0; ; asked++)
+    {
+      *transient = FALSE;
 
-  return send_request (attempt, transient, error) &&
-         check_response (attempt, transient, error) &&
-         receive_body (attempt, transient, error) &&
-         save_file (attempt, error);
+      if (send_request (attempt, transient, error) &&
+          check_response (attempt, transient, error) &&
+          receive_body (attempt, transient, error) &&
+          save_file (attempt, error))
+        return TRUE;
+
+      /* A Range request whose answer cannot be used is made again at
+       * once without Range; that is no new try. */
+      if (!attempt->ask_again || asked > 0)
+        return FALSE;
+
+      g_clear_error (error);
+      attempt_clear (attempt);
+    }
 }
 
 void
@@ -830,8 +815,12 @@ haul_fetch_run (HaulFetch         *fetch,
   attempt.post_data = user_data;
   attempt.buffer = g_malloc (READ_SIZE);
   attempt_clear (&attempt);
+  haul_fetch_partial_clear (&attempt.partial);
 
   post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
+
+  if (fetch->resume_part != NULL)
+    haul_fetch_open_resume_part (&attempt);
 
   for (guint tries = 0; ; tries++)
     {
@@ -848,8 +837,10 @@ haul_fetch_run (HaulFetch         *fetch,
           g_cancellable_is_cancelled (fetch->cancellable))
         break;
 
-      /* What the failed try received does not wait on disk for the next. */
+      /* What the failed try received waits for the next only where that
+       * can go on with it. */
       delay = haul_fetch_backoff (tries, attempt.retry_after);
+      haul_fetch_keep_partial (&attempt);
       attempt_clear (&attempt);
 
       if (!wait_cancellable (fetch->cancellable, delay))
@@ -865,6 +856,7 @@ haul_fetch_run (HaulFetch         *fetch,
       update->width = attempt.width;
       update->height = attempt.height;
       update->thumbnail = g_steal_pointer (&attempt.thumbnail);
+      update->sha256 = g_strdup (haul_body_get_sha256 (attempt.body));
     }
   else if (g_cancellable_is_cancelled (fetch->cancellable))
     {
@@ -883,7 +875,20 @@ haul_fetch_run (HaulFetch         *fetch,
   update->final_url = g_strdup (attempt.final_url);
   update->content_type = g_strdup (attempt.content_type);
 
+  if (error != NULL)
+    haul_fetch_keep_partial (&attempt);
+  update->etag = g_strdup (attempt.partial.body ? attempt.partial.etag : attempt.etag);
+  update->last_modified = g_strdup (attempt.partial.body ? attempt.partial.last_modified
+                                                         : attempt.last_modified);
+  if (error != NULL && fetch->keep_part && attempt.partial.body != NULL &&
+      haul_body_get_part_name (attempt.partial.body) != NULL)
+    {
+      haul_body_keep_part (attempt.partial.body);
+      update->part_name = g_strdup (haul_body_get_part_name (attempt.partial.body));
+    }
+
   attempt_clear (&attempt);
+  haul_fetch_partial_clear (&attempt.partial);
   g_free (attempt.buffer);
 
   post (update, user_data);
