@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "haul-download.h"
 #include "haul-downloader.h"
@@ -707,6 +708,34 @@ test_resume (Fixture       *fixture,
     }
 }
 
+static gint64
+mtime_of (const char *path)
+{
+  struct stat st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mtime;
+}
+
+/* A saved file is dated as the server dates it, unless asked not to. */
+static void
+test_server_time (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(HaulDownload) dated = fetch_one (fixture, "/dated.png");
+  g_autoptr(HaulDownload) undated = fetch_one (fixture, "/png/undated.png");
+  g_autoptr(HaulDownload) now = NULL;
+  gint64 real_now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_cmpint (mtime_of (haul_download_get_file_path (dated)), ==, TEST_LAST_MODIFIED_UNIX);
+  g_assert_cmpint (ABS (mtime_of (haul_download_get_file_path (undated)) - real_now), <, 60);
+
+  g_assert_true (haul_downloader_get_server_time (fixture->downloader));
+  haul_downloader_set_server_time (fixture->downloader, FALSE);
+  now = fetch_one (fixture, "/dated.png");
+  g_assert_cmpint (ABS (mtime_of (haul_download_get_file_path (now)) - real_now), <, 60);
+}
+
 /* The nice value of each of this process's threads, from /proc. */
 static GArray *
 thread_nice_values (void)
@@ -1329,6 +1358,7 @@ main (int   argc,
   ADD ("chunked-cut", test_chunked_cut, NULL);
   ADD ("short-body-retried", test_short_body_retried, NULL);
   ADD ("resume", test_resume, NULL);
+  ADD ("server-time", test_server_time, NULL);
   ADD ("workers-keep-priority", test_workers_keep_priority, NULL);
   ADD ("http-errors", test_http_errors, NULL);
   ADD ("server-text-escaped", test_server_text_escaped, NULL);

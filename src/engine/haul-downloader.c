@@ -58,6 +58,7 @@ struct _HaulDownloader
   guint64       max_size;
   guint         thumbnail_size;
   gboolean      accept_any_type;
+  gboolean      server_time;
 };
 
 G_DEFINE_FINAL_TYPE (HaulDownloader, haul_downloader, G_TYPE_OBJECT)
@@ -69,6 +70,7 @@ enum {
   PROP_TIMEOUT,
   PROP_MAX_SIZE,
   PROP_ACCEPT_ANY_TYPE,
+  PROP_SERVER_TIME,
   PROP_THUMBNAIL_SIZE,
   PROP_OUTPUT_FOLDER,
   PROP_CA_FILE,
@@ -443,6 +445,10 @@ haul_downloader_get_property (GObject    *object,
       g_value_set_boolean (value, self->accept_any_type);
       break;
 
+    case PROP_SERVER_TIME:
+      g_value_set_boolean (value, self->server_time);
+      break;
+
     case PROP_THUMBNAIL_SIZE:
       g_value_set_uint (value, self->thumbnail_size);
       break;
@@ -492,6 +498,10 @@ haul_downloader_set_property (GObject      *object,
 
     case PROP_ACCEPT_ANY_TYPE:
       haul_downloader_set_accept_any_type (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_SERVER_TIME:
+      haul_downloader_set_server_time (self, g_value_get_boolean (value));
       break;
 
     case PROP_THUMBNAIL_SIZE:
@@ -549,6 +559,11 @@ haul_downloader_class_init (HaulDownloaderClass *klass)
                           FALSE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_SERVER_TIME] =
+    g_param_spec_boolean ("server-time", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_THUMBNAIL_SIZE] =
     g_param_spec_uint ("thumbnail-size", NULL, NULL,
                        0, 4096, HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE,
@@ -597,6 +612,7 @@ haul_downloader_init (HaulDownloader *self)
   self->timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
   self->max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   self->thumbnail_size = HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE;
+  self->server_time = TRUE;
   self->batches = g_ptr_array_new ();
   self->active = g_hash_table_new (NULL, NULL);
   self->pool = g_thread_pool_new (worker, self, self->concurrency, FALSE, NULL);
@@ -741,6 +757,33 @@ haul_downloader_set_accept_any_type (HaulDownloader *self,
 
   self->accept_any_type = accept_any_type;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCEPT_ANY_TYPE]);
+}
+
+gboolean
+haul_downloader_get_server_time (HaulDownloader *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOADER (self), FALSE);
+
+  return self->server_time;
+}
+
+/**
+ * haul_downloader_set_server_time:
+ * @server_time: whether a saved file's modification time is the server's
+ *   Last-Modified, when it sends one, rather than the time it was saved
+ */
+void
+haul_downloader_set_server_time (HaulDownloader *self,
+                                 gboolean        server_time)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  server_time = !!server_time;
+  if (self->server_time == server_time)
+    return;
+
+  self->server_time = server_time;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_TIME]);
 }
 
 guint
@@ -895,6 +938,7 @@ haul_downloader_run_async (HaulDownloader      *self,
       fetch->retries = self->retries;
       fetch->thumbnail_size = self->thumbnail_size;
       fetch->accept_any_type = self->accept_any_type;
+      fetch->server_time = self->server_time;
 
       key = url_key (haul_download_get_url (download));
       if (g_hash_table_contains (seen, key))
