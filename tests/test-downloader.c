@@ -10,6 +10,7 @@
 #include "haul-download.h"
 #include "haul-downloader.h"
 #include "haul-fetch.h"
+#include "haul-update.h"
 #include "test-server.h"
 
 static TestServer *server;
@@ -708,6 +709,108 @@ test_resume (Fixture       *fixture,
     }
 }
 
+static void
+collect_update (HaulUpdate *update,
+                gpointer    user_data)
+{
+  g_ptr_array_add (user_data, update);
+}
+
+/* Runs one fetch in this thread, as a worker would, and returns its
+ * updates; the last is FINISHED. */
+static GPtrArray *
+run_fetch (Fixture   *fixture,
+           HaulFetch *fetch)
+{
+  GPtrArray *updates = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_update_free);
+  HaulUpdate *last;
+
+  fetch->session = soup_session_new ();
+  fetch->max_size = G_MAXUINT64;
+  haul_fetch_run (fetch, collect_update, updates);
+
+  last = g_ptr_array_index (updates, updates->len - 1);
+  g_assert_cmpint (last->kind, ==, HAUL_UPDATE_FINISHED);
+  /* It travels with its last update; this test frees it itself. */
+  for (guint i = 0; i < updates->len; i++)
+    ((HaulUpdate *)g_ptr_array_index (updates, i))->fetch = NULL;
+  haul_fetch_free (fetch);
+
+  return updates;
+}
+
+/* The hooks a record of unfinished transfers uses: a body that grew big
+ * enough gets a partial name, which a failed fetch leaves in place; the
+ * next fetch continues it with a Range request. */
+static void
+test_resume_part (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *url = test_server_url (server, "/resume/20?cut=close&answer=ranges");
+  g_autofree guint8 *expected = test_make_resume_body (FALSE);
+  g_autofree char *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, expected,
+                                                        TEST_RESUME_LENGTH);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  g_autofree char *part_name = NULL;
+  g_autofree char *part_path = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  HaulFetch *fetch;
+  HaulUpdate *finished;
+  gsize length;
+
+  fetch = haul_fetch_new (url, fixture->folder, NULL, NULL);
+  fetch->name_part_after = 64 * 1024;
+  fetch->keep_part = TRUE;
+  first = run_fetch (fixture, fetch);
+
+  for (guint i = 0; i < first->len && part_name == NULL; i++)
+    {
+      HaulUpdate *update = g_ptr_array_index (first, i);
+
+      if (update->kind == HAUL_UPDATE_PROGRESS && update->part_name != NULL)
+        {
+          g_assert_cmpuint (update->bytes_received, >=, 64 * 1024);
+          g_assert_cmpstr (update->etag, ==, "\"v1\"");
+          part_name = g_strdup (update->part_name);
+        }
+    }
+  g_assert_nonnull (part_name);
+
+  finished = g_ptr_array_index (first, first->len - 1);
+  g_assert_cmpint (finished->state, ==, HAUL_DOWNLOAD_FAILED);
+  g_assert_cmpstr (finished->part_name, ==, part_name);
+  g_assert_cmpstr (finished->etag, ==, "\"v1\"");
+  g_assert_cmpstr (finished->last_modified, ==, TEST_LAST_MODIFIED);
+  part_path = g_build_filename (fixture->folder, part_name, NULL);
+  g_assert_true (g_file_get_contents (part_path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, expected, TEST_RESUME_CUT);
+
+  fetch = haul_fetch_new (url, fixture->folder, NULL, NULL);
+  fetch->resume_part = g_strdup (part_name);
+  fetch->resume_etag = g_strdup (finished->etag);
+  fetch->resume_last_modified = g_strdup (finished->last_modified);
+  second = run_fetch (fixture, fetch);
+
+  finished = g_ptr_array_index (second, second->len - 1);
+  g_assert_cmpint (finished->state, ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpstr (finished->sha256, ==, sha256);
+  g_assert_null (finished->part_name);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (finished->file_path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, expected, TEST_RESUME_LENGTH);
+
+  g_mutex_lock (&server->lock);
+  g_assert_cmpstr (server->range, ==, "bytes=" G_STRINGIFY (TEST_RESUME_CUT) "-");
+  g_assert_cmpstr (server->if_range, ==, "\"v1\"");
+  g_mutex_unlock (&server->lock);
+
+  /* Only the final name is left. */
+  names = list_folder (fixture->folder);
+  g_assert_cmpuint (names->len, ==, 1);
+}
+
 static gint64
 mtime_of (const char *path)
 {
@@ -1358,6 +1461,7 @@ main (int   argc,
   ADD ("chunked-cut", test_chunked_cut, NULL);
   ADD ("short-body-retried", test_short_body_retried, NULL);
   ADD ("resume", test_resume, NULL);
+  ADD ("resume-part", test_resume_part, NULL);
   ADD ("server-time", test_server_time, NULL);
   ADD ("workers-keep-priority", test_workers_keep_priority, NULL);
   ADD ("http-errors", test_http_errors, NULL);
