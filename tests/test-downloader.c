@@ -606,9 +606,17 @@ test_chunked (Fixture       *fixture,
               gconstpointer  data)
 {
   g_autoptr(HaulDownload) download = fetch_one (fixture, "/chunked.png");
+  g_autoptr(GPtrArray) kept = make_downloads ("/chunked-kept.png", "/chunked-kept.png?2",
+                                              "/chunked-kept.png?3", NULL);
   g_autofree guint8 *expected = test_make_pattern (TEST_CHUNKED_LENGTH);
 
   assert_saved (download, expected, TEST_CHUNKED_LENGTH);
+
+  /* One after another on the same connection, too. */
+  haul_downloader_set_concurrency (fixture->downloader, 1);
+  g_assert_true (run_batch (fixture, kept, NULL, NULL));
+  for (guint i = 0; i < kept->len; i++)
+    assert_saved (kept->pdata[i], expected, TEST_CHUNKED_LENGTH);
 }
 
 /* One that ends between chunks, without its last, empty chunk, is cut

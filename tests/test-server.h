@@ -31,6 +31,8 @@
  *   /escape                 500 whose reason phrase holds terminal escapes
  *   /escape-type            200 with text and an escape in its Content-Type
  *   /chunked.png            the /bytes/ pattern in whole chunks, properly ended
+ *   /chunked-kept.png       the same from the server itself, on a kept-alive
+ *                           connection
  *   /chunked-cut/ID         the first time, half of that in whole chunks and no
  *                           last chunk; then all of it
  *   /short/ID               the first time, 600 of 20000 bytes; then all of them
@@ -667,6 +669,18 @@ test_server_handle (SoupServer        *server,
 
       test_server_chunked (self, msg, "", data,
                            cut ? TEST_CHUNKED_LENGTH / 2 : TEST_CHUNKED_LENGTH, !cut);
+    }
+  else if (strcmp (path, "/chunked-kept.png") == 0)
+    {
+      g_autofree guint8 *data = test_make_pattern (TEST_CHUNKED_LENGTH);
+      SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_set_content_type (headers, "image/png", NULL);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      for (gsize at = 0; at < TEST_CHUNKED_LENGTH; at += TEST_CHUNK_SIZE)
+        soup_message_body_append (body, SOUP_MEMORY_COPY, data + at, TEST_CHUNK_SIZE);
+      soup_message_body_complete (body);
     }
   else if (g_str_has_prefix (path, "/short/"))
     test_server_respond_raw (self, msg,

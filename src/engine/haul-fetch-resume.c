@@ -57,13 +57,17 @@ restore_partial (Attempt *attempt,
 
   g_clear_pointer (&attempt->body, haul_body_free);
   g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
-  g_free (attempt->content_type);
   g_free (attempt->extension);
   g_clear_object (&attempt->thumbnail);
 
+  /* The type sniffed from the first bytes, else the server's. */
+  if (partial->content_type != NULL)
+    {
+      g_free (attempt->content_type);
+      attempt->content_type = g_steal_pointer (&partial->content_type);
+    }
   attempt->body = g_steal_pointer (&partial->body);
   attempt->thumbnailer = g_steal_pointer (&partial->thumbnailer);
-  attempt->content_type = g_steal_pointer (&partial->content_type);
   attempt->extension = g_steal_pointer (&partial->extension);
   attempt->thumbnail = g_steal_pointer (&partial->thumbnail);
   attempt->width = partial->width;
