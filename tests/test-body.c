@@ -41,6 +41,13 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->folder);
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
 /* The folder's names, sorted and joined by spaces. */
 static char *
 list_folder (Fixture *fixture)
@@ -51,7 +58,7 @@ list_folder (Fixture *fixture)
 
   while ((name = g_dir_read_name (dir)))
     g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc)g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
 
   return g_strjoinv (" ", (char **)names->pdata);
