@@ -79,6 +79,7 @@ haul_fetch_free (HaulFetch *fetch)
   g_free (fetch->folder);
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
+  g_clear_object (&fetch->record);
   g_free (fetch);
 }
 
