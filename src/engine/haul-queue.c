@@ -61,6 +61,7 @@ struct _HaulQueue
   guint           save_id;
   gboolean        saving;
 
+  GApplication   *held_application;
   gboolean        persistent;
   gboolean        gradual;
 };
@@ -412,12 +413,34 @@ haul_queue_get_items (HaulQueue *self)
 
 /* Running */
 
+/* The application, if there is one, stays while the queue runs, so that
+ * the process does not exit before cancelled workers have removed their
+ * files, even once its windows are gone. */
 static void
 set_running (HaulQueue *self,
              gboolean   was_running)
 {
-  if (was_running != haul_queue_get_running (self))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  gboolean running = haul_queue_get_running (self);
+
+  if (was_running == running)
+    return;
+
+  if (running && self->held_application == NULL)
+    {
+      self->held_application = g_application_get_default ();
+      if (self->held_application != NULL)
+        {
+          g_object_ref (self->held_application);
+          g_application_hold (self->held_application);
+        }
+    }
+  else if (!running && self->held_application != NULL)
+    {
+      g_application_release (self->held_application);
+      g_clear_object (&self->held_application);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
 static void
