@@ -133,8 +133,12 @@ print_item_json (HaulDownload *download)
   json_builder_add_int_value (builder, haul_download_get_width (download));
   json_builder_set_member_name (builder, "height");
   json_builder_add_int_value (builder, haul_download_get_height (download));
+  /* Scripts match on the reason; the file's name is in "file". */
   add_string_or_null (builder, "error",
-                      state == HAUL_DOWNLOAD_DONE ? NULL : haul_download_get_error_message (download));
+                      state == HAUL_DOWNLOAD_DONE ? NULL
+                      : haul_download_get_skip_reason (download) == HAUL_SKIP_SAVED
+                        ? _("already downloaded")
+                        : haul_download_get_error_message (download));
   json_builder_end_object (builder);
 
   print_json (builder);

@@ -189,6 +189,7 @@ apply_update (HaulDownloader *self,
       haul_download_set_file_path (download, update->file_path);
       haul_download_set_image (download, update->width, update->height, update->thumbnail);
       haul_download_set_error_message (download, update->error_message);
+      haul_download_set_skip_reason (download, update->skip_reason);
       haul_download_set_times (download, item->started_time, item->first_byte_time,
                                item->started_time ? update->time : 0);
       haul_download_set_state (download, update->state);
@@ -1043,6 +1044,7 @@ haul_downloader_run_async (HaulDownloader      *self,
           HaulUpdate *update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
 
           update->state = HAUL_DOWNLOAD_SKIPPED;
+          update->skip_reason = HAUL_SKIP_SAME_URL;
           update->error_message = g_strdup (_("same address as another item"));
           g_queue_push_tail (&finished, update);
         }
