@@ -33,6 +33,12 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 /* Runs the main loop until @condition holds; fails after @seconds. */
 static void
 wait_until (Fixture   *fixture,
@@ -41,6 +47,8 @@ wait_until (Fixture   *fixture,
 {
   gboolean timed_out = FALSE;
   guint id = g_timeout_add_seconds (seconds, timeout_cb, &timed_out);
+  /* What another process does wakes nothing here: look again now and then. */
+  guint tick_id = g_timeout_add (50, tick_cb, NULL);
 
   while (!condition (fixture) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -49,6 +57,7 @@ wait_until (Fixture   *fixture,
     g_error ("Timed out after %u s", seconds);
 
   g_source_remove (id);
+  g_source_remove (tick_id);
 }
 
 static void
@@ -748,11 +757,170 @@ test_window_preferences (Fixture       *fixture,
   g_settings_reset (settings, "accept-any-type");
 }
 
+
+/* What a killed window leaves must come back: run one in a child process,
+ * kill it with SIGKILL mid-batch, and start again. */
+static int
+run_killed_child (const char *folder,
+                  const char *urls)
+{
+  g_autoptr(GSettings) settings = NULL;
+  HaulWindow *window;
+
+  gtk_init ();
+  adw_init ();
+
+  settings = g_settings_new (APP_ID);
+  g_settings_set_string (settings, "download-folder", folder);
+  g_settings_set_boolean (settings, "start-immediately", TRUE);
+
+  window = haul_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  haul_window_add_text (window, urls, -1, "text/plain");
+
+  /* Until the parent kills it. */
+  for (;;)
+    g_main_context_iteration (NULL, TRUE);
+
+  return 1;
+}
+
+static guint
+count_pictures (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".png") && !g_str_has_prefix (name, ".haul-"))
+      n++;
+
+  return n;
+}
+
+static gboolean
+six_pictures (Fixture *fixture)
+{
+  return count_pictures (fixture->folder) >= 6;
+}
+
+static gboolean
+ten_rows (Fixture *fixture)
+{
+  return n_rows (fixture) == 10;
+}
+
+/* Lets the main loop run for @ms milliseconds. */
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_window_restore_after_kill (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GString) urls = g_string_new (NULL);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  HaulWindow *window = fixture->window;
+  guint requests_before = haul_test_server_get_requests (server);
+  guint n_done = 0, n_queued = 0;
+  const char *name;
+
+  /* Only the child's window runs at first. */
+  g_object_add_weak_pointer (G_OBJECT (window->record), (gpointer *)&fixture->record);
+  fixture->record = window->record;
+  gtk_window_destroy (GTK_WINDOW (window));
+  fixture->window = NULL;
+  g_assert_finalize_object (window);
+  wait_until (fixture, record_gone, 30);
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/img/kill-%02u.png", i);
+      g_autofree char *url = haul_test_server_url (server, path);
+
+      g_string_append_printf (urls, "%s\n", url);
+    }
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/held/later-%02u.png", i);
+      g_autofree char *url = haul_test_server_url (server, path);
+
+      g_string_append_printf (urls, "%s\n", url);
+    }
+
+  haul_test_server_set_holding (server, TRUE);
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                            "/proc/self/exe", "--killed-child", fixture->folder, urls->str, NULL);
+  g_assert_no_error (error);
+
+  wait_until (fixture, six_pictures, 60);
+  /* The list is written at most a second behind. */
+  spin (2500);
+
+  g_subprocess_force_exit (child);
+  g_assert_false (g_subprocess_wait (child, NULL, &error) && g_subprocess_get_successful (child));
+  g_assert_cmpuint (haul_test_server_get_requests (server) - requests_before, ==, 10);
+  haul_test_server_set_holding (server, FALSE);
+
+  /* Started again: every row is back as it was. */
+  fixture->window = haul_window_new (NULL);
+  g_object_ref_sink (fixture->window);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  wait_until (fixture, ten_rows, 30);
+
+  for (guint i = 0; i < 10; i++)
+    {
+      HaulDownload *d = row_item (fixture, i);
+
+      if (haul_download_get_state (d) == HAUL_DOWNLOAD_DONE)
+        {
+          n_done++;
+          g_assert_true (g_str_has_prefix (haul_download_get_file_name (d), "kill-"));
+          g_assert_true (g_file_test (haul_download_get_file_path (d), G_FILE_TEST_IS_REGULAR));
+        }
+      else if (haul_download_get_state (d) == HAUL_DOWNLOAD_QUEUED)
+        n_queued++;
+    }
+  g_assert_cmpuint (n_done, ==, 6);
+  g_assert_cmpuint (n_queued, ==, 4);
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (fixture->window->download_button)));
+
+  /* Continue fetches only what was left, and saves each picture once. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.download", NULL);
+  g_assert_true (haul_window_is_running (fixture->window));
+  wait_until (fixture, is_idle, 30);
+
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpint (haul_download_get_state (row_item (fixture, i)), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpuint (haul_test_server_get_requests (server) - requests_before, ==, 14);
+
+  dir = g_dir_open (fixture->folder, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_assert_null (strstr (name, " (1)"));
+      g_assert_false (g_str_has_prefix (name, ".haul-"));
+    }
+  g_assert_cmpuint (count_files (fixture->folder), ==, 10);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   int ret;
+
+  if (argc == 4 && g_str_equal (argv[1], "--killed-child"))
+    return run_killed_child (argv[2], argv[3]);
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -774,6 +942,7 @@ main (int   argc,
   ADD ("retry-failed", test_window_retry_failed);
   ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
+  ADD ("restore-after-kill", test_window_restore_after_kill);
 
   ret = g_test_run ();
 
