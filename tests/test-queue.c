@@ -61,10 +61,17 @@ fixture_end_run (Fixture *fixture)
 {
   HaulQueue *queue = fixture->queue;
 
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
   g_object_add_weak_pointer (G_OBJECT (queue), (gpointer *)&queue);
   g_clear_object (&fixture->queue);
   while (queue != NULL)
-    g_main_context_iteration (NULL, TRUE);
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the queue was not released in time");
+    }
   g_assert_finalize_object (fixture->downloader);
   fixture->downloader = NULL;
   g_clear_object (&fixture->record);

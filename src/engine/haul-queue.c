@@ -62,6 +62,7 @@ struct _HaulQueue
   gboolean        saving;
 
   GApplication   *held_application;
+  HaulRecord     *last_record;
   gboolean        persistent;
   gboolean        gradual;
 };
@@ -133,7 +134,8 @@ emit_changed (HaulQueue *self)
 static HaulRecord *
 get_record (HaulQueue *self)
 {
-  return self->downloader ? haul_downloader_get_record (self->downloader) : NULL;
+  /* Once disposed, the last writes still go to the record it had. */
+  return self->downloader ? haul_downloader_get_record (self->downloader) : self->last_record;
 }
 
 static HaulRecordItem *
@@ -275,7 +277,13 @@ save_timeout_cb (gpointer user_data)
 static void
 schedule_save (HaulQueue *self)
 {
-  if (self->persistent && self->save_id == 0 && get_record (self) != NULL)
+  if (!self->persistent || self->save_id != 0 || get_record (self) == NULL)
+    return;
+
+  /* A queue on its way out writes at once, and holds on until written. */
+  if (self->downloader == NULL)
+    haul_queue_save_now (self);
+  else
     self->save_id = g_timeout_add (SAVE_DELAY_MS, save_timeout_cb, self);
 }
 
@@ -1028,7 +1036,10 @@ haul_queue_dispose (GObject *object)
 {
   HaulQueue *self = (HaulQueue *)object;
 
-  /* What changed in the last second is still written. */
+  /* What changed in the last second is still written, also after a write
+   * under way now. */
+  if (self->downloader != NULL)
+    g_set_object (&self->last_record, haul_downloader_get_record (self->downloader));
   haul_queue_save_now (self);
   g_clear_handle_id (&self->save_id, g_source_remove);
   g_clear_handle_id (&self->expose_id, g_source_remove);
@@ -1059,6 +1070,7 @@ haul_queue_finalize (GObject *object)
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->removed, g_ptr_array_unref);
+  g_clear_object (&self->last_record);
 
   G_OBJECT_CLASS (haul_queue_parent_class)->finalize (object);
 }
