@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "haul-sniff.h"
+#include "test-images.h"
 
 typedef struct
 {
@@ -142,23 +143,6 @@ test_sniff_prefix_is_enough (void)
   g_assert_cmpstr (haul_sniff_image_type (body, HAUL_SNIFF_LENGTH), ==, "image/gif");
 }
 
-static GBytes *
-gzip (const char *text,
-      gsize       length)
-{
-  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
-  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
-  g_autoptr(GOutputStream) out = g_converter_output_stream_new (memory, G_CONVERTER (compressor));
-  g_autoptr(GError) error = NULL;
-
-  g_output_stream_write_all (out, text, length, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_close (out, NULL, &error);
-  g_assert_no_error (error);
-
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
-}
-
 /* Gzip is an SVG only when what it inflates to is one. */
 static void
 test_sniff_svgz (void)
@@ -176,7 +160,7 @@ test_sniff_svgz (void)
   g_string_append (svg, " --><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>");
   for (guint i = 0; i < 5000; i++)
     g_string_append_printf (svg, "<!-- %u -->", g_test_rand_int ());
-  svgz = gzip (svg->str, svg->len);
+  svgz = test_image_gzip (svg->str, svg->len);
   data = g_bytes_get_data (svgz, &length);
 
   g_assert_cmpuint (length, >, HAUL_SNIFF_LENGTH);
@@ -186,11 +170,11 @@ test_sniff_svgz (void)
   /* Too little to inflate as far as the root element. */
   g_assert_null (haul_sniff_image_type (data, 12));
 
-  html = gzip ("<!DOCTYPE html><html><svg></svg></html>", 40);
+  html = test_image_gzip ("<!DOCTYPE html><html><svg></svg></html>", 40);
   data = g_bytes_get_data (html, &length);
   g_assert_null (haul_sniff_image_type (data, length));
 
-  text = gzip ("plain text", 10);
+  text = test_image_gzip ("plain text", 10);
   data = g_bytes_get_data (text, &length);
   g_assert_null (haul_sniff_image_type (data, length));
 
