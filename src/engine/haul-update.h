@@ -32,8 +32,10 @@ typedef struct
   HaulDownloadState  state;           /* HAUL_UPDATE_FINISHED only */
   char              *error_message;
   char              *file_path;
-  int                width;
+  int                width;           /* as displayed */
   int                height;
+  gboolean           animated;
+  guint              frames;          /* of an animation; 0 when not counted */
   GdkPixbuf         *thumbnail;
 } HaulUpdate;
 
