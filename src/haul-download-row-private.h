@@ -15,6 +15,7 @@ struct _HaulDownloadRow
   GtkWidget      *thumbnail_frame;
   GtkImage       *placeholder;
   GtkPicture     *picture;
+  GtkWidget      *animated_badge;
   GtkLabel       *title_label;
   GtkLabel       *details_label;
   GtkProgressBar *progress_bar;

@@ -57,7 +57,8 @@ update_thumbnail (HaulDownloadRow *self)
   GdkPaintable *paintable = texture_for_download (self->item);
 
   gtk_picture_set_paintable (self->picture, paintable);
-  gtk_widget_set_visible (GTK_WIDGET (self->picture), paintable != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->placeholder), paintable == NULL);
+  gtk_widget_set_visible (self->animated_badge, haul_download_get_animated (self->item));
 
   if (state == HAUL_DOWNLOAD_FAILED)
     gtk_image_set_from_icon_name (self->placeholder, "image-missing-symbolic");
@@ -87,6 +88,7 @@ update_details (HaulDownloadRow *self)
   gint64 total = haul_download_get_total_bytes (self->item);
   int width = haul_download_get_width (self->item);
   int height = haul_download_get_height (self->item);
+  guint frames = haul_download_get_frames (self->item);
 
   if (host != NULL)
     g_ptr_array_add (parts, host);
@@ -105,6 +107,13 @@ update_details (HaulDownloadRow *self)
   if (width > 0 && height > 0)
     /* TRANSLATORS: image dimensions in pixels, width × height */
     g_ptr_array_add (parts, g_strdup_printf (_("%d × %d"), width, height));
+
+  if (frames > 0)
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("animated, %u frame",
+                                                          "animated, %u frames", frames),
+                                             frames));
+  else if (haul_download_get_animated (self->item))
+    g_ptr_array_add (parts, g_strdup (_("animated")));
 
   g_ptr_array_add (parts, NULL);
   text = g_strjoinv (" · ", (char **)parts->pdata);
@@ -318,8 +327,14 @@ item_notify_cb (HaulDownloadRow *self,
       update_progress (self);
     }
   else if (g_str_equal (name, "width") ||
-           g_str_equal (name, "height"))
+           g_str_equal (name, "height") ||
+           g_str_equal (name, "frames"))
     update_details (self);
+  else if (g_str_equal (name, "animated"))
+    {
+      update_details (self);
+      update_thumbnail (self);
+    }
   else if (g_str_equal (name, "seconds") ||
            g_str_equal (name, "error-message"))
     update_status (self);
@@ -473,6 +488,7 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, thumbnail_frame);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, placeholder);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, picture);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, animated_badge);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, progress_bar);

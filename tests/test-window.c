@@ -8,6 +8,7 @@
 
 #include "haul-add-dialog-private.h"
 #include "haul-application.h"
+#include "haul-download-private.h"
 #include "haul-download-row-private.h"
 #include "haul-preferences-window-private.h"
 #include "haul-test-server.h"
@@ -452,6 +453,7 @@ test_window_download (Fixture       *fixture,
         continue;
       g_assert_nonnull (gtk_picture_get_paintable (row->picture));
       g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->picture)));
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
       g_assert_true (g_str_has_suffix (gtk_label_get_label (row->time_label), " s"));
       g_assert_cmpstr (gtk_label_get_label (row->status_label), ==, "Done");
       g_assert_true (gtk_widget_get_visible (row->menu_button));
@@ -729,6 +731,42 @@ test_window_preferences (Fixture       *fixture,
   g_settings_reset (settings, "accept-any-type");
 }
 
+/* A thumbnail hides the placeholder (it would show through a transparent
+ * one); an animation is marked, with its frames. */
+static void
+test_row_thumbnail_and_animation (void)
+{
+  GtkWidget *widget = g_object_ref_sink (haul_download_row_new ());
+  HaulDownloadRow *row = HAUL_DOWNLOAD_ROW (widget);
+  g_autoptr(HaulDownload) item = haul_download_new ("https://example.org/moving.gif");
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 8, 8);
+
+  gdk_pixbuf_fill (pixbuf, 0);
+  haul_download_row_set_item (row, item);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+
+  haul_download_set_image (item, 640, 480, pixbuf);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+  g_assert_null (strstr (gtk_label_get_label (row->details_label), "animated"));
+
+  haul_download_set_animation (item, TRUE, 12);
+  g_assert_true (gtk_widget_get_visible (row->animated_badge));
+  g_assert_nonnull (strstr (gtk_label_get_label (row->details_label), "640 × 480 · animated, 12 frames"));
+
+  haul_download_set_animation (item, TRUE, 0);
+  g_assert_nonnull (strstr (gtk_label_get_label (row->details_label), "· animated"));
+
+  haul_download_set_image (item, 0, 0, NULL);
+  haul_download_set_animation (item, FALSE, 0);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+
+  haul_download_row_set_item (row, NULL);
+  g_assert_finalize_object (widget);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -743,6 +781,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/window/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
+  g_test_add_func ("/row/thumbnail-and-animation", test_row_thumbnail_and_animation);
   ADD ("draws", test_window_draws);
   ADD ("paste", test_window_paste);
   ADD ("drop", test_window_drop);
