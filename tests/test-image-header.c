@@ -66,6 +66,7 @@ check_case (const HeaderCase *c)
 
   g_test_message ("%s", c->what);
   g_assert_cmpstr (haul_sniff_image_type (data, length), ==, c->type);
+  g_assert_true (haul_image_header_knows (c->type));
 
   read_header (c->image, c->type, &header);
   g_assert_cmpint (header.width, ==, c->width);
@@ -123,6 +124,10 @@ test_header_formats (void)
       check_case (&cases[i]);
       g_bytes_unref (cases[i].image);
     }
+
+  /* An SVG's size is up to its renderer. */
+  g_assert_false (haul_image_header_knows ("image/svg+xml"));
+  g_assert_false (haul_image_header_knows (NULL));
 }
 
 /* Exif orientations: the size as displayed, and the orientation left for

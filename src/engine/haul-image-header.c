@@ -733,6 +733,25 @@ static const struct
 };
 
 /**
+ * haul_image_header_knows:
+ * @type: (nullable): a sniffed type
+ *
+ * Returns: %TRUE when the header of @type declares a size that
+ *   haul_image_header_read() finds
+ */
+gboolean
+haul_image_header_knows (const char *type)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      if (g_strcmp0 (type, readers[i].type) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
  * haul_image_header_read:
  * @type: the sniffed type of the image
  * @data: (array length=length): the first bytes of the image

@@ -29,6 +29,7 @@ typedef struct
   gboolean part_is_png;
 } HaulImageHeader;
 
+gboolean haul_image_header_knows (const char      *type);
 gboolean haul_image_header_read (const char      *type,
                                  const guint8    *data,
                                  gsize            length,

@@ -441,8 +441,10 @@ needs_header_size (const char *type)
   };
 
   /* From 2.43 on, gdk-pixbuf may hand any format to a separate decoder
-   * that reads all the data before it reports a size. */
-  if (gdk_pixbuf_major_version > 2 || gdk_pixbuf_minor_version >= 43)
+   * that reads all the data before it reports a size. (An SVG has no
+   * such header; librsvg's limits and the decoder's sandbox remain.) */
+  if ((gdk_pixbuf_major_version > 2 || gdk_pixbuf_minor_version >= 43)
+      && haul_image_header_knows (type))
     return TRUE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
