@@ -518,6 +518,58 @@ read_meta (const Box       *meta,
     read_item_properties (&ipco, &ipma, primary, has_primary, header);
 }
 
+typedef enum
+{
+  STEP_READ,
+  STEP_MORE,
+  STEP_STOP,
+} Step;
+
+static Step
+need_step (guint64  n,
+           gsize    length,
+           gsize   *needed)
+{
+  if (n <= length)
+    return STEP_READ;
+  if (n > HAUL_IMAGE_HEADER_LIMIT)
+    return STEP_STOP;
+
+  *needed = (gsize)n;
+  return STEP_MORE;
+}
+
+/* The size of the top-level box at @pos, and of its own header, when
+ * enough of the body is here to tell. */
+static Step
+top_box (const guint8 *data,
+         gsize         length,
+         guint64       pos,
+         guint64      *size,
+         guint64      *header_length,
+         gsize        *needed)
+{
+  Step step = need_step (pos + 8, length, needed);
+
+  if (step != STEP_READ)
+    return step;
+
+  *size = be32 (data + pos);
+  *header_length = 8;
+  if (*size == 1)
+    {
+      step = need_step (pos + 16, length, needed);
+      if (step != STEP_READ)
+        return step;
+      *size = be64 (data + pos + 8);
+      *header_length = 16;
+    }
+  else if (*size == 0)
+    *size = G_MAXUINT64 - pos;          /* up to the end, wherever it is */
+
+  return *size < *header_length ? STEP_STOP : STEP_READ;
+}
+
 /* AVIF, HEIC and HEIF: the meta box, which comes before the media data. */
 static gboolean
 read_heif (const guint8    *data,
@@ -526,42 +578,37 @@ read_heif (const guint8    *data,
            gsize           *needed)
 {
   guint64 pos = 0;
+  guint64 size;
+  guint64 header_length;
+  Step step;
 
-  for (;;)
+  while ((step = top_box (data, length, pos, &size, &header_length, needed)) == STEP_READ)
     {
-      guint64 size;
+      const guint8 *type = data + pos + 4;
       Box box;
 
-      NEED (pos + 8);
-      size = be32 (data + pos);
-      if (size == 1)
-        {
-          NEED (pos + 16);
-          size = be64 (data + pos + 8);
-        }
-      else if (size == 0)
-        size = G_MAXUINT64 - pos;       /* up to the end, wherever it is */
-
-      if (size < 8)
-        return TRUE;
-
-      if (memcmp (data + pos + 4, "ftyp", 4) == 0 && pos == 0)
+      if (memcmp (type, "ftyp", 4) == 0 && pos == 0)
         {
           NEED (12);
           header->animated = memcmp (data + 8, "avis", 4) == 0 || memcmp (data + 8, "msf1", 4) == 0;
         }
-      else if (memcmp (data + pos + 4, "meta", 4) == 0)
+      else if (memcmp (type, "meta", 4) == 0)
         {
           NEED (pos + size);
           if (next_box (data, pos + size, pos, &box))
             read_meta (&box, header);
           return TRUE;
         }
-      else if (memcmp (data + pos + 4, "mdat", 4) == 0 || memcmp (data + pos + 4, "moov", 4) == 0)
+      else if (memcmp (type, "mdat", 4) == 0 || memcmp (type, "moov", 4) == 0)
         return TRUE;
 
+      /* What follows a box this large is beyond the limit anyway. */
+      if (size > HAUL_IMAGE_HEADER_LIMIT)
+        return TRUE;
       pos += size;
     }
+
+  return step == STEP_STOP;
 }
 
 /* JPEG XL: a bit stream, least significant bit first. */
@@ -674,6 +721,9 @@ read_jxl (const guint8    *data,
           gsize           *needed)
 {
   guint64 pos = 0;
+  guint64 size;
+  guint64 header_length;
+  Step step;
 
   NEED (2);
   if (data[0] == 0xff)
@@ -681,32 +731,19 @@ read_jxl (const guint8    *data,
 
   /* The container: the codestream is in a jxlc box, or split over jxlp
    * boxes that each start with a sequence number. */
-  for (;;)
+  while ((step = top_box (data, length, pos, &size, &header_length, needed)) == STEP_READ)
     {
-      guint64 size;
-      guint64 header_length = 8;
-
-      NEED (pos + 8);
-      size = be32 (data + pos);
-      if (size == 1)
-        {
-          NEED (pos + 16);
-          size = be64 (data + pos + 8);
-          header_length = 16;
-        }
-      else if (size == 0)
-        size = G_MAXUINT64 - pos;
-
-      if (size < header_length)
-        return TRUE;
-
       if (memcmp (data + pos + 4, "jxlc", 4) == 0)
         return read_jxl_codestream (data, length, pos + header_length, header, needed);
       if (memcmp (data + pos + 4, "jxlp", 4) == 0)
         return read_jxl_codestream (data, length, pos + header_length + 4, header, needed);
 
+      if (size > HAUL_IMAGE_HEADER_LIMIT)
+        return TRUE;
       pos += size;
     }
+
+  return step == STEP_STOP;
 }
 
 typedef gboolean (*HeaderReader) (const guint8    *data,
