@@ -273,7 +273,8 @@ read_webp (const guint8    *data,
     }
   else if (memcmp (data + 12, "VP8X", 4) == 0)
     {
-      set_size (header, (le32 (data + 24) & 0xffffff) + 1, (le32 (data + 27) & 0xffffff) + 1, FALSE);
+      set_size (header, (le16 (data + 24) | (guint32)data[26] << 16) + 1,
+                (le16 (data + 27) | (guint32)data[29] << 16) + 1, FALSE);
       header->animated = (data[20] & 0x02) != 0;
     }
 
