@@ -529,6 +529,27 @@ test_thumbnailer_modern_formats (void)
     }
 }
 
+/* An AVIF turned by its irot box: the size as displayed, and the decoder
+ * turns the pixels (they must not be turned twice). */
+static void
+test_thumbnailer_avif_rotated (void)
+{
+  g_autoptr(GBytes) avif = test_image_read ("halves-irot.avif");
+  g_auto(Result) result = { 0 };
+
+  thumbnail_bytes (avif, 64, THUMB_SIZE, &result);
+  g_assert_cmpint (result.width, ==, 32);
+  g_assert_cmpint (result.height, ==, 64);
+  if (!can_read ("image/avif"))
+    return;
+
+  g_assert_nonnull (result.pixbuf);
+  g_assert_cmpint (gdk_pixbuf_get_width (result.pixbuf), ==, 32);
+  g_assert_cmpint (gdk_pixbuf_get_height (result.pixbuf), ==, 64);
+  assert_pixel (result.pixbuf, 16, 12, 0, 0, 0xff);
+  assert_pixel (result.pixbuf, 16, 52, 0xff, 0, 0);
+}
+
 static void
 test_thumbnailer_svgz (void)
 {
@@ -929,6 +950,7 @@ main (int   argc,
   g_test_add_func ("/thumbnailer/truncated", test_thumbnailer_truncated);
   g_test_add_func ("/thumbnailer/orientation", test_thumbnailer_orientation);
   g_test_add_func ("/thumbnailer/modern-formats", test_thumbnailer_modern_formats);
+  g_test_add_func ("/thumbnailer/avif-rotated", test_thumbnailer_avif_rotated);
   g_test_add_func ("/thumbnailer/svgz", test_thumbnailer_svgz);
   g_test_add_func ("/thumbnailer/content-type", test_thumbnailer_content_type);
   g_test_add_func ("/thumbnailer/ico-largest", test_thumbnailer_ico_largest);
