@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "haul-animation.h"
 #include "haul-thumbnailer.h"
 #include "test-images.h"
 
@@ -652,6 +655,85 @@ test_thumbnailer_animated_webp (void)
   g_assert_cmpuint (still_result.frames, ==, 0);
 }
 
+static void
+on_frames_loaded (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* The frames a row plays on hover: decoded in a worker, scaled, with
+ * their delays, and no more of them than asked for. */
+static void
+test_animation_frames (void)
+{
+  g_autoptr(GBytes) webp = test_image_read ("three-frames.webp");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  int fd = g_file_open_tmp ("haul-test-XXXXXX.webp", &path, &error);
+  const guint8 expected[3][3] = { { 0xff, 0, 0 }, { 0, 0xff, 0 }, { 0, 0, 0xff } };
+  const guint wanted[] = { 3, 2 };
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (webp, NULL), g_bytes_get_size (webp), NULL));
+
+  /* The budget counts every frame at full size. */
+  g_assert_true (haul_animation_fits_budget (24, 16, 3));
+  g_assert_true (haul_animation_fits_budget (1000, 1000, 16));
+  g_assert_false (haul_animation_fits_budget (1000, 1000, 17));
+  g_assert_false (haul_animation_fits_budget (0, 16, 3));
+  g_assert_false (haul_animation_fits_budget (24, 16, 0));
+
+  if (!can_read ("image/webp"))
+    {
+      g_test_skip ("no WebP loader");
+      g_unlink (path);
+      return;
+    }
+
+  for (gsize k = 0; k < G_N_ELEMENTS (wanted); k++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GPtrArray) frames = NULL;
+
+      haul_animation_load_async (path, "image/webp", wanted[k], 12, NULL, on_frames_loaded, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      frames = haul_animation_load_finish (result, &error);
+      g_assert_no_error (error);
+
+      g_assert_cmpuint (frames->len, ==, wanted[k]);
+      for (guint i = 0; i < frames->len; i++)
+        {
+          HaulAnimationFrame *frame = g_ptr_array_index (frames, i);
+
+          g_assert_cmpint (gdk_pixbuf_get_width (frame->pixbuf), ==, 12);
+          g_assert_cmpint (gdk_pixbuf_get_height (frame->pixbuf), ==, 8);
+          g_assert_cmpuint (frame->delay_ms, ==, 100);
+          assert_pixel (frame->pixbuf, 6, 4, expected[i][0], expected[i][1], expected[i][2]);
+        }
+    }
+
+  /* Not an animation, or not there: an error, not a crash. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GPtrArray) frames = NULL;
+
+    haul_animation_load_async ("/nonexistent/x.webp", "image/webp", 3, 12, NULL, on_frames_loaded, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    frames = haul_animation_load_finish (result, &error);
+    g_assert_null (frames);
+    g_assert_nonnull (error);
+  }
+
+  g_unlink (path);
+}
+
 /* Dropped half-way without finishing: no warning about an unclosed loader. */
 static void
 test_thumbnailer_abandon (void)
@@ -956,6 +1038,7 @@ main (int   argc,
   g_test_add_func ("/thumbnailer/ico-largest", test_thumbnailer_ico_largest);
   g_test_add_func ("/thumbnailer/animated-webp", test_thumbnailer_animated_webp);
   g_test_add_func ("/thumbnailer/abandon", test_thumbnailer_abandon);
+  g_test_add_func ("/animation/frames", test_animation_frames);
   g_test_add_func ("/thumbnailer/bombs", test_thumbnailer_bombs);
   g_test_add_func ("/thumbnailer/bomb-dimensions", test_thumbnailer_bomb_dimensions);
   g_test_add_func ("/thumbnailer/threads", test_thumbnailer_threads);

@@ -593,10 +593,18 @@ haul_thumbnailer_write (HaulThumbnailer *self,
   return feed (self, data, length, self->fed - length);
 }
 
-/* Some loaders (animations among them) hand back the image unscaled. */
-static GdkPixbuf *
-fit (GdkPixbuf *pixbuf,
-     guint      max_size)
+/**
+ * haul_thumbnailer_fit:
+ * @pixbuf: an image
+ * @max_size: the longest side wanted
+ *
+ * Some loaders (animations among them) hand back the image unscaled.
+ *
+ * Returns: (transfer full): @pixbuf, or a copy scaled down to fit @max_size
+ */
+GdkPixbuf *
+haul_thumbnailer_fit (GdkPixbuf *pixbuf,
+                      guint      max_size)
 {
   int width = gdk_pixbuf_get_width (pixbuf);
   int height = gdk_pixbuf_get_height (pixbuf);
@@ -720,7 +728,7 @@ haul_thumbnailer_finish (HaulThumbnailer *self,
     {
       g_autoptr(GdkPixbuf) turned = orient (loaded, orientation);
 
-      pixbuf = fit (turned, self->max_size);
+      pixbuf = haul_thumbnailer_fit (turned, self->max_size);
     }
 
   note_animation (self);

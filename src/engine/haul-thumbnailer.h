@@ -42,6 +42,10 @@ guint            haul_thumbnailer_get_frames (HaulThumbnailer *self,
                                               gboolean        *animated);
 void             haul_thumbnailer_free   (HaulThumbnailer *self);
 
+/* @pixbuf, or a copy scaled down to fit @max_size. */
+GdkPixbuf       *haul_thumbnailer_fit    (GdkPixbuf       *pixbuf,
+                                          guint            max_size);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HaulThumbnailer, haul_thumbnailer_free)
 
 G_END_DECLS
