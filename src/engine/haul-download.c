@@ -28,6 +28,8 @@ struct _HaulDownload
   gint64             finished_time;
   int                width;
   int                height;
+  guint              frames;
+  gboolean           animated;
   guint              http_status;
   HaulDownloadState  state;
   HaulSkipReason     skip_reason;
@@ -52,6 +54,8 @@ enum {
   PROP_CONTENT_TYPE,
   PROP_WIDTH,
   PROP_HEIGHT,
+  PROP_ANIMATED,
+  PROP_FRAMES,
   PROP_ERROR_MESSAGE,
   PROP_THUMBNAIL,
   PROP_SECONDS,
@@ -147,6 +151,14 @@ haul_download_get_property (GObject    *object,
 
     case PROP_HEIGHT:
       g_value_set_int (value, self->height);
+      break;
+
+    case PROP_ANIMATED:
+      g_value_set_boolean (value, self->animated);
+      break;
+
+    case PROP_FRAMES:
+      g_value_set_uint (value, self->frames);
       break;
 
     case PROP_ERROR_MESSAGE:
@@ -260,6 +272,17 @@ haul_download_class_init (HaulDownloadClass *klass)
     g_param_spec_int ("height", NULL, NULL,
                       0, G_MAXINT, 0,
                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ANIMATED] =
+    g_param_spec_boolean ("animated", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The frames of an animation, 0 when they were not counted. */
+  properties[PROP_FRAMES] =
+    g_param_spec_uint ("frames", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_ERROR_MESSAGE] =
     g_param_spec_string ("error-message", NULL, NULL,
@@ -412,6 +435,22 @@ haul_download_get_height (HaulDownload *self)
   return self->height;
 }
 
+gboolean
+haul_download_get_animated (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), FALSE);
+
+  return self->animated;
+}
+
+guint
+haul_download_get_frames (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->frames;
+}
+
 const char *
 haul_download_get_error_message (HaulDownload *self)
 {
@@ -555,6 +594,7 @@ haul_download_reset (HaulDownload *self,
   haul_download_set_response (self, 0, NULL, NULL);
   haul_download_set_file_path (self, NULL);
   haul_download_set_image (self, 0, 0, NULL);
+  haul_download_set_animation (self, FALSE, 0);
   haul_download_set_error_message (self, NULL);
   haul_download_set_skip_reason (self, HAUL_SKIP_NONE);
   haul_download_set_times (self, 0, 0, 0);
@@ -689,6 +729,30 @@ haul_download_set_image (HaulDownload *self,
 
   if (g_set_object (&self->thumbnail, thumbnail))
     notify (self, PROP_THUMBNAIL);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+haul_download_set_animation (HaulDownload *self,
+                             gboolean      animated,
+                             guint         frames)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->animated != !!animated)
+    {
+      self->animated = !!animated;
+      notify (self, PROP_ANIMATED);
+    }
+
+  if (self->frames != frames)
+    {
+      self->frames = frames;
+      notify (self, PROP_FRAMES);
+    }
 
   g_object_thaw_notify (G_OBJECT (self));
 }

@@ -50,6 +50,8 @@ const char        *haul_download_get_file_name     (HaulDownload      *self);
 const char        *haul_download_get_content_type  (HaulDownload      *self);
 int                haul_download_get_width         (HaulDownload      *self);
 int                haul_download_get_height        (HaulDownload      *self);
+gboolean           haul_download_get_animated      (HaulDownload      *self);
+guint              haul_download_get_frames        (HaulDownload      *self);
 const char        *haul_download_get_error_message (HaulDownload      *self);
 HaulSkipReason     haul_download_get_skip_reason   (HaulDownload      *self);
 GdkPixbuf         *haul_download_get_thumbnail     (HaulDownload      *self);

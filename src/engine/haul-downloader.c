@@ -188,6 +188,7 @@ apply_update (HaulDownloader *self,
       haul_download_set_progress (download, update->bytes_received, update->total_bytes);
       haul_download_set_file_path (download, update->file_path);
       haul_download_set_image (download, update->width, update->height, update->thumbnail);
+      haul_download_set_animation (download, update->animated, update->frames);
       haul_download_set_error_message (download, update->error_message);
       haul_download_set_skip_reason (download, update->skip_reason);
       haul_download_set_times (download, item->started_time, item->first_byte_time,

@@ -54,6 +54,8 @@ typedef struct
   gint64             last_progress;
   int                width;
   int                height;
+  gboolean           animated;
+  guint              frames;
   GdkPixbuf         *thumbnail;
 } Attempt;
 
@@ -116,6 +118,8 @@ attempt_clear (Attempt *attempt)
   attempt->last_progress = 0;
   attempt->width = 0;
   attempt->height = 0;
+  attempt->animated = FALSE;
+  attempt->frames = 0;
 }
 
 static void
@@ -792,6 +796,15 @@ write_all (Attempt       *attempt,
   return TRUE;
 }
 
+static void
+finish_thumbnail (Attempt *attempt)
+{
+  attempt->thumbnail = haul_thumbnailer_finish (attempt->thumbnailer,
+                                                &attempt->width, &attempt->height);
+  attempt->frames = haul_thumbnailer_get_frames (attempt->thumbnailer, &attempt->animated);
+  g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
+}
+
 static gboolean
 consume (Attempt       *attempt,
          const guint8  *data,
@@ -817,9 +830,7 @@ consume (Attempt       *attempt,
       !haul_thumbnailer_write (attempt->thumbnailer, data, length))
     {
       /* It has what it wants, or gave up: that is "no preview", not a failure. */
-      attempt->thumbnail = haul_thumbnailer_finish (attempt->thumbnailer,
-                                                    &attempt->width, &attempt->height);
-      g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
+      finish_thumbnail (attempt);
     }
 
   post_progress (attempt, FALSE);
@@ -853,8 +864,11 @@ receive_body (Attempt  *attempt,
     return FALSE;
 
   if (haul_sniff_is_image_type (attempt->content_type))
-    attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
-                                                 HAUL_THUMBNAILER_MAX_PIXELS);
+    {
+      attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
+                                                   HAUL_THUMBNAILER_MAX_PIXELS);
+      haul_thumbnailer_set_content_type (attempt->thumbnailer, attempt->content_type);
+    }
 
   while (n > 0)
     {
@@ -879,11 +893,7 @@ receive_body (Attempt  *attempt,
     goto truncated;
 
   if (attempt->thumbnailer != NULL)
-    {
-      attempt->thumbnail = haul_thumbnailer_finish (attempt->thumbnailer,
-                                                    &attempt->width, &attempt->height);
-      g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
-    }
+    finish_thumbnail (attempt);
 
   return TRUE;
 
@@ -1069,6 +1079,8 @@ haul_fetch_run (HaulFetch         *fetch,
       update->file_path = g_steal_pointer (&attempt.file_path);
       update->width = attempt.width;
       update->height = attempt.height;
+      update->animated = attempt.animated;
+      update->frames = attempt.frames;
       update->thumbnail = g_steal_pointer (&attempt.thumbnail);
     }
   else if (g_cancellable_is_cancelled (fetch->cancellable))

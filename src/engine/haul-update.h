@@ -33,8 +33,10 @@ typedef struct
   HaulSkipReason     skip_reason;
   char              *error_message;
   char              *file_path;
-  int                width;
+  int                width;           /* as displayed */
   int                height;
+  gboolean           animated;
+  guint              frames;          /* of an animation; 0 when not counted */
   GdkPixbuf         *thumbnail;
 } HaulUpdate;
 
