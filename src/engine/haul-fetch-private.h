@@ -21,6 +21,8 @@ typedef struct
   gint64             total;
   int                width;
   int                height;
+  gboolean           animated;
+  guint              frames;
   GdkPixbuf         *thumbnail;
 } Partial;
 
@@ -50,6 +52,8 @@ typedef struct
   gint64             last_progress;
   int                width;
   int                height;
+  gboolean           animated;
+  guint              frames;
   GdkPixbuf         *thumbnail;
 
   char              *etag;

@@ -23,6 +23,8 @@ haul_fetch_partial_clear (Partial *partial)
   partial->total = -1;
   partial->width = 0;
   partial->height = 0;
+  partial->animated = FALSE;
+  partial->frames = 0;
 }
 
 /* A transient failure mid-body keeps what was received, for the next try
@@ -46,6 +48,8 @@ haul_fetch_keep_partial (Attempt *attempt)
   partial->total = attempt->total;
   partial->width = attempt->width;
   partial->height = attempt->height;
+  partial->animated = attempt->animated;
+  partial->frames = attempt->frames;
 }
 
 /* The server sent the rest of the partial body: this try goes on with it. */
@@ -72,6 +76,8 @@ restore_partial (Attempt *attempt,
   attempt->thumbnail = g_steal_pointer (&partial->thumbnail);
   attempt->width = partial->width;
   attempt->height = partial->height;
+  attempt->animated = partial->animated;
+  attempt->frames = partial->frames;
   if (attempt->etag == NULL)
     attempt->etag = g_steal_pointer (&partial->etag);
   if (attempt->last_modified == NULL)
@@ -236,6 +242,7 @@ read_back_part (const guint8 *data,
     {
       partial->thumbnail = haul_thumbnailer_finish (partial->thumbnailer,
                                                     &partial->width, &partial->height);
+      partial->frames = haul_thumbnailer_get_frames (partial->thumbnailer, &partial->animated);
       g_clear_pointer (&partial->thumbnailer, haul_thumbnailer_free);
     }
 }

@@ -28,6 +28,9 @@ struct _HaulFetch
   guint         thumbnail_size;
   gboolean      accept_any_type;
   gboolean      server_time;   /* the file's mtime from Last-Modified; default TRUE */
+  gboolean      skip_saved;
+  gboolean      keep_duplicates;
+  HaulRecord   *record;        /* nullable */
   gpointer      item;          /* the downloader's, opaque here */
 
   /* Resuming across runs; all unset by default, which leaves no partial
