@@ -6,6 +6,7 @@
  * context (or wait for a subprocess) while it answers.
  *
  *   /png/NAME[?delay=MS]    a small PNG, optionally after a delay
+ *   /unique/NAME            a small PNG whose bytes differ for each NAME
  *   /mismatch/NAME          the PNG, labelled image/jpeg
  *   /bytes/N                N bytes: a PNG signature, then a pattern
  *   /redirect/N             N redirects, then the PNG
@@ -47,6 +48,10 @@
  *                           all (200), "changed" sends a new body with a new
  *                           ETag (200), "changed206" sends the rest of that
  *                           new body (206), "416" refuses the range
+ *   /big/ID                 TEST_BIG_LENGTH bytes with ETag, Last-Modified and
+ *                           Accept-Ranges; the first time TEST_BIG_CUT of them,
+ *                           then silence until the client goes; then the rest
+ *                           to a Range request (206), else all of it
  *   /blob/NAME[?type=TYPE]  what test_server_add_blob() gave for NAME, as
  *                           application/octet-stream or TYPE
  */
@@ -284,6 +289,8 @@ test_server_respond_raw (TestServer        *self,
 #define TEST_RESUME_LENGTH  300000
 #define TEST_RESUME_CUT     100000
 #define TEST_LAST_MODIFIED  "Wed, 21 Oct 2015 07:28:00 GMT"
+#define TEST_BIG_LENGTH     (3 * 1024 * 1024)
+#define TEST_BIG_CUT        (3 * 1024 * 1024 / 2)
 #define TEST_LAST_MODIFIED_UNIX 1445412480
 
 /* @data in chunks of TEST_CHUNK_SIZE, ended properly when @last. */
@@ -405,6 +412,48 @@ test_server_resume (TestServer        *self,
   test_server_respond_raw_bytes (self, msg, head, body, TEST_RESUME_LENGTH - from, RAW_CLOSE);
 }
 
+/* Big enough to be resumed in a later run, and cut the first time with the
+ * connection left open, for the client to be killed meanwhile. */
+static inline void
+test_server_big (TestServer        *self,
+                 SoupServerMessage *msg,
+                 guint              hits)
+{
+  const char *range = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                    "Range");
+  g_autofree guint8 *data = test_make_pattern (TEST_BIG_LENGTH);
+  const char *validators = "ETag: \"b1\"\r\nLast-Modified: " TEST_LAST_MODIFIED "\r\n"
+                           "Accept-Ranges: bytes\r\n";
+  g_autofree char *head = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint64 from = 0;
+
+  if (hits == 1)
+    {
+      head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
+                              "Content-Length: %d\r\n\r\n", validators, TEST_BIG_LENGTH);
+      body = g_bytes_new (data, TEST_BIG_CUT);
+      test_server_respond_raw_bytes (self, msg, head, body, TEST_BIG_CUT, RAW_STALL);
+      return;
+    }
+
+  if (range != NULL && g_str_has_prefix (range, "bytes="))
+    from = MIN (g_ascii_strtoull (range + strlen ("bytes="), NULL, 10), TEST_BIG_LENGTH);
+
+  if (from > 0)
+    head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: image/png\r\n%s"
+                            "Content-Range: bytes %" G_GUINT64_FORMAT "-%d/%d\r\n"
+                            "Content-Length: %" G_GUINT64_FORMAT "\r\nConnection: close\r\n\r\n",
+                            validators, from, TEST_BIG_LENGTH - 1, TEST_BIG_LENGTH,
+                            TEST_BIG_LENGTH - from);
+  else
+    head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
+                            "Content-Length: %d\r\nConnection: close\r\n\r\n",
+                            validators, TEST_BIG_LENGTH);
+  body = g_bytes_new (data + from, TEST_BIG_LENGTH - from);
+  test_server_respond_raw_bytes (self, msg, head, body, TEST_BIG_LENGTH - from, RAW_CLOSE);
+}
+
 static inline void
 test_server_set_png (TestServer        *self,
                      SoupServerMessage *msg,
@@ -414,6 +463,25 @@ test_server_set_png (TestServer        *self,
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                     g_bytes_get_data (self->png, NULL),
                                     g_bytes_get_size (self->png));
+}
+
+/* The small PNG with a text chunk naming @path before its end: another
+ * image, as far as its bytes go, for each path. */
+static inline GBytes *
+test_server_unique_png (TestServer *self,
+                        const char *path)
+{
+  gsize size = g_bytes_get_size (self->png);
+  const guint8 *data = g_bytes_get_data (self->png, NULL);
+  GByteArray *out = g_byte_array_new ();
+  g_autofree char *text = g_strconcat ("Title ", path, NULL);
+
+  text[5] = '\0';  /* the keyword, a NUL, then the text */
+  g_byte_array_append (out, data, size - 12);
+  test_png_chunk (out, "tEXt", (const guint8 *)text, 6 + strlen (path));
+  g_byte_array_append (out, data + size - 12, 12);
+
+  return g_byte_array_free_to_bytes (out);
 }
 
 typedef struct
@@ -521,6 +589,16 @@ test_server_handle (SoupServer        *server,
           soup_server_message_set_response (msg, type ? type : "application/octet-stream", SOUP_MEMORY_COPY,
                                             g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
         }
+      return;
+    }
+
+  if (g_str_has_prefix (path, "/unique/"))
+    {
+      g_autoptr(GBytes) png = test_server_unique_png (self, path);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (png, NULL), g_bytes_get_size (png));
       return;
     }
 
@@ -719,6 +797,8 @@ test_server_handle (SoupServer        *server,
     }
   else if (g_str_has_prefix (path, "/resume/"))
     test_server_resume (self, msg, query, hits);
+  else if (g_str_has_prefix (path, "/big/"))
+    test_server_big (self, msg, hits);
   else if (strcmp (path, "/escape-type") == 0)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);

@@ -1061,6 +1061,13 @@ haul_downloader_run_async (HaulDownloader      *self,
       fetch->skip_saved = self->skip_saved;
       fetch->keep_duplicates = self->keep_duplicates;
       fetch->record = self->record ? g_object_ref (self->record) : NULL;
+      /* With a record, a transfer of a mebibyte or more that is interrupted
+       * can go on in the next run. */
+      if (self->record != NULL)
+        {
+          fetch->name_part_after = HAUL_DOWNLOADER_RESUME_AFTER;
+          fetch->keep_part = TRUE;
+        }
 
       key = url_key (haul_download_get_url (download));
       if (g_hash_table_contains (seen, key))

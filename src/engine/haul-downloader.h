@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 #define HAUL_DOWNLOADER_DEFAULT_TIMEOUT      30
 #define HAUL_DOWNLOADER_DEFAULT_MAX_SIZE     (G_GUINT64_CONSTANT (1) << 30)
 #define HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE 256
+/* Smaller transfers are started again rather than resumed in a later run. */
+#define HAUL_DOWNLOADER_RESUME_AFTER         (G_GUINT64_CONSTANT (1) << 20)
 
 #define HAUL_TYPE_DOWNLOADER (haul_downloader_get_type ())
 

@@ -63,7 +63,16 @@ typedef struct
   gboolean           body_ended;
   gboolean           appending;     /* to the partial body of an earlier try */
   gboolean           ask_again;     /* at once, without Range */
+  char              *duplicate_of;  /* a file in the folder with the same content */
 } Attempt;
+
+/* haul-fetch-record.c: what the record knows of the folder */
+HaulUpdate *haul_fetch_record_check_saved  (HaulFetch          *fetch);
+void     haul_fetch_record_find_part       (HaulFetch          *fetch);
+void     haul_fetch_record_part            (Attempt            *attempt);
+void     haul_fetch_record_forget_part     (HaulFetch          *fetch);
+gboolean haul_fetch_record_find_duplicate  (Attempt            *attempt);
+void     haul_fetch_record_saved           (Attempt            *attempt);
 
 void     haul_fetch_partial_clear          (Partial            *partial);
 void     haul_fetch_keep_partial           (Attempt            *attempt);

@@ -217,6 +217,9 @@ haul_fetch_name_part_when_due (Attempt *attempt,
   update->etag = g_strdup (attempt->etag);
   update->last_modified = g_strdup (attempt->last_modified);
   attempt->post (update, attempt->post_data);
+
+  /* Written now: a kill or a power cut may come at any moment from here. */
+  haul_fetch_record_part (attempt);
 }
 
 typedef struct

@@ -75,6 +75,7 @@ attempt_clear (Attempt *attempt)
   g_clear_object (&attempt->thumbnail);
   g_clear_pointer (&attempt->etag, g_free);
   g_clear_pointer (&attempt->last_modified, g_free);
+  g_clear_pointer (&attempt->duplicate_of, g_free);
 
   attempt->resumable = FALSE;
   attempt->chunked = FALSE;
@@ -782,8 +783,22 @@ save_file (Attempt  *attempt,
         haul_body_set_mtime (attempt->body, modified, NULL);
     }
 
-  attempt->file_path = haul_body_claim (attempt->body, name, error);
-  return attempt->file_path != NULL;
+  /* Deciding that the body is new and giving it its name go together, so
+   * that two workers finishing the same image keep one copy. */
+  if (attempt->fetch->record != NULL)
+    haul_record_lock_names (attempt->fetch->record);
+
+  if (!haul_fetch_record_find_duplicate (attempt))
+    {
+      attempt->file_path = haul_body_claim (attempt->body, name, error);
+      if (attempt->file_path != NULL)
+        haul_fetch_record_saved (attempt);
+    }
+
+  if (attempt->fetch->record != NULL)
+    haul_record_unlock_names (attempt->fetch->record);
+
+  return attempt->file_path != NULL || attempt->duplicate_of != NULL;
 }
 
 static gboolean
@@ -811,58 +826,6 @@ run_attempt (Attempt  *attempt,
     }
 }
 
-/* Remembers the file, so that the next run into this folder skips it. */
-static void
-record_saved (HaulFetch *fetch,
-              Attempt   *attempt)
-{
-  g_autofree char *name = NULL;
-  HaulRecordFile file = { 0 };
-
-  if (fetch->record == NULL || attempt->file_path == NULL)
-    return;
-
-  name = g_path_get_basename (attempt->file_path);
-  file.url = fetch->url;
-  file.name = name;
-  file.size = attempt->bytes;
-  haul_record_add_file (fetch->record, fetch->folder, &file);
-}
-
-/* An item saved in this folder before, whose file is still there as it was
- * saved, needs no request. A file the user deleted, or one replaced by other
- * content (its size differs), is fetched again. */
-static HaulUpdate *
-check_saved (HaulFetch *fetch)
-{
-  g_autoptr(HaulRecordFile) file = NULL;
-  g_autofree char *path = NULL;
-  HaulUpdate *update;
-  GStatBuf st;
-
-  if (fetch->record == NULL || !fetch->skip_saved || fetch->folder == NULL)
-    return NULL;
-
-  file = haul_record_lookup_file (fetch->record, fetch->folder, fetch->url);
-  if (file == NULL || file->name == NULL || strchr (file->name, '/') != NULL)
-    return NULL;
-
-  path = g_build_filename (fetch->folder, file->name, NULL);
-  if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) || (guint64)st.st_size != file->size)
-    return NULL;
-
-  update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
-  update->state = HAUL_DOWNLOAD_SKIPPED;
-  update->skip_reason = HAUL_SKIP_SAVED;
-  /* TRANSLATORS: an item skipped because its file is there from before */
-  update->error_message = g_strdup_printf (_("already downloaded (%s)"), file->name);
-  update->file_path = g_steal_pointer (&path);
-  update->bytes_received = file->size;
-  update->total_bytes = (gint64)file->size;
-
-  return update;
-}
-
 void
 haul_fetch_run (HaulFetch         *fetch,
                 HaulFetchPostFunc  post,
@@ -882,13 +845,14 @@ haul_fetch_run (HaulFetch         *fetch,
 
   post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
 
-  if ((update = check_saved (fetch)) != NULL)
+  if ((update = haul_fetch_record_check_saved (fetch)) != NULL)
     {
       g_free (attempt.buffer);
       post (update, user_data);
       return;
     }
 
+  haul_fetch_record_find_part (fetch);
   if (fetch->resume_part != NULL)
     haul_fetch_open_resume_part (&attempt);
 
@@ -919,9 +883,17 @@ haul_fetch_run (HaulFetch         *fetch,
 
   update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
 
-  if (error == NULL)
+  if (error == NULL && attempt.duplicate_of != NULL)
     {
-      record_saved (fetch, &attempt);
+      update->state = HAUL_DOWNLOAD_SKIPPED;
+      update->skip_reason = HAUL_SKIP_SAME_IMAGE;
+      /* TRANSLATORS: an item whose content is already saved under that name */
+      update->error_message = g_strdup_printf (_("same image as %s"), attempt.duplicate_of);
+      update->file_path = g_build_filename (fetch->folder, attempt.duplicate_of, NULL);
+      update->sha256 = g_strdup (haul_body_get_sha256 (attempt.body));
+    }
+  else if (error == NULL)
+    {
       update->state = HAUL_DOWNLOAD_DONE;
       update->file_path = g_steal_pointer (&attempt.file_path);
       update->width = attempt.width;
@@ -953,12 +925,17 @@ haul_fetch_run (HaulFetch         *fetch,
   update->etag = g_strdup (attempt.partial.body ? attempt.partial.etag : attempt.etag);
   update->last_modified = g_strdup (attempt.partial.body ? attempt.partial.last_modified
                                                          : attempt.last_modified);
-  if (error != NULL && fetch->keep_part && attempt.partial.body != NULL &&
-      haul_body_get_part_name (attempt.partial.body) != NULL)
+  /* What was cut, by Ctrl+C or by the network, waits for the next run;
+   * there is a partial body only after a cut that a Range request could
+   * continue. Anything else leaves nothing behind. */
+  if (error != NULL && fetch->keep_part &&
+      attempt.partial.body != NULL && haul_body_get_part_name (attempt.partial.body) != NULL)
     {
       haul_body_keep_part (attempt.partial.body);
       update->part_name = g_strdup (haul_body_get_part_name (attempt.partial.body));
     }
+  else
+    haul_fetch_record_forget_part (fetch);
 
   attempt_clear (&attempt);
   haul_fetch_partial_clear (&attempt.partial);

@@ -41,8 +41,9 @@ struct _HaulFetch
   guint64       name_part_after; /* received bytes after which a body gets a
                                   * ".part" name, posted in a PROGRESS
                                   * update's part_name; 0 for never */
-  gboolean      keep_part;     /* a cancelled or failed transfer leaves its
-                                * named part, in FINISHED's part_name */
+  gboolean      keep_part;     /* a cancelled transfer leaves its named
+                                * part, in FINISHED's part_name */
+  gboolean      part_recorded; /* the worker's: the record lists a part */
 };
 
 HaulFetch *haul_fetch_new  (const char        *url,
