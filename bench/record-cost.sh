@@ -35,7 +35,8 @@ def png(i):
         return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
     raw = b"".join(b"\0" + bytes([(i * 7 + x) % 256 for x in range(48)]) for _ in range(16))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"tEXt", b"n\0%d" % i)  # each its own image
+            + chunk(b"IEND", b""))
 for i in range(n):
     with open(os.path.join(out, f"p{i:05d}.png"), "wb") as f:
         f.write(png(i))

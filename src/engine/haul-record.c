@@ -12,6 +12,10 @@
 #define SCHEMA_VERSION 1
 /* Another Haul may be writing: wait for it rather than fail. */
 #define BUSY_TIMEOUT_MS 5000
+/* Writes are committed together this long after the first of them: one
+ * commit per file would cost more than a small download. A crash loses at
+ * most this much of the record, never a file. */
+#define GROUP_COMMIT_US (G_USEC_PER_SEC / 10)
 
 static const char schema[] =
   "CREATE TABLE IF NOT EXISTS saved ("
@@ -90,6 +94,13 @@ struct _HaulRecord
   sqlite3_stmt *stmts[N_STMTS];
   gboolean      opened;
   char         *warning;
+
+  /* The transaction open for writes, and the thread that commits it. */
+  gboolean      in_transaction;
+  gint64        transaction_start;
+  GThread      *committer;
+  GCond         commit_cond;
+  gboolean      stopping;
 
   GMutex        names_lock;
 };
@@ -211,6 +222,63 @@ warn (HaulRecord *self,
   warning->message = g_strdup (self->warning);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_warning,
                               warning, warning_free);
+}
+
+/* Must hold the lock. */
+static void
+commit (HaulRecord *self)
+{
+  if (!self->in_transaction)
+    return;
+
+  self->in_transaction = FALSE;
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      warn (self, sqlite3_errmsg (self->db));
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+}
+
+static gpointer
+committer_thread (gpointer data)
+{
+  HaulRecord *self = data;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stopping)
+    {
+      if (!self->in_transaction)
+        g_cond_wait (&self->commit_cond, &self->lock);
+      else if (g_get_monotonic_time () >= self->transaction_start + GROUP_COMMIT_US)
+        commit (self);
+      else
+        g_cond_wait_until (&self->commit_cond, &self->lock,
+                           self->transaction_start + GROUP_COMMIT_US);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return NULL;
+}
+
+/* Must hold the lock. Writes join the open transaction, or open one that
+ * the committer closes shortly. */
+static void
+begin_write (HaulRecord *self)
+{
+  if (self->in_transaction || self->db == NULL)
+    return;
+
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      warn (self, sqlite3_errmsg (self->db));
+      return;
+    }
+
+  self->in_transaction = TRUE;
+  self->transaction_start = g_get_monotonic_time ();
+  if (self->committer == NULL)
+    self->committer = g_thread_new ("haul-record", committer_thread, self);
+  g_cond_signal (&self->commit_cond);
 }
 
 static void
@@ -350,7 +418,10 @@ static void
 step_done (HaulRecord   *self,
            sqlite3_stmt *stmt)
 {
-  int rc = sqlite3_step (stmt);
+  int rc;
+
+  begin_write (self);
+  rc = sqlite3_step (stmt);
 
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
     warn (self, sqlite3_errmsg (self->db));
@@ -382,12 +453,23 @@ haul_record_finalize (GObject *object)
 {
   HaulRecord *self = (HaulRecord *)object;
 
+  haul_record_flush (self);
+  if (self->committer != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      self->stopping = TRUE;
+      g_cond_signal (&self->commit_cond);
+      g_mutex_unlock (&self->lock);
+      g_thread_join (self->committer);
+    }
+
   close_db (self);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->warning, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->names_lock);
+  g_cond_clear (&self->commit_cond);
 
   G_OBJECT_CLASS (haul_record_parent_class)->finalize (object);
 }
@@ -465,6 +547,7 @@ haul_record_init (HaulRecord *self)
 {
   g_mutex_init (&self->lock);
   g_mutex_init (&self->names_lock);
+  g_cond_init (&self->commit_cond);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -496,6 +579,16 @@ haul_record_dup_warning (HaulRecord *self)
   g_mutex_unlock (&self->lock);
 
   return warning;
+}
+
+void
+haul_record_flush (HaulRecord *self)
+{
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_lock (&self->lock);
+  commit (self);
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -802,13 +895,7 @@ haul_record_save_items (HaulRecord *self,
       return;
     }
 
-  /* One transaction: thousands of rows cost one commit. */
-  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-    {
-      warn (self, sqlite3_errmsg (self->db));
-      g_mutex_unlock (&self->lock);
-      return;
-    }
+  /* In the open transaction: thousands of rows cost one commit. */
 
   for (guint i = 0; removed != NULL && i < removed->len; i++)
     {
@@ -835,12 +922,6 @@ haul_record_save_items (HaulRecord *self,
       sqlite3_bind_double (save, 13, item->seconds);
       step_done (self, save);
     }
-
-  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-    {
-      warn (self, sqlite3_errmsg (self->db));
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -850,8 +931,11 @@ haul_record_clear_items (HaulRecord *self)
   g_return_if_fail (HAUL_IS_RECORD (self));
 
   g_mutex_lock (&self->lock);
-  if (ensure_open (self) &&
-      sqlite3_exec (self->db, "DELETE FROM list", NULL, NULL, NULL) != SQLITE_OK)
-    warn (self, sqlite3_errmsg (self->db));
+  if (ensure_open (self))
+    {
+      begin_write (self);
+      if (sqlite3_exec (self->db, "DELETE FROM list", NULL, NULL, NULL) != SQLITE_OK)
+        warn (self, sqlite3_errmsg (self->db));
+    }
   g_mutex_unlock (&self->lock);
 }
