@@ -33,6 +33,7 @@ typedef struct
   HaulFetch         *fetch;
   HaulFetchPostFunc  post;
   gpointer           post_data;
+  GCancellable      *cancellable;   /* this attempt's: see haul_attempt_guard_new() */
 
   SoupMessage       *msg;
   GInputStream      *stream;
@@ -79,6 +80,9 @@ haul_fetch_free (HaulFetch *fetch)
   g_free (fetch->folder);
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
+  g_clear_pointer (&fetch->request, haul_request_unref);
+  g_free (fetch->host);
+  g_free (fetch->referer);
   g_free (fetch);
 }
 
@@ -348,6 +352,39 @@ is_transient_status (guint status)
          (status >= 500 && status < 600);
 }
 
+/* Headers, Referer and cookies, then the host's turn: the first request
+ * of a transfer got its turn when the transfer was scheduled. */
+static gboolean
+prepare_request (Attempt  *attempt,
+                 GUri     *uri,
+                 GError  **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  g_autofree char *url = NULL;
+  g_autofree char *host = NULL;
+
+  if (fetch->request != NULL &&
+      !haul_request_prepare (fetch->request, attempt->msg, uri, fetch->referer,
+                             fetch->referer_policy, error))
+    return FALSE;
+
+  if (fetch->politeness == NULL)
+    return TRUE;
+
+  if (fetch->has_turn)
+    {
+      fetch->has_turn = FALSE;
+      return TRUE;
+    }
+
+  url = g_uri_to_string (uri);
+  host = haul_politeness_host_key (url);
+  if (!haul_politeness_wait_turn (fetch->politeness, host, attempt->cancellable))
+    return !g_cancellable_set_error_if_cancelled (attempt->cancellable, error);
+
+  return TRUE;
+}
+
 /* Sends the request and follows redirects by hand, so that every hop is
  * checked: http(s) only, and at most HAUL_FETCH_MAX_REDIRECTS of them. */
 static gboolean
@@ -382,9 +419,11 @@ send_request (Attempt  *attempt,
        * gigabytes. */
       soup_message_headers_replace (soup_message_get_request_headers (attempt->msg),
                                     "Accept-Encoding", "identity");
+      if (!prepare_request (attempt, uri, error))
+        return FALSE;
 
       attempt->stream = soup_session_send (fetch->session, attempt->msg,
-                                           fetch->cancellable, &local_error);
+                                           attempt->cancellable, &local_error);
       if (attempt->stream == NULL)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -594,6 +633,29 @@ check_response (Attempt  *attempt,
   return TRUE;
 }
 
+/* Holds the reads of all workers together to the rate limit. */
+static gboolean
+throttle (Attempt  *attempt,
+          gsize     bytes,
+          GError  **error)
+{
+  if (attempt->fetch->politeness == NULL ||
+      haul_politeness_throttle (attempt->fetch->politeness, bytes, attempt->cancellable))
+    return TRUE;
+
+  g_cancellable_set_error_if_cancelled (attempt->cancellable, error);
+  return FALSE;
+}
+
+static gsize
+read_size (Attempt *attempt)
+{
+  if (attempt->fetch->politeness == NULL)
+    return READ_SIZE;
+
+  return haul_politeness_read_size (attempt->fetch->politeness, READ_SIZE);
+}
+
 /* Reads until @want bytes are in the buffer or the body ends. */
 static gssize
 read_at_least (Attempt  *attempt,
@@ -607,7 +669,7 @@ read_at_least (Attempt  *attempt,
     {
       g_autoptr(GError) local_error = NULL;
       gssize n = g_input_stream_read (attempt->stream, attempt->buffer + filled,
-                                      READ_SIZE - filled, attempt->fetch->cancellable,
+                                      READ_SIZE - filled, attempt->cancellable,
                                       &local_error);
 
       if (n < 0)
@@ -623,6 +685,9 @@ read_at_least (Attempt  *attempt,
         break;
       filled += n;
     }
+
+  if (!throttle (attempt, filled, error))
+    return -1;
 
   return filled;
 }
@@ -861,8 +926,8 @@ receive_body (Attempt  *attempt,
       if (!consume (attempt, attempt->buffer, n, error))
         return FALSE;
 
-      n = g_input_stream_read (attempt->stream, attempt->buffer, READ_SIZE,
-                               fetch->cancellable, &local_error);
+      n = g_input_stream_read (attempt->stream, attempt->buffer, read_size (attempt),
+                               attempt->cancellable, &local_error);
       if (n < 0)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -871,6 +936,8 @@ receive_body (Attempt  *attempt,
             *transient = set_network_error (attempt, NULL, local_error, error);
           return FALSE;
         }
+      if (!throttle (attempt, n, error))
+        return FALSE;
     }
 
   if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
@@ -957,7 +1024,62 @@ run_attempt (Attempt  *attempt,
          save_file (attempt, error);
 }
 
-void
+/* One attempt under its own cancellable, which the maximum time cancels. */
+static gboolean
+run_guarded_attempt (Attempt  *attempt,
+                     gboolean *transient,
+                     GError  **error)
+{
+  HaulAttemptGuard *guard = haul_attempt_guard_new (attempt->fetch->politeness,
+                                                    attempt->fetch->cancellable);
+  gboolean ok;
+
+  attempt->cancellable = haul_attempt_guard_get_cancellable (guard);
+  ok = run_attempt (attempt, transient, error);
+  if (!ok && haul_attempt_guard_timed_out (guard, error))
+    *transient = TRUE;
+  attempt->cancellable = NULL;
+  haul_attempt_guard_free (guard);
+
+  return ok;
+}
+
+/* A 403 is tried once more with the other Referer policy; that try is not
+ * one of the retries. */
+static gboolean
+fall_back_referer (Attempt *attempt)
+{
+  HaulFetch *fetch = attempt->fetch;
+
+  if (fetch->request == NULL || fetch->referer_fell_back ||
+      attempt->http_status != SOUP_STATUS_FORBIDDEN ||
+      g_cancellable_is_cancelled (fetch->cancellable))
+    return FALSE;
+
+  fetch->referer_fell_back = TRUE;
+  fetch->referer_policy = haul_request_fallback_policy (fetch->referer_policy);
+  return TRUE;
+}
+
+/* A host that asks to slow down is paused as a whole, and this item waits
+ * its turn again without using up a retry. */
+static gboolean
+wait_for_host (Attempt *attempt)
+{
+  HaulFetch *fetch = attempt->fetch;
+
+  if (fetch->politeness == NULL || fetch->host == NULL ||
+      fetch->host_waits >= HAUL_POLITENESS_MAX_HOST_WAITS ||
+      g_cancellable_is_cancelled (fetch->cancellable) ||
+      !haul_politeness_is_pause_status (attempt->http_status, attempt->retry_after))
+    return FALSE;
+
+  fetch->host_waits++;
+  haul_politeness_pause (fetch->politeness, fetch->host, attempt->retry_after);
+  return TRUE;
+}
+
+gboolean
 haul_fetch_run (HaulFetch         *fetch,
                 HaulFetchPostFunc  post,
                 gpointer           user_data)
@@ -974,7 +1096,9 @@ haul_fetch_run (HaulFetch         *fetch,
   attempt.buffer = g_malloc (READ_SIZE);
   attempt_clear (&attempt);
 
-  post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
+  /* Started once, however often its host made it wait. */
+  if (fetch->host_waits == 0)
+    post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
 
   for (guint tries = 0; ; tries++)
     {
@@ -984,8 +1108,22 @@ haul_fetch_run (HaulFetch         *fetch,
       if (g_cancellable_set_error_if_cancelled (fetch->cancellable, &error))
         break;
 
-      if (run_attempt (&attempt, &transient, &error))
+      if (run_guarded_attempt (&attempt, &transient, &error))
         break;
+
+      if (fall_back_referer (&attempt))
+        {
+          attempt_clear (&attempt);
+          tries--;   /* unsigned: the loop adds it back */
+          continue;
+        }
+
+      if (wait_for_host (&attempt))
+        {
+          attempt_clear (&attempt);
+          g_free (attempt.buffer);
+          return FALSE;
+        }
 
       if (!transient || tries >= fetch->retries ||
           g_cancellable_is_cancelled (fetch->cancellable))
@@ -1030,4 +1168,5 @@ haul_fetch_run (HaulFetch         *fetch,
   g_free (attempt.buffer);
 
   post (update, user_data);
+  return TRUE;
 }
