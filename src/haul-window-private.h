@@ -21,6 +21,7 @@ struct _HaulWindow
   GtkButton            *download_button;
   GtkWidget            *footer;
   GtkLabel             *footer_label;
+  GtkLabel             *notice_label;
 
   HaulSettings         *settings;
   HaulDownloader       *downloader;
@@ -52,6 +53,7 @@ struct _HaulWindow
 
   guint                 footer_tick_id;
   guint                 footer_idle_id;
+  guint                 notice_id;      /* hides the notice of a paused host */
 
   /* HaulIntakeReject of the last links added, for the Details button. */
   GPtrArray            *last_rejects;
@@ -84,6 +86,7 @@ void     haul_window_queue_update         (HaulWindow    *self);
 void     haul_window_update_now           (HaulWindow    *self);
 gboolean haul_window_is_running           (HaulWindow    *self);
 const char *haul_window_get_footer_text   (HaulWindow    *self);
+const char *haul_window_get_notice_text   (HaulWindow    *self);
 char    *haul_window_format_rejects       (HaulWindow    *self,
                                            guint          max);
 
@@ -97,6 +100,9 @@ void     _haul_window_add_stream          (HaulWindow    *self,
                                            const char    *mime_type);
 
 /* haul-window-dnd.c */
+void     _haul_window_bind_manners        (HaulWindow    *self);
+void     _haul_window_manners_init        (HaulWindow    *self);
+void     _haul_window_manners_dispose     (HaulWindow    *self);
 void     _haul_window_dnd_init            (HaulWindow    *self);
 /* Takes what a drop delivered: a GdkFileList, a GFile or a string. */
 gboolean _haul_window_drop_value          (HaulWindow    *self,
