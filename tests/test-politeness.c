@@ -154,6 +154,27 @@ drip_client_gone (SoupServerMessage *msg,
   g_source_destroy (source);
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
+/* "b=2; a=1" as "a=1; b=2": the order of cookies carries no meaning. */
+static char *
+sorted_cookies (const char *header)
+{
+  g_auto(GStrv) cookies = NULL;
+
+  if (header == NULL)
+    return NULL;
+
+  cookies = g_strsplit (header, "; ", -1);
+  qsort (cookies, g_strv_length (cookies), sizeof (char *), compare_strings);
+  return g_strjoinv ("; ", cookies);
+}
+
 static void
 handle (SoupServer        *server,
         SoupServerMessage *msg,
@@ -216,7 +237,10 @@ handle (SoupServer        *server,
     }
   else if (g_str_has_prefix (path, "/cookie/"))
     {
-      if (g_strcmp0 (cookie, g_hash_table_lookup (query, "want")) == 0)
+      g_autofree char *got = sorted_cookies (cookie);
+      g_autofree char *want = sorted_cookies (g_hash_table_lookup (query, "want"));
+
+      if (g_strcmp0 (got, want) == 0)
         set_png (msg);
       else
         set_status (msg, SOUP_STATUS_UNAUTHORIZED);
@@ -557,10 +581,11 @@ test_cookies_text (void)
   g_autofree char *err = NULL;
   const char *args[] = { "--cookies", path, NULL };
 
-  /* Only the first applies: the others are for another path, another
-   * host, or https only. */
+  /* Only the first two apply, the second though only for the session: the
+   * others are for another path, another host, or https only. */
   text = g_strdup_printf ("# Netscape HTTP Cookie File\n"
                           "127.0.0.1\tFALSE\t/cookie\tFALSE\t%s\tsession\ttext-abc\n"
+                          "#HttpOnly_127.0.0.1\tFALSE\t/cookie\tFALSE\t0\tlogin\tuntil-closed\n"
                           "127.0.0.1\tFALSE\t/elsewhere\tFALSE\t%s\tpath\tno\n"
                           "other.example\tFALSE\t/\tFALSE\t%s\tforeign\tno\n"
                           "127.0.0.1\tFALSE\t/\tTRUE\t%s\tsecure\tno\n",
@@ -568,7 +593,7 @@ test_cookies_text (void)
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
 
   sites_reset ();
-  g_ptr_array_add (urls, site_url (SITE_A, "/cookie/a.png?want=session=text-abc"));
+  g_ptr_array_add (urls, site_url (SITE_A, "/cookie/a.png?want=session=text-abc;%20login=until-closed"));
   g_assert_cmpint (run_cli (args, urls, &out, &err), ==, 0);
   g_assert_cmpuint (count_lines (out, "done: "), ==, 1);
 

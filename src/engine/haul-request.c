@@ -421,6 +421,65 @@ load_database (const char  *path,
   return g_steal_pointer (&jar);
 }
 
+/* A browser exports a session cookie, such as a login, with expiry 0, which
+ * libsoup would take for long expired: those are read from a private copy
+ * that keeps them for a day, as for one run. */
+static SoupCookieJar *
+load_text (const char  *path,
+           const char  *data,
+           GError     **error)
+{
+  g_autoptr(GString) copy = g_string_new (NULL);
+  g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
+  g_autofree char *tomorrow = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                               g_get_real_time () / G_USEC_PER_SEC + 86400);
+  g_autofree char *folder = NULL;
+  g_autofree char *file = NULL;
+  gboolean changed = FALSE;
+  SoupCookieJar *jar;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], "\t", -1);
+
+      if (lines[i][0] != '#' || g_str_has_prefix (lines[i], "#HttpOnly_"))
+        {
+          if (g_strv_length (fields) == 7 && strcmp (fields[4], "0") == 0)
+            {
+              g_free (fields[4]);
+              fields[4] = g_strdup (tomorrow);
+              changed = TRUE;
+            }
+        }
+      if (i > 0)
+        g_string_append_c (copy, '\n');
+      for (guint k = 0; fields[k] != NULL; k++)
+        {
+          if (k > 0)
+            g_string_append_c (copy, '\t');
+          g_string_append (copy, fields[k]);
+        }
+    }
+
+  if (!changed)
+    return soup_cookie_jar_text_new (path, TRUE);
+
+  folder = g_dir_make_tmp ("haul-cookies-XXXXXX", error);
+  if (folder == NULL)
+    return NULL;
+  file = g_build_filename (folder, "cookies.txt", NULL);
+  if (!g_file_set_contents_full (file, copy->str, copy->len, G_FILE_SET_CONTENTS_NONE, 0600, error))
+    {
+      g_rmdir (folder);
+      return NULL;
+    }
+
+  jar = soup_cookie_jar_text_new (file, TRUE);
+  g_unlink (file);
+  g_rmdir (folder);
+  return jar;
+}
+
 SoupCookieJar *
 haul_request_load_cookies (const char  *path,
                            GError     **error)
@@ -479,7 +538,13 @@ haul_request_load_cookies (const char  *path,
       }
 
     /* Read-only: libsoup never writes the file back. */
-    text = soup_cookie_jar_text_new (path, TRUE);
+    text = load_text (path, data, &local_error);
+    if (text == NULL)
+      {
+        g_set_error (error, HAUL_ERROR, HAUL_ERROR_INPUT,
+                     _("cannot read the cookies file %s: %s"), shown, local_error->message);
+        return NULL;
+      }
     jar = soup_cookie_jar_new ();
     copy_cookies (text, jar);
     return jar;
