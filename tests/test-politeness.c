@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haul-download.h"
+#include "haul-downloader.h"
 #include "haul-error.h"
 #include "haul-fetch.h"
 #include "haul-politeness.h"
@@ -1017,6 +1019,48 @@ test_host_key (void)
   g_assert_cmpstr (http, ==, "127.0.0.1:8080");
 }
 
+static void
+run_done (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_assert_true (haul_downloader_run_finish (HAUL_DOWNLOADER (object), result, NULL));
+  *(gboolean *)user_data = TRUE;
+}
+
+/* The engine on its own: an image found on a page sends the page. */
+static void
+test_download_referer (void)
+{
+  g_autofree char *folder = g_dir_make_tmp ("haul-polite-XXXXXX", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (folder);
+  g_autoptr(HaulDownloader) downloader = haul_downloader_new (NULL);
+  g_autoptr(GPtrArray) downloads = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *url = site_url (SITE_A, "/need-referer/page.png");
+  g_autoptr(GPtrArray) seen = NULL;
+  HaulDownload *download = haul_download_new (url);
+  gboolean done = FALSE;
+
+  sites_reset ();
+  haul_downloader_set_output_folder (downloader, file);
+  haul_downloader_set_thumbnail_size (downloader, 0);
+  haul_downloader_set_referer (downloader, "https://elsewhere.example/");
+  haul_download_set_referer (download, SITE_A->origin);
+  g_ptr_array_add (downloads, download);
+
+  haul_downloader_run_async (downloader, downloads, NULL, run_done, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpint (haul_download_get_state (download), ==, HAUL_DOWNLOAD_DONE);
+  seen = site_requests (SITE_A);
+  g_assert_cmpuint (seen->len, ==, 1);
+  g_assert_cmpstr (((Request *)g_ptr_array_index (seen, 0))->referer, ==, SITE_A->origin);
+
+  g_assert_cmpint (g_unlink (haul_download_get_file_path (download)), ==, 0);
+  g_assert_cmpint (g_rmdir (folder), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1032,6 +1076,7 @@ main (int   argc,
   g_test_add_func ("/politeness/referer-required", test_referer_required);
   g_test_add_func ("/politeness/referer-foreign", test_referer_foreign);
   g_test_add_func ("/politeness/headers", test_headers);
+  g_test_add_func ("/politeness/download-referer", test_download_referer);
   g_test_add_func ("/politeness/cookies-text", test_cookies_text);
   g_test_add_func ("/politeness/cookies-sqlite", test_cookies_sqlite);
   g_test_add_func ("/politeness/cookies-refused", test_cookies_refused);

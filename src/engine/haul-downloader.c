@@ -1135,18 +1135,23 @@ check_proxy (HaulDownloader *self)
   return resolver ? NULL : g_strdup (error->message);
 }
 
+/* An image found on a page sends the page; others the downloader's. */
 static void
 prepare_fetch (HaulDownloader *self,
+               HaulDownload   *download,
                HaulFetch      *fetch)
 {
+  const char *referer = haul_download_get_referer (download);
+
   if (self->request == NULL)
     self->request = haul_request_new ((const char * const *)self->headers, self->cookies_file);
 
   fetch->request = haul_request_ref (self->request);
   fetch->politeness = self->politeness;
   fetch->host = haul_politeness_host_key (fetch->url);
-  fetch->referer = g_strdup (self->referer ? self->referer
-                                           : haul_request_get_referer (self->request));
+  if (referer == NULL)
+    referer = self->referer ? self->referer : haul_request_get_referer (self->request);
+  fetch->referer = g_strdup (referer);
   fetch->referer_policy = haul_request_first_policy (fetch->referer);
 }
 
@@ -1225,7 +1230,7 @@ haul_downloader_run_async (HaulDownloader      *self,
       fetch->retries = self->retries;
       fetch->thumbnail_size = self->thumbnail_size;
       fetch->accept_any_type = self->accept_any_type;
-      prepare_fetch (self, fetch);
+      prepare_fetch (self, download, fetch);
 
       key = url_key (haul_download_get_url (download));
       if (g_hash_table_contains (seen, key))
