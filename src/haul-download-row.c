@@ -224,6 +224,10 @@ update_actions (HaulDownloadRow *self)
 static void
 update_all (HaulDownloadRow *self)
 {
+  /* A row brought back from the last run makes its preview again from the
+   * saved file, once it is shown. */
+  haul_download_load_thumbnail (self->item, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
+
   update_title (self);
   update_status (self);
   update_actions (self);

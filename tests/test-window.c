@@ -19,6 +19,8 @@ typedef struct
 {
   HaulWindow *window;
   char       *folder;
+  char       *state;
+  HaulRecord *record;     /* weak, while it goes */
 } Fixture;
 
 typedef gboolean (*Condition) (Fixture *fixture);
@@ -87,9 +89,13 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
 
-  /* Never the user's Pictures: a fresh folder for each test. */
+  /* Never the user's Pictures: a fresh folder for each test, and a record
+   * of its own. */
   fixture->folder = g_dir_make_tmp ("haul-test-XXXXXX", NULL);
   g_assert_nonnull (fixture->folder);
+  fixture->state = g_dir_make_tmp ("haul-state-XXXXXX", NULL);
+  g_assert_nonnull (fixture->state);
+  g_setenv ("XDG_STATE_HOME", fixture->state, TRUE);
   g_settings_set_string (settings, "download-folder", fixture->folder);
   g_settings_set_boolean (settings, "start-immediately", FALSE);
   g_settings_set_int (settings, "concurrent-downloads", 8);
@@ -106,6 +112,12 @@ is_idle (Fixture *fixture)
   return !haul_window_is_running (fixture->window);
 }
 
+static gboolean
+record_gone (Fixture *fixture)
+{
+  return fixture->record == NULL;
+}
+
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
@@ -115,25 +127,32 @@ fixture_tear_down (Fixture       *fixture,
   haul_window_cancel (window);
   wait_until (fixture, is_idle, 30);
 
+  /* The record outlives the window until its last write is done. */
+  g_object_add_weak_pointer (G_OBJECT (window->record), (gpointer *)&fixture->record);
+  fixture->record = window->record;
+
   gtk_window_destroy (GTK_WINDOW (window));
   fixture->window = NULL;
   g_assert_finalize_object (window);
+  wait_until (fixture, record_gone, 30);
 
   remove_tree (fixture->folder);
   g_free (fixture->folder);
+  remove_tree (fixture->state);
+  g_free (fixture->state);
 }
 
 static guint
 n_rows (Fixture *fixture)
 {
-  return g_list_model_get_n_items (G_LIST_MODEL (fixture->window->downloads));
+  return g_list_model_get_n_items (G_LIST_MODEL (fixture->window->queue));
 }
 
 static HaulDownload *
 row_item (Fixture *fixture,
           guint    position)
 {
-  g_autoptr(HaulDownload) download = g_list_model_get_item (G_LIST_MODEL (fixture->window->downloads),
+  g_autoptr(HaulDownload) download = g_list_model_get_item (G_LIST_MODEL (fixture->window->queue),
                                                             position);
 
   /* The store keeps it alive. */
@@ -520,7 +539,7 @@ test_window_close_while_running (Fixture       *fixture,
   /* Closing cancels; the batch ends after the window is gone. */
   gtk_window_close (GTK_WINDOW (window));
   gtk_window_destroy (GTK_WINDOW (window));
-  while (window->n_batches > 0)
+  while (haul_window_is_running (window))
     g_main_context_iteration (NULL, TRUE);
   g_assert_finalize_object (window);
   g_assert_cmpuint (count_files (fixture->folder), ==, 0);
@@ -570,7 +589,7 @@ test_window_quit_while_running (Fixture       *fixture,
   window = g_object_steal_data (G_OBJECT (app), "window");
   g_assert_nonnull (window);
   g_assert_null (gtk_window_get_application (GTK_WINDOW (window)));
-  g_assert_cmpuint (window->n_batches, ==, 0);
+  g_assert_false (haul_window_is_running (window));
   g_assert_cmpuint (count_files (fixture->folder), ==, 0);
   g_assert_finalize_object (g_steal_pointer (&window));
 }

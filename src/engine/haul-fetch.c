@@ -15,6 +15,7 @@
 #include "haul-error.h"
 #include "haul-fetch.h"
 #include "haul-naming.h"
+#include "haul-record.h"
 #include "haul-sniff.h"
 #include "haul-thumbnailer.h"
 
@@ -80,6 +81,7 @@ haul_fetch_free (HaulFetch *fetch)
   g_free (fetch->folder);
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
+  g_clear_object (&fetch->record);
   g_clear_pointer (&fetch->request, haul_request_unref);
   g_free (fetch->host);
   g_free (fetch->referer);
@@ -1024,6 +1026,58 @@ run_attempt (Attempt  *attempt,
          save_file (attempt, error);
 }
 
+/* Remembers the file, so that the next run into this folder skips it. */
+static void
+record_saved (HaulFetch *fetch,
+              Attempt   *attempt)
+{
+  g_autofree char *name = NULL;
+  HaulRecordFile file = { 0 };
+
+  if (fetch->record == NULL || attempt->file_path == NULL)
+    return;
+
+  name = g_path_get_basename (attempt->file_path);
+  file.url = fetch->url;
+  file.name = name;
+  file.size = attempt->bytes;
+  haul_record_add_file (fetch->record, fetch->folder, &file);
+}
+
+/* An item saved in this folder before, whose file is still there as it was
+ * saved, needs no request. A file the user deleted, or one replaced by other
+ * content (its size differs), is fetched again. */
+static HaulUpdate *
+check_saved (HaulFetch *fetch)
+{
+  g_autoptr(HaulRecordFile) file = NULL;
+  g_autofree char *path = NULL;
+  HaulUpdate *update;
+  GStatBuf st;
+
+  if (fetch->record == NULL || !fetch->skip_saved || fetch->folder == NULL)
+    return NULL;
+
+  file = haul_record_lookup_file (fetch->record, fetch->folder, fetch->url);
+  if (file == NULL || file->name == NULL || strchr (file->name, '/') != NULL)
+    return NULL;
+
+  path = g_build_filename (fetch->folder, file->name, NULL);
+  if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) || (guint64)st.st_size != file->size)
+    return NULL;
+
+  update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
+  update->state = HAUL_DOWNLOAD_SKIPPED;
+  update->skip_reason = HAUL_SKIP_SAVED;
+  /* TRANSLATORS: an item skipped because its file is there from before */
+  update->error_message = g_strdup_printf (_("already downloaded (%s)"), file->name);
+  update->file_path = g_steal_pointer (&path);
+  update->bytes_received = file->size;
+  update->total_bytes = (gint64)file->size;
+
+  return update;
+}
+
 /* One attempt under its own cancellable, which the maximum time cancels. */
 static gboolean
 run_guarded_attempt (Attempt  *attempt,
@@ -1042,6 +1096,16 @@ run_guarded_attempt (Attempt  *attempt,
   haul_attempt_guard_free (guard);
 
   return ok;
+}
+
+/* An item that ends without a request, skipped or cancelled, does not hold
+ * up the next request to its host. */
+static void
+give_back_turn (HaulFetch *fetch)
+{
+  if (fetch->politeness != NULL && fetch->has_turn)
+    haul_politeness_give_back_turn (fetch->politeness, fetch->host, fetch);
+  fetch->has_turn = FALSE;
 }
 
 /* A 403 is tried once more with the other Referer policy; that try is not
@@ -1100,6 +1164,14 @@ haul_fetch_run (HaulFetch         *fetch,
   if (fetch->host_waits == 0)
     post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
 
+  if ((update = check_saved (fetch)) != NULL)
+    {
+      give_back_turn (fetch);
+      g_free (attempt.buffer);
+      post (update, user_data);
+      return TRUE;
+    }
+
   for (guint tries = 0; ; tries++)
     {
       gboolean transient = FALSE;
@@ -1141,6 +1213,7 @@ haul_fetch_run (HaulFetch         *fetch,
 
   if (error == NULL)
     {
+      record_saved (fetch, &attempt);
       update->state = HAUL_DOWNLOAD_DONE;
       update->file_path = g_steal_pointer (&attempt.file_path);
       update->width = attempt.width;
@@ -1167,6 +1240,7 @@ haul_fetch_run (HaulFetch         *fetch,
   attempt_clear (&attempt);
   g_free (attempt.buffer);
 
+  give_back_turn (fetch);
   post (update, user_data);
   return TRUE;
 }

@@ -29,6 +29,9 @@ struct _HaulFetch
   guint         retries;
   guint         thumbnail_size;
   gboolean      accept_any_type;
+  gboolean      skip_saved;
+  gboolean      keep_duplicates;
+  HaulRecord   *record;        /* nullable */
   gpointer      item;          /* the downloader's, opaque here */
 
   /* How requests are built and paced: see haul-request.h and

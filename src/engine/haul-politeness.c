@@ -30,6 +30,8 @@ typedef struct
   gint64  paused_until;
   gint64  last_pause;
   guint   pauses;         /* in a row, for the backoff */
+  gpointer turn_owner;    /* the job that took the last start, and */
+  gint64  turn_before;    /* @next_start before it did */
   GQueue  parked;         /* Parked *, in the order they came */
 } Host;
 
@@ -317,6 +319,8 @@ haul_politeness_try_start (HaulPoliteness *self,
       ((was_readied || host->parked.length == 0) && host_ready_time (self, host) <= now))
     {
       host->in_flight++;
+      host->turn_owner = job;
+      host->turn_before = host->next_start;
       host->next_start = now + self->delay;
       g_mutex_unlock (&self->lock);
       return TRUE;
@@ -363,6 +367,27 @@ haul_politeness_finish (HaulPoliteness *self,
   g_mutex_unlock (&self->lock);
 
   hand_back (self, jobs);
+}
+
+void
+haul_politeness_give_back_turn (HaulPoliteness *self,
+                                const char     *host_key,
+                                gpointer        job)
+{
+  Host *host;
+
+  if (host_key == NULL)
+    return;
+
+  g_mutex_lock (&self->lock);
+  host = g_hash_table_lookup (self->hosts, host_key);
+  if (host != NULL && host->turn_owner == job)
+    {
+      host->next_start = host->turn_before;
+      host->turn_owner = NULL;
+      arm_timer (self, 0);
+    }
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -438,6 +463,7 @@ haul_politeness_wait_turn (HaulPoliteness *self,
       turn = MAX (host->next_start, host->paused_until);
       if (turn <= now)
         {
+          host->turn_owner = NULL;
           host->next_start = now + self->delay;
           g_mutex_unlock (&self->lock);
           return TRUE;

@@ -57,6 +57,11 @@ gboolean        haul_politeness_try_start    (HaulPoliteness           *self,
                                               gpointer                  job);
 void            haul_politeness_finish       (HaulPoliteness           *self,
                                               const char               *host);
+/* @job started but sent no request: the next one to @host need not wait
+ * for the delay, unless another has started since. */
+void            haul_politeness_give_back_turn (HaulPoliteness         *self,
+                                                const char             *host,
+                                                gpointer                job);
 /* Hands every parked job to @ready, as for a cancelled one. */
 void            haul_politeness_release_all  (HaulPoliteness           *self);
 

@@ -30,6 +30,7 @@ typedef struct
   char              *final_url;
   char              *content_type;
   HaulDownloadState  state;           /* HAUL_UPDATE_FINISHED only */
+  HaulSkipReason     skip_reason;
   char              *error_message;
   char              *file_path;
   int                width;
