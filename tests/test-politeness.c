@@ -1009,6 +1009,39 @@ test_pause_cap (void)
   haul_politeness_free (politeness);
 }
 
+/* The scheduling itself: a cap, a delay, and a turn given back. */
+static void
+test_turns (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  HaulPoliteness *politeness = haul_politeness_new (context, ready_cb, NULL, NULL);
+  int a, b, c;
+
+  haul_politeness_set_per_host (politeness, 1);
+  g_assert_true (haul_politeness_try_start (politeness, "h:80", NULL, &a));
+  /* Full: parked, not blocked. Another host goes on. */
+  g_assert_false (haul_politeness_try_start (politeness, "h:80", NULL, &b));
+  g_assert_true (haul_politeness_try_start (politeness, "other:80", NULL, &c));
+  haul_politeness_finish (politeness, "other:80");
+  haul_politeness_finish (politeness, "h:80");
+  /* Handed back by finish(), b may start now. */
+  g_assert_true (haul_politeness_try_start (politeness, "h:80", NULL, &b));
+  haul_politeness_finish (politeness, "h:80");
+
+  /* A start that sent no request does not hold up the next one; one
+   * that did, does. */
+  haul_politeness_set_delay (politeness, 10 * G_USEC_PER_SEC);
+  g_assert_true (haul_politeness_try_start (politeness, "d:80", NULL, &a));
+  haul_politeness_give_back_turn (politeness, "d:80", &a);
+  haul_politeness_finish (politeness, "d:80");
+  g_assert_true (haul_politeness_try_start (politeness, "d:80", NULL, &b));
+  haul_politeness_finish (politeness, "d:80");
+  g_assert_false (haul_politeness_try_start (politeness, "d:80", NULL, &c));
+  haul_politeness_release_all (politeness);
+
+  haul_politeness_free (politeness);
+}
+
 static void
 test_host_key (void)
 {
@@ -1072,6 +1105,7 @@ main (int   argc,
   g_test_add_func ("/politeness/parse-header", test_parse_header);
   g_test_add_func ("/politeness/pause-cap", test_pause_cap);
   g_test_add_func ("/politeness/host-key", test_host_key);
+  g_test_add_func ("/politeness/turns", test_turns);
   g_test_add_func ("/politeness/usage-errors", test_usage_errors);
   g_test_add_func ("/politeness/referer-required", test_referer_required);
   g_test_add_func ("/politeness/referer-foreign", test_referer_foreign);
