@@ -389,30 +389,29 @@ worker (gpointer data,
 
   lower_worker_priority ();
 
-  /* A fetch whose host is busy waits aside, and this worker takes the
-   * next one; the fetch comes back here when its host is free. */
-  if (!haul_politeness_try_start (self->politeness, fetch->host, fetch->cancellable, fetch))
-    return;
-  fetch->has_turn = TRUE;
   /* Once it has finished, the fetch belongs to the main context. */
   host = g_strdup (fetch->host);
 
-  g_mutex_lock (&self->lock);
-  if (fetch->session == NULL)
-    fetch->session = g_object_ref (self->session);
-  g_mutex_unlock (&self->lock);
-
-  if (!haul_fetch_run (fetch, post_update, self))
+  /* A fetch whose host is busy waits aside, and this worker takes the
+   * next one; the fetch comes back to the pool when its host is free.
+   * One whose host asked for a pause waits aside the same way. */
+  for (gboolean finished = FALSE; !finished; )
     {
-      haul_politeness_finish (self->politeness, host);
-      g_thread_pool_push (self->pool, fetch, NULL);
-      return;
-    }
+      if (!haul_politeness_try_start (self->politeness, host, fetch->cancellable, fetch))
+        return;
+      fetch->has_turn = TRUE;
 
-  haul_politeness_finish (self->politeness, host);
+      g_mutex_lock (&self->lock);
+      if (fetch->session == NULL)
+        fetch->session = g_object_ref (self->session);
+      g_mutex_unlock (&self->lock);
+
+      finished = haul_fetch_run (fetch, post_update, self);
+      haul_politeness_finish (self->politeness, host);
+    }
 }
 
-/* From any thread: a parked fetch may go on. */
+/* On the main context: a parked fetch may go on. */
 static void
 fetch_ready (gpointer job,
              gpointer user_data)

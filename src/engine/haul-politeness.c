@@ -47,6 +47,7 @@ struct _HaulPoliteness
   GMutex                    lock;
   GHashTable               *hosts;       /* char * -> Host * */
   GHashTable               *readied;     /* job -> Host *: handed back */
+  GPtrArray                *handed;      /* jobs ready in a worker, for @context */
   guint                     n_parked;
   guint                     per_host;
   gint64                    delay;
@@ -171,11 +172,33 @@ collect_ready (HaulPoliteness *self,
 }
 
 static void
-hand_back (HaulPoliteness *self,
-           GPtrArray      *jobs)
+call_ready (HaulPoliteness *self,
+            GPtrArray      *jobs)
 {
   for (guint i = 0; i < jobs->len; i++)
     self->ready (g_ptr_array_index (jobs, i), self->user_data);
+}
+
+/* Jobs are handed back on @context: a worker runs below the main thread's
+ * priority, and a thread that the pool would start from it could not
+ * take its normal priority back without privileges. */
+static void
+hand_back (HaulPoliteness *self,
+           GPtrArray      *jobs)
+{
+  if (jobs->len == 0)
+    return;
+
+  if (g_main_context_is_owner (self->context))
+    {
+      call_ready (self, jobs);
+      return;
+    }
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_extend (self->handed, jobs, NULL, NULL);
+  arm_timer (self, 0);
+  g_mutex_unlock (&self->lock);
 }
 
 static void
@@ -184,6 +207,8 @@ wake (HaulPoliteness *self)
   g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
 
   g_mutex_lock (&self->lock);
+  g_ptr_array_extend_and_steal (jobs, g_steal_pointer (&self->handed));
+  self->handed = g_ptr_array_new ();
   collect_ready (self, jobs);
   g_mutex_unlock (&self->lock);
 
@@ -219,6 +244,7 @@ haul_politeness_new (GMainContext             *context,
   self->user_data = user_data;
   self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)host_free);
   self->readied = g_hash_table_new (NULL, NULL);
+  self->handed = g_ptr_array_new ();
 
   self->timer = g_source_new (&timer_funcs, sizeof (GSource));
   g_source_set_static_name (self->timer, "[haul] politeness");
@@ -236,6 +262,7 @@ haul_politeness_free (HaulPoliteness *self)
   g_source_unref (self->timer);
   g_hash_table_unref (self->hosts);
   g_hash_table_unref (self->readied);
+  g_ptr_array_unref (self->handed);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
   g_free (self);
@@ -412,9 +439,12 @@ haul_politeness_release_all (HaulPoliteness *self)
           parked_free (parked);
         }
     }
+  g_ptr_array_extend_and_steal (jobs, g_steal_pointer (&self->handed));
+  self->handed = g_ptr_array_new ();
   g_mutex_unlock (&self->lock);
 
-  hand_back (self, jobs);
+  /* On the caller's thread: the last call, as the queue goes. */
+  call_ready (self, jobs);
 }
 
 /* Sleeps until @until unless @cancellable fires first; FALSE if it did. */

@@ -62,7 +62,8 @@ void            haul_politeness_finish       (HaulPoliteness           *self,
 void            haul_politeness_give_back_turn (HaulPoliteness         *self,
                                                 const char             *host,
                                                 gpointer                job);
-/* Hands every parked job to @ready, as for a cancelled one. */
+/* Hands every parked job to @ready, as for a cancelled one, at once and
+ * on this thread. Other jobs are handed back on @context. */
 void            haul_politeness_release_all  (HaulPoliteness           *self);
 
 /* Before a further request of a started transfer (a redirect, a retry):
