@@ -591,6 +591,8 @@ main (int   argc,
   gboolean dry_run = FALSE;
   gboolean no_skip = FALSE;
   gboolean keep_duplicates = FALSE;
+  gboolean no_record = FALSE;
+  gboolean no_mtime = FALSE;
   int jobs = HAUL_DOWNLOADER_DEFAULT_CONCURRENCY;
   int retries = HAUL_DOWNLOADER_DEFAULT_RETRIES;
   int timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
@@ -644,6 +646,10 @@ main (int   argc,
       N_("Download again what was already saved in the folder"), NULL },
     { "keep-duplicates", 0, 0, G_OPTION_ARG_NONE, &keep_duplicates,
       N_("Keep an image whose content is already saved in the folder under another name"), NULL },
+    { "no-mtime", 0, 0, G_OPTION_ARG_NONE, &no_mtime,
+      N_("Give saved files the time of the download, not the server’s Last-Modified"), NULL },
+    { "no-record", 0, 0, G_OPTION_ARG_NONE, &no_record,
+      N_("Neither read nor write the record of what was downloaded: skip nothing, resume nothing"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, NULL },
@@ -743,13 +749,17 @@ main (int   argc,
 
   haul_downloader_set_skip_saved (downloader, !no_skip);
   haul_downloader_set_keep_duplicates (downloader, keep_duplicates);
+  haul_downloader_set_server_time (downloader, !no_mtime);
 
   /* What was saved where: so that a second run skips it and an interrupted
    * one resumes. */
-  record_path = haul_record_default_path ();
-  record = haul_record_new (record_path);
-  haul_downloader_set_record (downloader, record);
-  g_signal_connect (record, "warning", G_CALLBACK (on_record_warning), &cli);
+  if (!no_record)
+    {
+      record_path = haul_record_default_path ();
+      record = haul_record_new (record_path);
+      haul_downloader_set_record (downloader, record);
+      g_signal_connect (record, "warning", G_CALLBACK (on_record_warning), &cli);
+    }
 
   queue = haul_queue_new (downloader);
   added = haul_queue_add_urls (queue, urls, NULL);

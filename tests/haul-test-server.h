@@ -14,6 +14,7 @@ G_BEGIN_DECLS
  *                      about ten seconds: a download that can be cancelled
  *   /flaky/NAME.png    404 while the server is failing, else a PNG
  *   /forbidden/NAME.png 403, whatever the Referer
+ *   /held/NAME.png     a PNG, but only once the server stops holding
  */
 typedef struct _HaulTestServer HaulTestServer;
 
@@ -23,6 +24,8 @@ char           *haul_test_server_url         (HaulTestServer *server,
                                               const char     *path);
 void            haul_test_server_set_failing (HaulTestServer *server,
                                               gboolean        failing);
+void            haul_test_server_set_holding (HaulTestServer *server,
+                                              gboolean        holding);
 guint           haul_test_server_get_requests (HaulTestServer *server);
 
 /* A colourful sample picture: @index picks the colours. */

@@ -420,6 +420,8 @@ run_cli (const char * const  *args,
   g_ptr_array_add (argv, (gpointer)g_getenv ("HAUL_CLI"));
   g_ptr_array_add (argv, (gpointer)"-o");
   g_ptr_array_add (argv, folder);
+  /* The sites serve one picture under many names: keep every copy. */
+  g_ptr_array_add (argv, (gpointer)"--keep-duplicates");
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer)args[i]);
   for (guint i = 0; urls != NULL && i < urls->len; i++)

@@ -62,6 +62,7 @@ struct _HaulQueue
   gboolean        saving;
 
   GApplication   *held_application;
+  HaulRecord     *last_record;
   gboolean        persistent;
   gboolean        gradual;
 };
@@ -133,7 +134,8 @@ emit_changed (HaulQueue *self)
 static HaulRecord *
 get_record (HaulQueue *self)
 {
-  return self->downloader ? haul_downloader_get_record (self->downloader) : NULL;
+  /* Once disposed, the last writes still go to the record it had. */
+  return self->downloader ? haul_downloader_get_record (self->downloader) : self->last_record;
 }
 
 static HaulRecordItem *
@@ -275,7 +277,13 @@ save_timeout_cb (gpointer user_data)
 static void
 schedule_save (HaulQueue *self)
 {
-  if (self->persistent && self->save_id == 0 && get_record (self) != NULL)
+  if (!self->persistent || self->save_id != 0 || get_record (self) == NULL)
+    return;
+
+  /* A queue on its way out writes at once, and holds on until written. */
+  if (self->downloader == NULL)
+    haul_queue_save_now (self);
+  else
     self->save_id = g_timeout_add (SAVE_DELAY_MS, save_timeout_cb, self);
 }
 
@@ -503,6 +511,90 @@ output_folder_path (HaulQueue *self)
   return folder ? g_file_get_path (folder) : g_get_current_dir ();
 }
 
+/* A part nobody wrote to for this long belongs to no Haul still running. */
+#define STALE_PART_AGE (10 * 60)
+
+typedef struct
+{
+  HaulRecord *record;
+  char       *folder;
+  GHashTable *urls;      /* the queue's, when it started */
+} Sweep;
+
+static void
+sweep_free (Sweep *sweep)
+{
+  g_clear_object (&sweep->record);
+  g_free (sweep->folder);
+  g_clear_pointer (&sweep->urls, g_hash_table_unref);
+  g_free (sweep);
+}
+
+static void
+sweep_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Sweep *sweep = task_data;
+  g_autoptr(GPtrArray) partials = haul_record_list_partials (sweep->record, sweep->folder);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < partials->len; i++)
+    {
+      HaulRecordPartial *partial = g_ptr_array_index (partials, i);
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (g_hash_table_contains (sweep->urls, partial->url))
+        continue;
+
+      if (g_str_has_prefix (partial->part, ".haul-") && strchr (partial->part, '/') == NULL)
+        {
+          path = g_build_filename (sweep->folder, partial->part, NULL);
+          if (g_lstat (path, &st) == 0)
+            {
+              if (now - st.st_mtime < STALE_PART_AGE)
+                continue;
+              g_unlink (path);
+            }
+        }
+      haul_record_remove_partial (sweep->record, sweep->folder, partial->url);
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The next run in a folder resumes what an interrupted one left there, or
+ * removes it: parts of transfers that this queue does not hold are not
+ * wanted any more. */
+static void
+sweep_partials (HaulQueue  *self,
+                const char *folder)
+{
+  g_autoptr(GTask) task = NULL;
+  HaulRecord *record = get_record (self);
+  GHashTableIter iter;
+  gpointer key;
+  Sweep *sweep;
+
+  if (record == NULL || folder == NULL)
+    return;
+
+  sweep = g_new0 (Sweep, 1);
+  sweep->record = g_object_ref (record);
+  sweep->folder = g_strdup (folder);
+  sweep->urls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_iter_init (&iter, self->by_url);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (sweep->urls, g_strdup (key));
+
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, sweep_partials);
+  g_task_set_task_data (task, sweep, (GDestroyNotify)sweep_free);
+  g_task_run_in_thread (task, sweep_thread);
+}
+
 void
 haul_queue_start (HaulQueue *self,
                   GPtrArray *items)
@@ -571,6 +663,9 @@ haul_queue_start (HaulQueue *self,
         g_hash_table_insert (self->folders, d, g_strdup (folder));
       mark_dirty (self, d);
     }
+
+  if (self->n_batches == 0)
+    sweep_partials (self, folder);
 
   batch = g_new0 (Batch, 1);
   batch->self = g_object_ref (self);
@@ -1028,7 +1123,10 @@ haul_queue_dispose (GObject *object)
 {
   HaulQueue *self = (HaulQueue *)object;
 
-  /* What changed in the last second is still written. */
+  /* What changed in the last second is still written, also after a write
+   * under way now. */
+  if (self->downloader != NULL)
+    g_set_object (&self->last_record, haul_downloader_get_record (self->downloader));
   haul_queue_save_now (self);
   g_clear_handle_id (&self->save_id, g_source_remove);
   g_clear_handle_id (&self->expose_id, g_source_remove);
@@ -1059,6 +1157,7 @@ haul_queue_finalize (GObject *object)
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->removed, g_ptr_array_unref);
+  g_clear_object (&self->last_record);
 
   G_OBJECT_CLASS (haul_queue_parent_class)->finalize (object);
 }
