@@ -8,25 +8,27 @@
 
 G_DEFINE_FINAL_TYPE (HaulPreferencesWindow, haul_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-#define MEGABYTE (1024.0 * 1024.0)
+#define KIBIBYTE 1024
+#define MEGABYTE (1024 * 1024)
 
+/* A byte count shown in units of GPOINTER_TO_UINT (@user_data) bytes. */
 static gboolean
-bytes_to_megabytes (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
+bytes_to_units (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
 {
-  g_value_set_double (to, g_value_get_uint64 (from) / MEGABYTE);
+  g_value_set_double (to, g_value_get_uint64 (from) / (double)GPOINTER_TO_UINT (user_data));
   return TRUE;
 }
 
 static gboolean
-megabytes_to_bytes (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
+units_to_bytes (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
 {
-  g_value_set_uint64 (to, (guint64)(g_value_get_double (from) * MEGABYTE));
+  g_value_set_uint64 (to, (guint64)(g_value_get_double (from) * GPOINTER_TO_UINT (user_data)));
   return TRUE;
 }
 
@@ -153,28 +155,6 @@ cookies_clear_clicked_cb (HaulPreferencesWindow *self,
   haul_settings_set_cookies_file (self->settings, NULL);
 }
 
-#define KIBIBYTE 1024.0
-
-static gboolean
-bytes_to_kibibytes (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
-{
-  g_value_set_double (to, g_value_get_uint64 (from) / KIBIBYTE);
-  return TRUE;
-}
-
-static gboolean
-kibibytes_to_bytes (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
-{
-  g_value_set_uint64 (to, (guint64)(g_value_get_double (from) * KIBIBYTE));
-  return TRUE;
-}
-
 static void
 haul_preferences_window_dispose (GObject *object)
 {
@@ -252,7 +232,8 @@ haul_preferences_window_new (GtkWindow    *parent,
   g_object_bind_property_full (settings, "max-size",
                                gtk_spin_button_get_adjustment (self->max_size_spin), "value",
                                G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL,
-                               bytes_to_megabytes, megabytes_to_bytes, NULL, NULL);
+                               bytes_to_units, units_to_bytes,
+                               GUINT_TO_POINTER (MEGABYTE), NULL);
   g_object_bind_property (settings, "start-immediately", self->start_switch, "active",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_object_bind_property (settings, "accept-any-type", self->any_type_switch, "active",
@@ -267,7 +248,8 @@ haul_preferences_window_new (GtkWindow    *parent,
   g_object_bind_property_full (settings, "limit-rate",
                                gtk_spin_button_get_adjustment (self->speed_spin), "value",
                                G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL,
-                               bytes_to_kibibytes, kibibytes_to_bytes, NULL, NULL);
+                               bytes_to_units, units_to_bytes,
+                               GUINT_TO_POINTER (KIBIBYTE), NULL);
   g_signal_connect_object (settings, "notify::cookies-file",
                            G_CALLBACK (update_cookies), self, G_CONNECT_SWAPPED);
   update_cookies (self);

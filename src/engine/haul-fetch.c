@@ -163,34 +163,6 @@ haul_fetch_backoff (guint  attempt,
   return MIN (delay, BACKOFF_MAX);
 }
 
-/* Sleeps for @usec unless @cancellable fires first; FALSE if it did. */
-static gboolean
-wait_cancellable (GCancellable *cancellable,
-                  gint64        usec)
-{
-  gint64 end = g_get_monotonic_time () + usec;
-  GPollFD pollfd;
-  gboolean has_fd = g_cancellable_make_pollfd (cancellable, &pollfd);
-
-  while (!g_cancellable_is_cancelled (cancellable))
-    {
-      gint64 remaining = end - g_get_monotonic_time ();
-
-      if (remaining <= 0)
-        break;
-
-      if (has_fd)
-        g_poll (&pollfd, 1, (int)MIN ((remaining + 999) / 1000, 1000));
-      else
-        g_usleep (MIN (remaining, G_USEC_PER_SEC / 20));
-    }
-
-  if (has_fd)
-    g_cancellable_release_fd (cancellable);
-
-  return !g_cancellable_is_cancelled (cancellable);
-}
-
 static const char *
 describe_certificate_errors (GTlsCertificateFlags flags)
 {
@@ -1027,7 +999,7 @@ haul_fetch_run (HaulFetch         *fetch,
       haul_fetch_keep_partial (&attempt);
       attempt_clear (&attempt);
 
-      if (!wait_cancellable (fetch->cancellable, delay))
+      if (!haul_politeness_sleep_until (g_get_monotonic_time () + delay, fetch->cancellable))
         break;
     }
 

@@ -447,10 +447,9 @@ haul_politeness_release_all (HaulPoliteness *self)
   call_ready (self, jobs);
 }
 
-/* Sleeps until @until unless @cancellable fires first; FALSE if it did. */
-static gboolean
-sleep_until (gint64        until,
-             GCancellable *cancellable)
+gboolean
+haul_politeness_sleep_until (gint64        until,
+                             GCancellable *cancellable)
 {
   GPollFD pollfd;
   gboolean has_fd = cancellable && g_cancellable_make_pollfd (cancellable, &pollfd);
@@ -500,7 +499,7 @@ haul_politeness_wait_turn (HaulPoliteness *self,
         }
       g_mutex_unlock (&self->lock);
 
-      if (!sleep_until (turn, cancellable))
+      if (!haul_politeness_sleep_until (turn, cancellable))
         return FALSE;
     }
 }
@@ -589,7 +588,7 @@ haul_politeness_throttle (HaulPoliteness *self,
   until = self->rate_paid;
   g_mutex_unlock (&self->lock);
 
-  return until <= now || sleep_until (until, cancellable);
+  return until <= now || haul_politeness_sleep_until (until, cancellable);
 }
 
 struct _HaulAttemptGuard

@@ -90,6 +90,11 @@ gboolean        haul_politeness_throttle     (HaulPoliteness           *self,
                                               gsize                     bytes,
                                               GCancellable             *cancellable);
 
+/* Sleeps until @until (monotonic) unless @cancellable fires first; FALSE
+ * if it did. */
+gboolean        haul_politeness_sleep_until  (gint64                    until,
+                                              GCancellable             *cancellable);
+
 /* One attempt's own cancellable: cancelled with @item_cancellable, or
  * once the attempt has taken longer than the maximum time. */
 typedef struct _HaulAttemptGuard HaulAttemptGuard;
