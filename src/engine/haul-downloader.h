@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 #define HAUL_DOWNLOADER_DEFAULT_TIMEOUT      30
 #define HAUL_DOWNLOADER_DEFAULT_MAX_SIZE     (G_GUINT64_CONSTANT (1) << 30)
 #define HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE 256
+#define HAUL_DOWNLOADER_MAX_PAGES            1000
 
 #define HAUL_TYPE_DOWNLOADER (haul_downloader_get_type ())
 
@@ -34,6 +35,11 @@ G_DECLARE_FINAL_TYPE (HaulDownloader, haul_downloader, HAUL, DOWNLOADER, GObject
  *                      already saved in the folder
  *   "record"           HaulRecord: what was saved where, to skip, dedupe and resume; NULL for none
  *   "running"          gboolean, read-only
+ *   "max-pages"        guint 1–1000, default 1: pages read per web page, following rel="next"
+ *   "follow"           gboolean, default FALSE: a thumbnail linking to a viewer page on the
+ *                      same site gives that page's main image
+ *   "min-width"        guint, default 0: skip a narrower image, from its header
+ *   "min-height"       guint, default 0: skip a shorter image, from its header
  *
  * Signals (emitted on the main context):
  *   "download-finished" (HaulDownload *download): in completion order
@@ -97,5 +103,10 @@ gboolean        haul_downloader_run_finish          (HaulDownloader       *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 void            haul_downloader_cancel_all          (HaulDownloader       *self);
+
+/* Fetches a queued page image's preview (the page's own thumbnail for it)
+ * small, in a thread, and shows it as the item's thumbnail. */
+void            haul_downloader_load_preview        (HaulDownloader       *self,
+                                                     HaulDownload         *download);
 
 G_END_DECLS

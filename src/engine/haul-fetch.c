@@ -15,6 +15,7 @@
 #include "haul-error.h"
 #include "haul-fetch.h"
 #include "haul-naming.h"
+#include "haul-page.h"
 #include "haul-record.h"
 #include "haul-sniff.h"
 #include "haul-thumbnailer.h"
@@ -34,6 +35,9 @@ typedef struct
   HaulFetch         *fetch;
   HaulFetchPostFunc  post;
   gpointer           post_data;
+
+  const char        *url;
+  const char        *referer;
 
   SoupMessage       *msg;
   GInputStream      *stream;
@@ -55,6 +59,14 @@ typedef struct
   int                width;
   int                height;
   GdkPixbuf         *thumbnail;
+
+  /* A web page's body, held in memory, and what it gave. */
+  gboolean           is_page;
+  GByteArray        *page_body;
+  HaulPage          *page;
+  /* Probing: the answer is an image, left for a later fetch. */
+  gboolean           is_probed_image;
+  gboolean           too_small;
 } Attempt;
 
 HaulFetch *
@@ -76,11 +88,15 @@ haul_fetch_new (const char   *url,
 void
 haul_fetch_free (HaulFetch *fetch)
 {
+  if (fetch == NULL)
+    return;
+
   g_free (fetch->url);
   g_free (fetch->folder);
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
   g_clear_object (&fetch->record);
+  g_free (fetch->referer);
   g_free (fetch);
 }
 
@@ -108,6 +124,11 @@ attempt_clear (Attempt *attempt)
   g_clear_pointer (&attempt->content_disposition, g_free);
   g_clear_pointer (&attempt->file_path, g_free);
   g_clear_object (&attempt->thumbnail);
+  g_clear_pointer (&attempt->page_body, g_byte_array_unref);
+  g_clear_pointer (&attempt->page, haul_page_free);
+  attempt->is_page = FALSE;
+  attempt->is_probed_image = FALSE;
+  attempt->too_small = FALSE;
 
   attempt->http_status = 0;
   attempt->bytes = 0;
@@ -361,7 +382,7 @@ send_request (Attempt  *attempt,
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  uri = g_uri_parse (fetch->url, SOUP_HTTP_URI_FLAGS, NULL);
+  uri = g_uri_parse (attempt->url, SOUP_HTTP_URI_FLAGS, NULL);
   if (uri == NULL || !is_http_scheme (uri))
     {
       g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_INVALID_URL,
@@ -384,6 +405,11 @@ send_request (Attempt  *attempt,
        * gigabytes. */
       soup_message_headers_replace (soup_message_get_request_headers (attempt->msg),
                                     "Accept-Encoding", "identity");
+      /* Many hosts refuse an image found on a page unless it is asked for
+       * as that page asks for it. */
+      if (attempt->referer != NULL)
+        soup_message_headers_replace (soup_message_get_request_headers (attempt->msg),
+                                      "Referer", attempt->referer);
 
       attempt->stream = soup_session_send (fetch->session, attempt->msg,
                                            fetch->cancellable, &local_error);
@@ -662,6 +688,21 @@ check_type (Attempt       *attempt,
 {
   const char *sniffed = haul_sniff_image_type (data, length);
 
+  /* A web page where one may be is read for its images; one that is only
+   * probed for what it is stops at its first bytes when it is an image. */
+  if (attempt->fetch->allow_page && sniffed == NULL &&
+      haul_page_is_page_type (attempt->content_type))
+    {
+      attempt->is_page = TRUE;
+      return TRUE;
+    }
+  if (attempt->fetch->probe && (sniffed != NULL ||
+                                haul_sniff_is_image_type (attempt->content_type)))
+    {
+      attempt->is_probed_image = TRUE;
+      return TRUE;
+    }
+
   if (sniffed != NULL)
     {
       g_free (attempt->content_type);
@@ -681,6 +722,14 @@ check_type (Attempt       *attempt,
 
   if (attempt->fetch->accept_any_type)
     return TRUE;
+
+  if (attempt->fetch->allow_page)
+    {
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_AN_IMAGE,
+                   _("neither an image nor a web page (%s)"),
+                   attempt->content_type ? attempt->content_type : _("unknown type"));
+      return FALSE;
+    }
 
   g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_AN_IMAGE,
                _("not an image (%s)"),
@@ -792,6 +841,38 @@ write_all (Attempt       *attempt,
   return TRUE;
 }
 
+/* An image too small is refused as soon as its header tells: its body
+ * costs nothing more. */
+static gboolean
+check_dimensions (Attempt  *attempt,
+                  GError  **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  int width = attempt->width;
+  int height = attempt->height;
+
+  if (fetch->min_width == 0 && fetch->min_height == 0)
+    return TRUE;
+
+  if (attempt->thumbnailer != NULL &&
+      !haul_thumbnailer_get_dimensions (attempt->thumbnailer, &width, &height))
+    return TRUE;
+  if (width <= 0 || height <= 0)
+    return TRUE;
+
+  if ((guint)width >= fetch->min_width && (guint)height >= fetch->min_height)
+    return TRUE;
+
+  attempt->too_small = TRUE;
+  attempt->width = width;
+  attempt->height = height;
+  /* TRANSLATORS: the minimum, then the image's own width × height */
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_SMALL,
+               _("smaller than %u×%u (%d×%d)"),
+               fetch->min_width, fetch->min_height, width, height);
+  return FALSE;
+}
+
 static gboolean
 consume (Attempt       *attempt,
          const guint8  *data,
@@ -822,8 +903,72 @@ consume (Attempt       *attempt,
       g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
     }
 
+  if (!check_dimensions (attempt, error))
+    return FALSE;
+
   post_progress (attempt, FALSE);
   return TRUE;
+}
+
+/* A web page's body goes to memory, capped, and is parsed here in the
+ * worker; its rel="next" and image pages are fetched from here too. */
+static gboolean
+receive_page (Attempt   *attempt,
+              gssize     n,
+              gboolean  *transient,
+              GError   **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *limit = g_format_size_full (HAUL_PAGE_MAX_SIZE, G_FORMAT_SIZE_IEC_UNITS);
+
+  if (attempt->total > HAUL_PAGE_MAX_SIZE)
+    goto too_large;
+
+  attempt->page_body = g_byte_array_new ();
+  while (n > 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (attempt->page_body->len + (gsize)n > HAUL_PAGE_MAX_SIZE)
+        goto too_large;
+      g_byte_array_append (attempt->page_body, attempt->buffer, n);
+      attempt->bytes += n;
+      post_progress (attempt, FALSE);
+
+      n = g_input_stream_read (attempt->stream, attempt->buffer, READ_SIZE,
+                               fetch->cancellable, &local_error);
+      if (n < 0)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          else
+            *transient = set_network_error (attempt, NULL, local_error, error);
+          return FALSE;
+        }
+    }
+
+  if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
+    {
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
+                   _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
+                   (uint64_t) attempt->bytes, (int64_t) attempt->total);
+      return FALSE;
+    }
+
+  /* Sub-pages are fetched with the same reads: nothing of this page's
+   * connection is needed any more. */
+  g_input_stream_close (attempt->stream, NULL, NULL);
+  g_clear_object (&attempt->stream);
+
+  body = g_byte_array_free_to_bytes (g_steal_pointer (&attempt->page_body));
+  attempt->page = haul_page_read (fetch, body, attempt->final_url, error);
+  return attempt->page != NULL;
+
+too_large:
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
+               _("web page too large (over %s)"), limit);
+  return FALSE;
 }
 
 static gboolean
@@ -848,6 +993,11 @@ receive_body (Attempt  *attempt,
 
   if (!check_type (attempt, attempt->buffer, n, error))
     return FALSE;
+
+  if (attempt->is_probed_image)
+    return TRUE;
+  if (attempt->is_page)
+    return receive_page (attempt, n, transient, error);
 
   if (!open_temporary (attempt, error))
     return FALSE;
@@ -885,7 +1035,8 @@ receive_body (Attempt  *attempt,
       g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
     }
 
-  return TRUE;
+  /* A small file may end before its header was looked at. */
+  return check_dimensions (attempt, error);
 
 truncated:
   g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
@@ -946,6 +1097,14 @@ save_file (Attempt  *attempt,
   return TRUE;
 }
 
+/* For the fetches that report to nobody. */
+static void
+discard_update (HaulUpdate *update,
+                gpointer    user_data)
+{
+  haul_update_free (update);
+}
+
 static gboolean
 run_attempt (Attempt  *attempt,
              gboolean *transient,
@@ -953,10 +1112,13 @@ run_attempt (Attempt  *attempt,
 {
   *transient = FALSE;
 
-  return send_request (attempt, transient, error) &&
-         check_response (attempt, transient, error) &&
-         receive_body (attempt, transient, error) &&
-         save_file (attempt, error);
+  if (!send_request (attempt, transient, error) ||
+      !check_response (attempt, transient, error) ||
+      !receive_body (attempt, transient, error))
+    return FALSE;
+
+  /* Neither a probed image nor a page leaves a file. */
+  return attempt->is_probed_image || attempt->is_page || save_file (attempt, error);
 }
 
 /* Remembers the file, so that the next run into this folder skips it. */
@@ -1022,6 +1184,8 @@ haul_fetch_run (HaulFetch         *fetch,
   gint64 delay;
 
   attempt.fetch = fetch;
+  attempt.url = fetch->url;
+  attempt.referer = fetch->referer;
   attempt.post = post;
   attempt.post_data = user_data;
   attempt.fd = -1;
@@ -1048,7 +1212,7 @@ haul_fetch_run (HaulFetch         *fetch,
       if (run_attempt (&attempt, &transient, &error))
         break;
 
-      if (!transient || tries >= fetch->retries ||
+      if (!transient || tries >= fetch->retries || attempt.too_small ||
           g_cancellable_is_cancelled (fetch->cancellable))
         break;
 
@@ -1062,7 +1226,14 @@ haul_fetch_run (HaulFetch         *fetch,
 
   update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
 
-  if (error == NULL)
+  if (error == NULL && attempt.is_probed_image)
+    update->state = HAUL_DOWNLOAD_QUEUED;
+  else if (error == NULL && attempt.is_page)
+    {
+      update->state = HAUL_DOWNLOAD_DONE;
+      update->page = g_steal_pointer (&attempt.page);
+    }
+  else if (error == NULL)
     {
       record_saved (fetch, &attempt);
       update->state = HAUL_DOWNLOAD_DONE;
@@ -1075,6 +1246,14 @@ haul_fetch_run (HaulFetch         *fetch,
     {
       update->state = HAUL_DOWNLOAD_CANCELLED;
       update->error_message = g_strdup (_("cancelled"));
+    }
+  else if (attempt.too_small)
+    {
+      update->state = HAUL_DOWNLOAD_SKIPPED;
+      update->skip_reason = HAUL_SKIP_TOO_SMALL;
+      update->error_message = g_strdup (error->message);
+      update->width = attempt.width;
+      update->height = attempt.height;
     }
   else
     {
@@ -1092,4 +1271,115 @@ haul_fetch_run (HaulFetch         *fetch,
   g_free (attempt.buffer);
 
   post (update, user_data);
+}
+
+GBytes *
+haul_fetch_read_page (HaulFetch   *fetch,
+                      const char  *url,
+                      const char  *referer,
+                      char       **final_url,
+                      GError     **error)
+{
+  Attempt attempt = { 0 };
+  HaulFetch page_fetch = *fetch;
+  gboolean transient = FALSE;
+  GBytes *body = NULL;
+  gssize n;
+
+  /* Only a page: an image here is not what was asked for, and what the
+   * page links to is not followed again. */
+  page_fetch.probe = TRUE;
+  page_fetch.allow_page = TRUE;
+  page_fetch.max_pages = 1;
+  page_fetch.follow = FALSE;
+
+  attempt.fetch = &page_fetch;
+  attempt.url = url;
+  attempt.referer = referer;
+  attempt.post = discard_update;
+  attempt.fd = -1;
+  attempt.buffer = g_malloc (READ_SIZE);
+  attempt_clear (&attempt);
+
+  if (send_request (&attempt, &transient, error) &&
+      check_response (&attempt, &transient, error) &&
+      (n = read_at_least (&attempt, HAUL_SNIFF_LENGTH, &transient, error)) >= 0)
+    {
+      if (n > 0 && check_type (&attempt, attempt.buffer, n, error) && attempt.is_page)
+        {
+          attempt.page_body = g_byte_array_new ();
+          while (n > 0 && attempt.page_body->len + (gsize)n <= HAUL_PAGE_MAX_SIZE)
+            {
+              g_byte_array_append (attempt.page_body, attempt.buffer, n);
+              n = g_input_stream_read (attempt.stream, attempt.buffer, READ_SIZE,
+                                       fetch->cancellable, error);
+            }
+          if (n == 0)
+            {
+              body = g_byte_array_free_to_bytes (g_steal_pointer (&attempt.page_body));
+              *final_url = g_strdup (attempt.final_url);
+            }
+          else if (n > 0)
+            g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
+                                 _("web page too large"));
+        }
+      else if (n > 0 && attempt.is_probed_image)
+        g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_FAILED, _("not a web page"));
+    }
+
+  attempt_clear (&attempt);
+  g_free (attempt.buffer);
+
+  return body;
+}
+
+/* A preview is a thumbnail the page shows: small, so capped low. */
+#define PREVIEW_MAX_SIZE (8 * 1024 * 1024)
+
+GdkPixbuf *
+haul_fetch_preview (SoupSession  *session,
+                    const char   *url,
+                    const char   *referer,
+                    guint         size,
+                    GCancellable *cancellable)
+{
+  g_autoptr(HaulFetch) fetch = haul_fetch_new (url, NULL, cancellable, NULL);
+  Attempt attempt = { 0 };
+  gboolean transient = FALSE;
+  GdkPixbuf *preview = NULL;
+  gssize n;
+
+  fetch->session = g_object_ref (session);
+  fetch->max_size = PREVIEW_MAX_SIZE;
+
+  attempt.fetch = fetch;
+  attempt.url = url;
+  attempt.referer = referer;
+  attempt.post = discard_update;
+  attempt.fd = -1;
+  attempt.buffer = g_malloc (READ_SIZE);
+  attempt_clear (&attempt);
+
+  if (send_request (&attempt, &transient, NULL) &&
+      check_response (&attempt, &transient, NULL) &&
+      (n = read_at_least (&attempt, HAUL_SNIFF_LENGTH, &transient, NULL)) > 0 &&
+      check_type (&attempt, attempt.buffer, n, NULL))
+    {
+      g_autoptr(HaulThumbnailer) thumbnailer = haul_thumbnailer_new (size, HAUL_THUMBNAILER_MAX_PIXELS);
+      guint64 total = 0;
+
+      while (n > 0 && total + n <= PREVIEW_MAX_SIZE &&
+             haul_thumbnailer_write (thumbnailer, attempt.buffer, n))
+        {
+          total += n;
+          n = g_input_stream_read (attempt.stream, attempt.buffer, READ_SIZE, cancellable, NULL);
+        }
+      if (n >= 0)
+        preview = haul_thumbnailer_finish (thumbnailer, NULL, NULL);
+    }
+
+  attempt_clear (&attempt);
+  g_free (attempt.buffer);
+
+  return preview;
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "haul-download-private.h"
-#include "haul-queue.h"
+#include "haul-queue-private.h"
 #include "haul-record.h"
 
 /* A view makes a row for each of the first couple of hundred items at once;
@@ -19,54 +19,6 @@
 /* The list is written at most this long after it changed. */
 #define SAVE_DELAY_MS     1000
 
-typedef struct
-{
-  HaulQueue *self;
-  GPtrArray *items;
-} Batch;
-
-struct _HaulQueue
-{
-  GObject         parent_instance;
-
-  HaulDownloader *downloader;
-
-  /* HaulDownload, in the order they were added; the first @n_exposed are
-   * in the model. */
-  GPtrArray      *items;
-  guint           n_exposed;
-  guint           expose_id;
-  /* url → HaulDownload, to add each URL once */
-  GHashTable     *by_url;
-  /* HaulDownload → the folder it was last fetched into (char *) */
-  GHashTable     *folders;
-  /* HaulDownload being fetched */
-  GHashTable     *active;
-
-  /* The session: everything started since the queue was last idle. */
-  GPtrArray      *session;
-  GHashTable     *in_session;
-  gint64          session_start;
-  gint64          session_end;
-  guint           n_batches;
-  gboolean        session_cancelled;
-  GCancellable   *cancellable;
-
-  /* Persistence: HaulDownload → its position in the saved list, the items
-   * to write and the URLs to forget. */
-  GHashTable     *positions;
-  gint64          next_position;
-  GHashTable     *dirty;
-  GPtrArray      *removed;
-  guint           save_id;
-  gboolean        saving;
-
-  GApplication   *held_application;
-  HaulRecord     *last_record;
-  gboolean        persistent;
-  gboolean        gradual;
-};
-
 static void list_model_iface_init (GListModelInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (HaulQueue, haul_queue, G_TYPE_OBJECT,
@@ -78,6 +30,9 @@ enum {
   PROP_PERSISTENT,
   PROP_GRADUAL,
   PROP_RUNNING,
+  PROP_PAGES,
+  PROP_PAGE_MIN_WIDTH,
+  PROP_PAGE_MIN_HEIGHT,
   N_PROPS
 };
 
@@ -362,6 +317,21 @@ append_item (HaulQueue    *self,
   self->next_position = MAX (self->next_position, position + 1);
 }
 
+void
+haul_queue_append_new (HaulQueue    *self,
+                       HaulDownload *download)
+{
+  append_item (self, download, self->next_position);
+  mark_dirty (self, download);
+}
+
+void
+haul_queue_items_added (HaulQueue *self)
+{
+  expose_new_items (self);
+  emit_changed (self);
+}
+
 GPtrArray *
 haul_queue_add_urls (HaulQueue *self,
                      GPtrArray *urls,
@@ -385,6 +355,7 @@ haul_queue_add_urls (HaulQueue *self,
         }
 
       download = haul_download_new (url);
+      haul_download_set_may_be_page (download, self->pages);
       append_item (self, download, self->next_position);
       mark_dirty (self, download);
       g_ptr_array_add (added, download);
@@ -499,7 +470,8 @@ download_finished_cb (HaulQueue      *self,
     return;
 
   mark_dirty (self, download);
-  g_signal_emit (self, signals[ITEM_FINISHED], 0, download);
+  if (haul_queue_page_finished (self, download))
+    g_signal_emit (self, signals[ITEM_FINISHED], 0, download);
   emit_changed (self);
 }
 
@@ -781,6 +753,8 @@ haul_queue_remove (HaulQueue *self,
 
   for (guint i = 0; i < items->len; i++)
     g_hash_table_add (set, g_ptr_array_index (items, i));
+  /* A page goes with the images it gave that wait to be fetched. */
+  haul_queue_add_page_images_of (self, set);
 
   remove_matching (self, is_in_set, set);
 }
@@ -866,6 +840,16 @@ haul_queue_get_summary (HaulQueue        *self,
   for (guint i = 0; i < self->session->len; i++)
     {
       HaulDownload *d = g_ptr_array_index (self->session, i);
+
+      /* A page gives images; they are what the figures count. */
+      if (haul_download_get_is_page (d))
+        {
+          summary->pages++;
+          if (haul_download_get_state (d) == HAUL_DOWNLOAD_FAILED)
+            summary->pages_failed++;
+          summary->total--;
+          continue;
+        }
 
       if (!haul_download_is_finished (d))
         continue;
@@ -1067,6 +1051,7 @@ haul_queue_finalize (GObject *object)
   g_clear_pointer (&self->active, g_hash_table_unref);
   g_clear_pointer (&self->session, g_ptr_array_unref);
   g_clear_pointer (&self->in_session, g_hash_table_unref);
+  g_clear_pointer (&self->probing, g_hash_table_unref);
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->removed, g_ptr_array_unref);
@@ -1113,6 +1098,18 @@ haul_queue_get_property (GObject    *object,
       g_value_set_boolean (value, haul_queue_get_running (self));
       break;
 
+    case PROP_PAGES:
+      g_value_set_boolean (value, self->pages);
+      break;
+
+    case PROP_PAGE_MIN_WIDTH:
+      g_value_set_uint (value, self->page_min_width);
+      break;
+
+    case PROP_PAGE_MIN_HEIGHT:
+      g_value_set_uint (value, self->page_min_height);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1138,6 +1135,26 @@ haul_queue_set_property (GObject      *object,
 
     case PROP_GRADUAL:
       haul_queue_set_gradual (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_PAGES:
+      haul_queue_set_pages (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_PAGE_MIN_WIDTH:
+      if (self->page_min_width != g_value_get_uint (value))
+        {
+          self->page_min_width = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    case PROP_PAGE_MIN_HEIGHT:
+      if (self->page_min_height != g_value_get_uint (value))
+        {
+          self->page_min_height = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
 
     default:
@@ -1176,6 +1193,21 @@ haul_queue_class_init (HaulQueueClass *klass)
                           FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_PAGES] =
+    g_param_spec_boolean ("pages", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PAGE_MIN_WIDTH] =
+    g_param_spec_uint ("page-min-width", NULL, NULL,
+                       0, G_MAXINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PAGE_MIN_HEIGHT] =
+    g_param_spec_uint ("page-min-height", NULL, NULL,
+                       0, G_MAXINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[ITEM_FINISHED] =
@@ -1212,6 +1244,7 @@ haul_queue_init (HaulQueue *self)
   self->positions = g_hash_table_new (NULL, NULL);
   self->dirty = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->removed = g_ptr_array_new_with_free_func (g_free);
+  self->probing = g_hash_table_new (NULL, NULL);
 }
 
 HaulQueue *
@@ -1278,4 +1311,26 @@ haul_queue_set_gradual (HaulQueue *self,
 
   self->gradual = gradual;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRADUAL]);
+}
+
+gboolean
+haul_queue_get_pages (HaulQueue *self)
+{
+  g_return_val_if_fail (HAUL_IS_QUEUE (self), FALSE);
+
+  return self->pages;
+}
+
+void
+haul_queue_set_pages (HaulQueue *self,
+                      gboolean   pages)
+{
+  g_return_if_fail (HAUL_IS_QUEUE (self));
+
+  pages = !!pages;
+  if (self->pages == pages)
+    return;
+
+  self->pages = pages;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGES]);
 }

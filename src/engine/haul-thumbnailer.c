@@ -599,6 +599,19 @@ haul_thumbnailer_finish (HaulThumbnailer *self,
   return pixbuf;
 }
 
+gboolean
+haul_thumbnailer_get_dimensions (HaulThumbnailer *self,
+                                 int             *width,
+                                 int             *height)
+{
+  if (self->width <= 0 || self->height <= 0)
+    return FALSE;
+
+  *width = self->width;
+  *height = self->height;
+  return TRUE;
+}
+
 void
 haul_thumbnailer_free (HaulThumbnailer *self)
 {

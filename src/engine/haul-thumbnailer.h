@@ -32,6 +32,11 @@ gboolean         haul_thumbnailer_write  (HaulThumbnailer *self,
 GdkPixbuf       *haul_thumbnailer_finish (HaulThumbnailer *self,
                                           int             *width,
                                           int             *height);
+/* The image's dimensions as soon as its header has told them: TRUE once
+ * known, while the rest of it may still be arriving. */
+gboolean         haul_thumbnailer_get_dimensions (HaulThumbnailer *self,
+                                                  int             *width,
+                                                  int             *height);
 void             haul_thumbnailer_free   (HaulThumbnailer *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HaulThumbnailer, haul_thumbnailer_free)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "haul-page.h"
 #include "haul-update.h"
 
 HaulUpdate *
@@ -26,5 +27,6 @@ haul_update_free (HaulUpdate *update)
   g_free (update->error_message);
   g_free (update->file_path);
   g_clear_object (&update->thumbnail);
+  g_clear_pointer (&update->page, haul_page_free);
   g_free (update);
 }

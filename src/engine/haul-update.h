@@ -7,7 +7,6 @@
 
 G_BEGIN_DECLS
 
-typedef struct _HaulFetch HaulFetch;
 
 typedef enum
 {
@@ -36,6 +35,7 @@ typedef struct
   int                width;
   int                height;
   GdkPixbuf         *thumbnail;
+  HaulPage          *page;            /* a web page read for its images */
 } HaulUpdate;
 
 HaulUpdate *haul_update_new  (HaulUpdateKind  kind,
