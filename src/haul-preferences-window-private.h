@@ -19,6 +19,9 @@ struct _HaulPreferencesWindow
   GtkSpinButton        *timeout_spin;
   GtkSpinButton        *max_size_spin;
   GtkSwitch            *any_type_switch;
+  GtkSwitch            *pages_switch;
+  GtkSpinButton        *min_width_spin;
+  GtkSpinButton        *min_height_spin;
 };
 
 G_END_DECLS

@@ -18,6 +18,9 @@ struct _HaulSettings
   guint64    max_size;
   gboolean   accept_any_type;
   gboolean   start_immediately;
+  gboolean   get_images_from_pages;
+  int        min_image_width;
+  int        min_image_height;
 };
 
 G_DEFINE_FINAL_TYPE (HaulSettings, haul_settings, G_TYPE_OBJECT)
@@ -31,6 +34,9 @@ enum {
   PROP_MAX_SIZE,
   PROP_ACCEPT_ANY_TYPE,
   PROP_START_IMMEDIATELY,
+  PROP_GET_IMAGES_FROM_PAGES,
+  PROP_MIN_IMAGE_WIDTH,
+  PROP_MIN_IMAGE_HEIGHT,
   N_PROPS
 };
 
@@ -92,6 +98,15 @@ haul_settings_get_property (GObject    *object,
     case PROP_START_IMMEDIATELY:
       g_value_set_boolean (value, self->start_immediately);
       break;
+    case PROP_GET_IMAGES_FROM_PAGES:
+      g_value_set_boolean (value, self->get_images_from_pages);
+      break;
+    case PROP_MIN_IMAGE_WIDTH:
+      g_value_set_int (value, self->min_image_width);
+      break;
+    case PROP_MIN_IMAGE_HEIGHT:
+      g_value_set_int (value, self->min_image_height);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -131,6 +146,15 @@ haul_settings_set_property (GObject      *object,
       break;
     case PROP_START_IMMEDIATELY:
       set_boolean (self, &self->start_immediately, g_value_get_boolean (value), prop_id);
+      break;
+    case PROP_GET_IMAGES_FROM_PAGES:
+      set_boolean (self, &self->get_images_from_pages, g_value_get_boolean (value), prop_id);
+      break;
+    case PROP_MIN_IMAGE_WIDTH:
+      set_int (self, &self->min_image_width, g_value_get_int (value), prop_id);
+      break;
+    case PROP_MIN_IMAGE_HEIGHT:
+      set_int (self, &self->min_image_height, g_value_get_int (value), prop_id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -182,6 +206,12 @@ haul_settings_class_init (HaulSettingsClass *klass)
     g_param_spec_boolean ("accept-any-type", NULL, NULL, FALSE, flags);
   properties[PROP_START_IMMEDIATELY] =
     g_param_spec_boolean ("start-immediately", NULL, NULL, FALSE, flags);
+  properties[PROP_GET_IMAGES_FROM_PAGES] =
+    g_param_spec_boolean ("get-images-from-pages", NULL, NULL, TRUE, flags);
+  properties[PROP_MIN_IMAGE_WIDTH] =
+    g_param_spec_int ("min-image-width", NULL, NULL, 0, 10000, 100, flags);
+  properties[PROP_MIN_IMAGE_HEIGHT] =
+    g_param_spec_int ("min-image-height", NULL, NULL, 0, 10000, 100, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -192,6 +222,7 @@ haul_settings_init (HaulSettings *self)
   static const char * const keys[] = {
     "download-folder", "concurrent-downloads", "retries", "timeout",
     "max-size", "accept-any-type", "start-immediately",
+    "get-images-from-pages", "min-image-width", "min-image-height",
   };
 
   self->download_folder = g_strdup ("");
@@ -199,6 +230,9 @@ haul_settings_init (HaulSettings *self)
   self->retries = 3;
   self->timeout = 30;
   self->max_size = 1 << 30;
+  self->get_images_from_pages = TRUE;
+  self->min_image_width = 100;
+  self->min_image_height = 100;
 
   self->settings = g_settings_new (APP_ID);
 

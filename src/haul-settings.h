@@ -17,6 +17,9 @@ G_DECLARE_FINAL_TYPE (HaulSettings, haul_settings, HAUL, SETTINGS, GObject)
  *   "max-size"             guint64 bytes
  *   "accept-any-type"      gboolean
  *   "start-immediately"    gboolean
+ *   "get-images-from-pages" gboolean: a link to a web page gives the page's images
+ *   "min-image-width"      int 0–10000: images found on pages narrower than this are skipped
+ *   "min-image-height"     int 0–10000: and shorter than this
  */
 
 HaulSettings *haul_settings_new                      (void);

@@ -100,7 +100,10 @@ haul_queue_read_pages (HaulQueue *self,
     }
 
   if (to_read->len > 0)
-    haul_queue_start (self, to_read);
+    {
+      haul_queue_start (self, to_read);
+      self->session_reads += to_read->len;
+    }
 }
 
 void

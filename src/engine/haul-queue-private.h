@@ -61,6 +61,7 @@ struct _HaulQueue
   guint           page_min_width;
   guint           page_min_height;
   GHashTable     *probing;
+  guint           session_reads;   /* items of the session only read */
 };
 
 /* haul-queue.c */

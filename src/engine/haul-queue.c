@@ -532,6 +532,7 @@ haul_queue_start (HaulQueue *self,
       self->session_start = g_get_monotonic_time ();
       self->session_end = 0;
       self->session_cancelled = FALSE;
+      self->session_reads = 0;
     }
   if (self->cancellable == NULL)
     self->cancellable = g_cancellable_new ();
@@ -836,6 +837,7 @@ haul_queue_get_summary (HaulQueue        *self,
   summary->total = self->session->len;
   summary->running = self->n_batches > 0;
   summary->interrupted = self->session_cancelled;
+  summary->reading_only = self->session->len > 0 && self->session_reads == self->session->len;
 
   for (guint i = 0; i < self->session->len; i++)
     {
@@ -845,6 +847,7 @@ haul_queue_get_summary (HaulQueue        *self,
       if (haul_download_get_is_page (d))
         {
           summary->pages++;
+          summary->images_found += haul_download_get_n_images (d);
           if (haul_download_get_state (d) == HAUL_DOWNLOAD_FAILED)
             summary->pages_failed++;
           summary->total--;
@@ -991,6 +994,9 @@ haul_queue_restore_finish (HaulQueue     *self,
         continue;
 
       download = haul_download_new (item->url);
+      /* What a web page gave is not kept: one left unread may be read. */
+      haul_download_set_may_be_page (download, self->pages && !haul_download_is_finished (download) &&
+                                               item->state < HAUL_DOWNLOAD_DONE);
       restore_item (download, item);
       append_item (self, download, item->position);
       if (item->folder != NULL)

@@ -44,6 +44,9 @@ typedef struct
   double   speedup;
   guint    pages;        /* web pages read or tried, not counted in total */
   guint    pages_failed;
+  guint    images_found; /* on those pages */
+  /* Only pages were read, before Download (haul_queue_read_pages()). */
+  gboolean reading_only;
 } HaulQueueSummary;
 
 /* A GListModel of HaulDownload, in the order they were added; the engine
