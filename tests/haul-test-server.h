@@ -14,6 +14,9 @@ G_BEGIN_DECLS
  *                      about ten seconds: a download that can be cancelled
  *   /flaky/NAME.png    404 while the server is failing, else a PNG
  *   /held/NAME.png     a PNG, but only once the server stops holding
+ *   /gallery/N.html    a web page of N thumbnails (/thumb/, 96×64), each
+ *                      linking to its full image under /img/
+ *   /thumb/NAME.png    a small PNG
  */
 typedef struct _HaulTestServer HaulTestServer;
 
