@@ -549,6 +549,7 @@ main (int   argc,
   gboolean no_skip = FALSE;
   gboolean keep_duplicates = FALSE;
   gboolean no_record = FALSE;
+  gboolean no_mtime = FALSE;
   gboolean pages = FALSE;
   gboolean follow = FALSE;
   int max_pages = 1;
@@ -588,6 +589,8 @@ main (int   argc,
       N_("Download again what was already saved in the folder"), NULL },
     { "keep-duplicates", 0, 0, G_OPTION_ARG_NONE, &keep_duplicates,
       N_("Keep an image whose content is already saved in the folder under another name"), NULL },
+    { "no-mtime", 0, 0, G_OPTION_ARG_NONE, &no_mtime,
+      N_("Give saved files the time of the download, not the server’s Last-Modified"), NULL },
     { "no-record", 0, 0, G_OPTION_ARG_NONE, &no_record,
       N_("Neither read nor write the record of what was downloaded: skip nothing, resume nothing"), NULL },
     { "pages", 'p', 0, G_OPTION_ARG_NONE, &pages,
@@ -693,6 +696,7 @@ main (int   argc,
 
   haul_downloader_set_skip_saved (downloader, !no_skip);
   haul_downloader_set_keep_duplicates (downloader, keep_duplicates);
+  haul_downloader_set_server_time (downloader, !no_mtime);
   g_object_set (downloader,
                 "follow", follow,
                 "max-pages", (guint)max_pages,

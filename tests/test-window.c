@@ -5,9 +5,11 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "haul-add-dialog-private.h"
 #include "haul-application.h"
+#include "haul-download-private.h"
 #include "haul-download-row-private.h"
 #include "haul-preferences-window-private.h"
 #include "haul-test-server.h"
@@ -627,6 +629,7 @@ test_window_download (Fixture       *fixture,
         continue;
       g_assert_nonnull (gtk_picture_get_paintable (row->picture));
       g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->picture)));
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
       g_assert_true (g_str_has_suffix (gtk_label_get_label (row->time_label), " s"));
       g_assert_cmpstr (gtk_label_get_label (row->status_label), ==, "Done");
       g_assert_true (gtk_widget_get_visible (row->menu_button));
@@ -1060,6 +1063,131 @@ test_window_restore_after_kill (Fixture       *fixture,
   g_assert_cmpuint (count_files (fixture->folder), ==, 10);
 }
 
+/* A thumbnail hides the placeholder (it would show through a transparent
+ * one); an animation is marked, with its frames. */
+static void
+test_row_thumbnail_and_animation (void)
+{
+  GtkWidget *widget = g_object_ref_sink (haul_download_row_new ());
+  HaulDownloadRow *row = HAUL_DOWNLOAD_ROW (widget);
+  g_autoptr(HaulDownload) item = haul_download_new ("https://example.org/moving.gif");
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 8, 8);
+
+  gdk_pixbuf_fill (pixbuf, 0);
+  haul_download_row_set_item (row, item);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+
+  haul_download_set_image (item, 640, 480, pixbuf);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+  g_assert_null (strstr (gtk_label_get_label (row->details_label), "animated"));
+
+  haul_download_set_animation (item, TRUE, 12);
+  g_assert_true (gtk_widget_get_visible (row->animated_badge));
+  g_assert_nonnull (strstr (gtk_label_get_label (row->details_label), "640 × 480 · animated, 12 frames"));
+
+  haul_download_set_animation (item, TRUE, 0);
+  g_assert_nonnull (strstr (gtk_label_get_label (row->details_label), "· animated"));
+
+  haul_download_set_image (item, 0, 0, NULL);
+  haul_download_set_animation (item, FALSE, 0);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+
+  haul_download_row_set_item (row, NULL);
+  g_assert_finalize_object (widget);
+}
+
+static gboolean
+wait_timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates until @done says so, or 5 s have passed. */
+static void
+wait_for (gboolean (*done) (HaulDownloadRow *row),
+          HaulDownloadRow *row)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (5, wait_timeout_cb, &timed_out);
+
+  while (!done (row) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (source);
+}
+
+static gboolean
+frames_loaded (HaulDownloadRow *row)
+{
+  return row->animation_textures != NULL;
+}
+
+static gboolean
+second_frame_shown (HaulDownloadRow *row)
+{
+  return row->animation_index == 1;
+}
+
+/* An animation plays while the pointer is over its thumbnail, from
+ * frames decoded in a worker, unless it would not fit the memory budget. */
+static void
+test_row_play_on_hover (void)
+{
+  GtkWidget *widget = g_object_ref_sink (haul_download_row_new ());
+  HaulDownloadRow *row = HAUL_DOWNLOAD_ROW (widget);
+  g_autoptr(HaulDownload) item = haul_download_new ("https://example.org/moving");
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 24, 16);
+  g_autofree char *webp_path = g_test_build_filename (G_TEST_DIST, "images", "three-frames.webp", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *path = NULL;
+  gsize length = 0;
+  GdkPaintable *thumbnail;
+  int fd;
+
+  g_assert_true (g_file_get_contents (webp_path, &contents, &length, NULL));
+  fd = g_file_open_tmp ("haul-test-XXXXXX.webp", &path, NULL);
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, contents, length, NULL));
+
+  gdk_pixbuf_fill (pixbuf, 0x808080ff);
+  haul_download_set_response (item, 200, "https://example.org/moving", "image/webp");
+  haul_download_set_file_path (item, path);
+  haul_download_set_image (item, 24, 16, pixbuf);
+  haul_download_set_animation (item, TRUE, 3);
+  haul_download_set_state (item, HAUL_DOWNLOAD_DONE);
+  haul_download_row_set_item (row, item);
+  thumbnail = gtk_picture_get_paintable (row->picture);
+  g_assert_nonnull (thumbnail);
+
+  g_signal_emit_by_name (row->hover, "enter", 4.0, 4.0);
+  wait_for (frames_loaded, row);
+  g_assert_cmpuint (row->animation_textures->len, ==, 3);
+  g_assert_true (gtk_picture_get_paintable (row->picture) == g_ptr_array_index (row->animation_textures, 0));
+  wait_for (second_frame_shown, row);
+  g_assert_true (gtk_picture_get_paintable (row->picture) == g_ptr_array_index (row->animation_textures, 1));
+
+  g_signal_emit_by_name (row->hover, "leave");
+  g_assert_null (row->animation_textures);
+  g_assert_true (gtk_picture_get_paintable (row->picture) == thumbnail);
+
+  /* 5000 × 5000 × 3 frames is far beyond the budget: it stays still. */
+  haul_download_set_image (item, 5000, 5000, pixbuf);
+  g_signal_emit_by_name (row->hover, "enter", 4.0, 4.0);
+  g_assert_null (row->animation_cancellable);
+  g_signal_emit_by_name (row->hover, "leave");
+
+  haul_download_row_set_item (row, NULL);
+  g_assert_finalize_object (widget);
+  g_unlink (path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1077,6 +1205,8 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/window/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
+  g_test_add_func ("/row/thumbnail-and-animation", test_row_thumbnail_and_animation);
+  g_test_add_func ("/row/play-on-hover", test_row_play_on_hover);
   ADD ("draws", test_window_draws);
   ADD ("paste", test_window_paste);
   ADD ("page", test_window_page);

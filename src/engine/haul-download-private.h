@@ -25,8 +25,15 @@ void          haul_download_set_image        (HaulDownload      *self,
                                               int                width,
                                               int                height,
                                               GdkPixbuf         *thumbnail);
+void          haul_download_set_animation    (HaulDownload      *self,
+                                              gboolean           animated,
+                                              guint              frames);
 void          haul_download_set_error_message (HaulDownload     *self,
                                               const char        *error_message);
+void          haul_download_set_validators   (HaulDownload      *self,
+                                              const char        *sha256,
+                                              const char        *etag,
+                                              const char        *last_modified);
 void          haul_download_set_skip_reason  (HaulDownload      *self,
                                               HaulSkipReason     reason);
 void          haul_download_set_times        (HaulDownload      *self,

@@ -18,6 +18,9 @@ struct _HaulDownload
   char              *file_name;
   char              *content_type;
   char              *error_message;
+  char              *sha256;
+  char              *etag;
+  char              *last_modified;
   GdkPixbuf         *thumbnail;
   GCancellable      *cancellable;
 
@@ -29,6 +32,8 @@ struct _HaulDownload
   gint64             finished_time;
   int                width;
   int                height;
+  guint              frames;
+  gboolean           animated;
   guint              http_status;
   HaulDownloadState  state;
   HaulSkipReason     skip_reason;
@@ -65,6 +70,8 @@ enum {
   PROP_CONTENT_TYPE,
   PROP_WIDTH,
   PROP_HEIGHT,
+  PROP_ANIMATED,
+  PROP_FRAMES,
   PROP_ERROR_MESSAGE,
   PROP_THUMBNAIL,
   PROP_SECONDS,
@@ -89,6 +96,9 @@ haul_download_finalize (GObject *object)
   g_clear_pointer (&self->file_name, g_free);
   g_clear_pointer (&self->content_type, g_free);
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->sha256, g_free);
+  g_clear_pointer (&self->etag, g_free);
+  g_clear_pointer (&self->last_modified, g_free);
   g_clear_pointer (&self->thumbnail_source, g_free);
   g_clear_pointer (&self->page, haul_page_free);
   g_clear_pointer (&self->page_url, g_free);
@@ -169,6 +179,14 @@ haul_download_get_property (GObject    *object,
 
     case PROP_HEIGHT:
       g_value_set_int (value, self->height);
+      break;
+
+    case PROP_ANIMATED:
+      g_value_set_boolean (value, self->animated);
+      break;
+
+    case PROP_FRAMES:
+      g_value_set_uint (value, self->frames);
       break;
 
     case PROP_ERROR_MESSAGE:
@@ -302,6 +320,17 @@ haul_download_class_init (HaulDownloadClass *klass)
     g_param_spec_int ("height", NULL, NULL,
                       0, G_MAXINT, 0,
                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ANIMATED] =
+    g_param_spec_boolean ("animated", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The frames of an animation, 0 when they were not counted. */
+  properties[PROP_FRAMES] =
+    g_param_spec_uint ("frames", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_ERROR_MESSAGE] =
     g_param_spec_string ("error-message", NULL, NULL,
@@ -479,12 +508,69 @@ haul_download_get_height (HaulDownload *self)
   return self->height;
 }
 
+gboolean
+haul_download_get_animated (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), FALSE);
+
+  return self->animated;
+}
+
+guint
+haul_download_get_frames (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->frames;
+}
+
 const char *
 haul_download_get_error_message (HaulDownload *self)
 {
   g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
 
   return self->error_message;
+}
+
+/**
+ * haul_download_get_sha256:
+ *
+ * Returns: (nullable): the SHA-256 of the saved file, computed as it
+ *   arrived, in lower-case hex; %NULL unless the item is done
+ */
+const char *
+haul_download_get_sha256 (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->sha256;
+}
+
+/**
+ * haul_download_get_etag:
+ *
+ * Returns: (nullable): the ETag of the last response for the item's body,
+ *   as the server sent it, once the item has finished
+ */
+const char *
+haul_download_get_etag (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->etag;
+}
+
+/**
+ * haul_download_get_last_modified:
+ *
+ * Returns: (nullable): the Last-Modified of that response, as sent
+ */
+const char *
+haul_download_get_last_modified (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->last_modified;
 }
 
 GdkPixbuf *
@@ -626,8 +712,10 @@ haul_download_reset (HaulDownload *self,
     haul_download_set_image (self, 0, 0, self->thumbnail);
   else
     haul_download_set_image (self, 0, 0, NULL);
+  haul_download_set_animation (self, FALSE, 0);
   haul_download_set_page (self, NULL);
   haul_download_set_error_message (self, NULL);
+  haul_download_set_validators (self, NULL, NULL, NULL);
   haul_download_set_skip_reason (self, HAUL_SKIP_NONE);
   haul_download_set_times (self, 0, 0, 0);
 
@@ -769,6 +857,30 @@ haul_download_set_image (HaulDownload *self,
 }
 
 void
+haul_download_set_animation (HaulDownload *self,
+                             gboolean      animated,
+                             guint         frames)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->animated != !!animated)
+    {
+      self->animated = !!animated;
+      notify (self, PROP_ANIMATED);
+    }
+
+  if (self->frames != frames)
+    {
+      self->frames = frames;
+      notify (self, PROP_FRAMES);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
 haul_download_set_error_message (HaulDownload *self,
                                  const char   *error_message)
 {
@@ -776,6 +888,30 @@ haul_download_set_error_message (HaulDownload *self,
 
   if (set_string (&self->error_message, error_message))
     notify (self, PROP_ERROR_MESSAGE);
+}
+
+/**
+ * haul_download_set_validators:
+ * @sha256: (nullable): the saved body's SHA-256, lower-case hex
+ * @etag: (nullable): the response's ETag, as sent
+ * @last_modified: (nullable): its Last-Modified, as sent
+ *
+ * What a record of the saved file keeps, to find it again and to resume.
+ */
+void
+haul_download_set_validators (HaulDownload *self,
+                              const char   *sha256,
+                              const char   *etag,
+                              const char   *last_modified)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_free (self->sha256);
+  self->sha256 = g_strdup (sha256);
+  g_free (self->etag);
+  self->etag = g_strdup (etag);
+  g_free (self->last_modified);
+  self->last_modified = g_strdup (last_modified);
 }
 
 HaulSkipReason

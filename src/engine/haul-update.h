@@ -32,9 +32,15 @@ typedef struct
   HaulSkipReason     skip_reason;
   char              *error_message;
   char              *file_path;
-  int                width;
+  int                width;           /* as displayed */
   int                height;
+  gboolean           animated;
+  guint              frames;          /* of an animation; 0 when not counted */
   GdkPixbuf         *thumbnail;
+  char              *sha256;          /* of the saved body, FINISHED only */
+  char              *etag;            /* the response's validators, as sent */
+  char              *last_modified;
+  char              *part_name;       /* see HaulFetch's name_part_after, keep_part */
   HaulPage          *page;            /* a web page read for its images */
 } HaulUpdate;
 
