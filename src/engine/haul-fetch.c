@@ -742,6 +742,39 @@ consume (Attempt       *attempt,
   return TRUE;
 }
 
+static gboolean
+set_truncated (Attempt  *attempt,
+               gboolean *transient,
+               GError  **error)
+{
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
+               _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
+               (uint64_t) attempt->bytes, (int64_t) attempt->total);
+  /* The connection ended too early: the next try may get it whole. */
+  *transient = TRUE;
+  return FALSE;
+}
+
+/* Reads the body's next bytes into the buffer: how many, 0 at its end,
+ * or -1 with @error set. */
+static gssize
+read_next (Attempt   *attempt,
+           gboolean  *transient,
+           GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gssize n = haul_fetch_read_body (attempt, attempt->buffer, READ_SIZE, &local_error);
+
+  if (n >= 0)
+    return n;
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    *transient = set_network_error (attempt, NULL, local_error, error);
+  return -1;
+}
+
 /* A web page's body goes to memory, capped, and is parsed here in the
  * worker; its rel="next" and image pages are fetched from here too. */
 static gboolean
@@ -758,35 +791,19 @@ receive_page (Attempt   *attempt,
     goto too_large;
 
   attempt->page_body = g_byte_array_new ();
-  while (n > 0)
+  for (; n > 0; n = read_next (attempt, transient, error))
     {
-      g_autoptr(GError) local_error = NULL;
-
       if (attempt->page_body->len + (gsize)n > HAUL_PAGE_MAX_SIZE)
         goto too_large;
       g_byte_array_append (attempt->page_body, attempt->buffer, n);
       attempt->bytes += n;
       post_progress (attempt, FALSE);
-
-      n = g_input_stream_read (attempt->stream, attempt->buffer, READ_SIZE,
-                               fetch->cancellable, &local_error);
-      if (n < 0)
-        {
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          else
-            *transient = set_network_error (attempt, NULL, local_error, error);
-          return FALSE;
-        }
     }
+  if (n < 0)
+    return FALSE;
 
   if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
-    {
-      g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
-                   _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
-                   (uint64_t) attempt->bytes, (int64_t) attempt->total);
-      return FALSE;
-    }
+    return set_truncated (attempt, transient, error);
 
   /* Sub-pages are fetched with the same reads: nothing of this page's
    * connection is needed any more. */
@@ -803,19 +820,6 @@ too_large:
   return FALSE;
 }
 
-static gboolean
-set_truncated (Attempt  *attempt,
-               gboolean *transient,
-               GError  **error)
-{
-  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
-               _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
-               (uint64_t) attempt->bytes, (int64_t) attempt->total);
-  /* The connection ended too early: the next try may get it whole. */
-  *transient = TRUE;
-  return FALSE;
-}
-
 /* Writes the @n bytes in the buffer and the rest of the body. */
 static gboolean
 receive_rest (Attempt  *attempt,
@@ -823,23 +827,13 @@ receive_rest (Attempt  *attempt,
               gboolean *transient,
               GError  **error)
 {
-  while (n > 0)
+  for (; n > 0; n = read_next (attempt, transient, error))
     {
-      g_autoptr(GError) local_error = NULL;
-
       if (!consume (attempt, attempt->buffer, n, error))
         return FALSE;
-
-      n = haul_fetch_read_body (attempt, attempt->buffer, READ_SIZE, &local_error);
-      if (n < 0)
-        {
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          else
-            *transient = set_network_error (attempt, NULL, local_error, error);
-          return FALSE;
-        }
     }
+  if (n < 0)
+    return FALSE;
 
   if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
     return set_truncated (attempt, transient, error);
