@@ -989,6 +989,8 @@ test_cli_min_dimensions (void)
     { "--min-dimensions", "0x300", NULL },
     { "--min-dimensions", "300x", NULL },
     { "--min-dimensions", "axb", NULL },
+    { "--max-pages", "0", NULL },
+    { "--max-pages", "1001", NULL },
   };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -1006,7 +1008,7 @@ test_cli_min_dimensions (void)
       g_autofree char *bad_err = NULL;
 
       g_assert_cmpint (run_cli (bad_args, &bad_out, &bad_err), ==, 2);
-      g_assert_nonnull (strstr (bad_err, "--min-dimensions"));
+      g_assert_nonnull (strstr (bad_err, bad[i][0]));
     }
   remove_folder (g_steal_pointer (&folder));
 }
