@@ -7,7 +7,8 @@
 G_BEGIN_DECLS
 
 /* The state of a fetch, shared by its stages: haul-fetch.c sends and
- * receives, haul-fetch-resume.c makes a cut transfer go on. */
+ * receives, haul-fetch-resume.c makes a cut transfer go on,
+ * haul-fetch-page.c reads web pages. */
 
 /* What a cut transfer leaves for the next try to continue from. */
 typedef struct
@@ -101,5 +102,30 @@ gssize   haul_fetch_read_body              (Attempt            *attempt,
                                             GError            **error);
 void     haul_fetch_name_part_when_due     (Attempt            *attempt,
                                             gsize               written);
+
+/* haul-fetch.c, for the other stages */
+gssize   haul_fetch_read_next              (Attempt            *attempt,
+                                            gboolean           *transient,
+                                            GError            **error);
+void     haul_fetch_attempt_init           (Attempt            *attempt,
+                                            HaulFetch          *fetch,
+                                            const char         *url,
+                                            const char         *referer);
+void     haul_fetch_attempt_finish         (Attempt            *attempt);
+/* Asks for the attempt's URL, reads the first bytes of the answer into its
+ * buffer and decides what it is: how many, or -1 with @error set. */
+gssize   haul_fetch_attempt_open           (Attempt            *attempt,
+                                            gboolean           *transient,
+                                            GError            **error);
+void     haul_fetch_attempt_progress       (Attempt            *attempt);
+gboolean haul_fetch_attempt_truncated      (Attempt            *attempt,
+                                            gboolean           *transient,
+                                            GError            **error);
+
+/* haul-fetch-page.c: a web page's body, the pages it leads to, previews */
+gboolean haul_fetch_receive_page           (Attempt            *attempt,
+                                            gssize              n,
+                                            gboolean           *transient,
+                                            GError            **error);
 
 G_END_DECLS

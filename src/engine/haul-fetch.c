@@ -757,10 +757,10 @@ set_truncated (Attempt  *attempt,
 
 /* Reads the body's next bytes into the buffer: how many, 0 at its end,
  * or -1 with @error set. */
-static gssize
-read_next (Attempt   *attempt,
-           gboolean  *transient,
-           GError   **error)
+gssize
+haul_fetch_read_next (Attempt   *attempt,
+                      gboolean  *transient,
+                      GError   **error)
 {
   g_autoptr(GError) local_error = NULL;
   gssize n = haul_fetch_read_body (attempt, attempt->buffer, READ_SIZE, &local_error);
@@ -775,51 +775,6 @@ read_next (Attempt   *attempt,
   return -1;
 }
 
-/* A web page's body goes to memory, capped, and is parsed here in the
- * worker; its rel="next" and image pages are fetched from here too. */
-static gboolean
-receive_page (Attempt   *attempt,
-              gssize     n,
-              gboolean  *transient,
-              GError   **error)
-{
-  HaulFetch *fetch = attempt->fetch;
-  g_autoptr(GBytes) body = NULL;
-  g_autofree char *limit = g_format_size_full (HAUL_PAGE_MAX_SIZE, G_FORMAT_SIZE_IEC_UNITS);
-
-  if (attempt->total > HAUL_PAGE_MAX_SIZE)
-    goto too_large;
-
-  attempt->page_body = g_byte_array_new ();
-  for (; n > 0; n = read_next (attempt, transient, error))
-    {
-      if (attempt->page_body->len + (gsize)n > HAUL_PAGE_MAX_SIZE)
-        goto too_large;
-      g_byte_array_append (attempt->page_body, attempt->buffer, n);
-      attempt->bytes += n;
-      post_progress (attempt, FALSE);
-    }
-  if (n < 0)
-    return FALSE;
-
-  if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
-    return set_truncated (attempt, transient, error);
-
-  /* Sub-pages are fetched with the same reads: nothing of this page's
-   * connection is needed any more. */
-  g_input_stream_close (attempt->stream, NULL, NULL);
-  g_clear_object (&attempt->stream);
-
-  body = g_byte_array_free_to_bytes (g_steal_pointer (&attempt->page_body));
-  attempt->page = haul_page_read (fetch, body, attempt->final_url, error);
-  return attempt->page != NULL;
-
-too_large:
-  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
-               _("web page too large (over %s)"), limit);
-  return FALSE;
-}
-
 /* Writes the @n bytes in the buffer and the rest of the body. */
 static gboolean
 receive_rest (Attempt  *attempt,
@@ -827,7 +782,7 @@ receive_rest (Attempt  *attempt,
               gboolean *transient,
               GError  **error)
 {
-  for (; n > 0; n = read_next (attempt, transient, error))
+  for (; n > 0; n = haul_fetch_read_next (attempt, transient, error))
     {
       if (!consume (attempt, attempt->buffer, n, error))
         return FALSE;
@@ -878,7 +833,7 @@ receive_body (Attempt  *attempt,
   if (attempt->is_probed_image)
     return TRUE;
   if (attempt->is_page)
-    return receive_page (attempt, n, transient, error);
+    return haul_fetch_receive_page (attempt, n, transient, error);
 
   /* A body that starts over is written over the earlier try's. */
   if (attempt->body == NULL)
@@ -1105,111 +1060,60 @@ haul_fetch_run (HaulFetch         *fetch,
   post (update, user_data);
 }
 
-GBytes *
-haul_fetch_read_page (HaulFetch   *fetch,
-                      const char  *url,
-                      const char  *referer,
-                      char       **final_url,
-                      GError     **error)
+/* For the other stages: a request of their own, made as the fetch's are. */
+
+void
+haul_fetch_attempt_init (Attempt    *attempt,
+                         HaulFetch  *fetch,
+                         const char *url,
+                         const char *referer)
 {
-  Attempt attempt = { 0 };
-  HaulFetch page_fetch = *fetch;
-  gboolean transient = FALSE;
-  GBytes *body = NULL;
-  gssize n;
-
-  /* Only a page: an image here is not what was asked for, and what the
-   * page links to is not followed again. */
-  page_fetch.probe = TRUE;
-  page_fetch.allow_page = TRUE;
-  page_fetch.max_pages = 1;
-  page_fetch.follow = FALSE;
-
-  attempt.fetch = &page_fetch;
-  attempt.url = url;
-  attempt.referer = referer;
-  attempt.post = discard_update;
-  attempt.buffer = g_malloc (READ_SIZE);
-  attempt_clear (&attempt);
-
-  if (send_request (&attempt, &transient, error) &&
-      check_response (&attempt, &transient, error) &&
-      (n = read_at_least (&attempt, HAUL_SNIFF_LENGTH, &transient, error)) >= 0)
-    {
-      if (n > 0 && check_type (&attempt, attempt.buffer, n, error) && attempt.is_page)
-        {
-          attempt.page_body = g_byte_array_new ();
-          while (n > 0 && attempt.page_body->len + (gsize)n <= HAUL_PAGE_MAX_SIZE)
-            {
-              g_byte_array_append (attempt.page_body, attempt.buffer, n);
-              n = g_input_stream_read (attempt.stream, attempt.buffer, READ_SIZE,
-                                       fetch->cancellable, error);
-            }
-          if (n == 0)
-            {
-              body = g_byte_array_free_to_bytes (g_steal_pointer (&attempt.page_body));
-              *final_url = g_strdup (attempt.final_url);
-            }
-          else if (n > 0)
-            g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_TOO_LARGE,
-                                 _("web page too large"));
-        }
-      else if (n > 0 && attempt.is_probed_image)
-        g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_FAILED, _("not a web page"));
-    }
-
-  attempt_clear (&attempt);
-  g_free (attempt.buffer);
-
-  return body;
+  memset (attempt, 0, sizeof *attempt);
+  attempt->fetch = fetch;
+  attempt->url = url;
+  attempt->referer = referer;
+  attempt->post = discard_update;
+  attempt->buffer = g_malloc (READ_SIZE);
+  attempt_clear (attempt);
 }
 
-/* A preview is a thumbnail the page shows: small, so capped low. */
-#define PREVIEW_MAX_SIZE (8 * 1024 * 1024)
-
-GdkPixbuf *
-haul_fetch_preview (SoupSession  *session,
-                    const char   *url,
-                    const char   *referer,
-                    guint         size,
-                    GCancellable *cancellable)
+void
+haul_fetch_attempt_finish (Attempt *attempt)
 {
-  g_autoptr(HaulFetch) fetch = haul_fetch_new (url, NULL, cancellable, NULL);
-  Attempt attempt = { 0 };
-  gboolean transient = FALSE;
-  GdkPixbuf *preview = NULL;
+  attempt_clear (attempt);
+  g_clear_pointer (&attempt->buffer, g_free);
+}
+
+gssize
+haul_fetch_attempt_open (Attempt   *attempt,
+                         gboolean  *transient,
+                         GError   **error)
+{
   gssize n;
 
-  fetch->session = g_object_ref (session);
-  fetch->max_size = PREVIEW_MAX_SIZE;
+  if (!send_request (attempt, transient, error) ||
+      !check_response (attempt, transient, error))
+    return -1;
 
-  attempt.fetch = fetch;
-  attempt.url = url;
-  attempt.referer = referer;
-  attempt.post = discard_update;
-  attempt.buffer = g_malloc (READ_SIZE);
-  attempt_clear (&attempt);
+  n = read_at_least (attempt, HAUL_SNIFF_LENGTH, transient, error);
+  if (n == 0)
+    g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_EMPTY, _("empty response"));
+  if (n <= 0)
+    return -1;
 
-  if (send_request (&attempt, &transient, NULL) &&
-      check_response (&attempt, &transient, NULL) &&
-      (n = read_at_least (&attempt, HAUL_SNIFF_LENGTH, &transient, NULL)) > 0 &&
-      check_type (&attempt, attempt.buffer, n, NULL))
-    {
-      g_autoptr(HaulThumbnailer) thumbnailer = haul_thumbnailer_new (size, HAUL_THUMBNAILER_MAX_PIXELS);
-      guint64 total = 0;
+  return check_type (attempt, attempt->buffer, n, error) ? n : -1;
+}
 
-      while (n > 0 && total + n <= PREVIEW_MAX_SIZE &&
-             haul_thumbnailer_write (thumbnailer, attempt.buffer, n))
-        {
-          total += n;
-          n = g_input_stream_read (attempt.stream, attempt.buffer, READ_SIZE, cancellable, NULL);
-        }
-      if (n >= 0)
-        preview = haul_thumbnailer_finish (thumbnailer, NULL, NULL);
-    }
+void
+haul_fetch_attempt_progress (Attempt *attempt)
+{
+  post_progress (attempt, FALSE);
+}
 
-  attempt_clear (&attempt);
-  g_free (attempt.buffer);
-
-  return preview;
+gboolean
+haul_fetch_attempt_truncated (Attempt   *attempt,
+                              gboolean  *transient,
+                              GError   **error)
+{
+  return set_truncated (attempt, transient, error);
 }
