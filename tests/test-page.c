@@ -457,8 +457,8 @@ test_page_read_first (Fixture       *fixture,
   items = haul_queue_get_items (fixture->queue);
   g_assert_cmpuint (items->len, ==, 4);
   for (gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-       haul_download_get_thumbnail (items->pdata[2]) == NULL ||
-       haul_download_get_thumbnail (items->pdata[3]) == NULL; )
+       haul_download_get_thumbnail (items->pdata[1]) == NULL ||
+       haul_download_get_thumbnail (items->pdata[2]) == NULL; )
     {
       g_main_context_iteration (NULL, TRUE);
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
@@ -466,10 +466,12 @@ test_page_read_first (Fixture       *fixture,
 
   page = items->pdata[0];
   g_assert_cmpint (haul_download_get_state (page), ==, HAUL_DOWNLOAD_DONE);
-  /* The image answer stays queued, unsaved. */
+  /* The page's images come right after it; the image answer stays
+   * queued, unsaved. */
+  g_assert_cmpint (haul_download_get_state (items->pdata[3]), ==, HAUL_DOWNLOAD_QUEUED);
+  g_assert_false (haul_download_get_is_page (items->pdata[3]));
+  g_assert_cmpstr (haul_download_get_url (items->pdata[3]), ==, image_url);
   g_assert_cmpint (haul_download_get_state (items->pdata[1]), ==, HAUL_DOWNLOAD_QUEUED);
-  g_assert_false (haul_download_get_is_page (items->pdata[1]));
-  g_assert_cmpint (haul_download_get_state (items->pdata[2]), ==, HAUL_DOWNLOAD_QUEUED);
   g_assert_cmpuint (test_server_get_hits (server, "/img/640/480/f1.png"), ==, 0);
   g_assert_cmpuint (test_server_get_hits (server, "/img/64/48/pt1.png"), ==, 1);
   g_assert_cmpuint (count_files (fixture->folder), ==, 0);
@@ -479,6 +481,40 @@ test_page_read_first (Fixture       *fixture,
   items = haul_queue_get_items (fixture->queue);
   g_assert_cmpuint (items->len, ==, 1);
   g_assert_cmpstr (haul_download_get_url (items->pdata[0]), ==, image_url);
+}
+
+/* Two pages read together: each one's images come right after it. */
+static void
+test_page_order (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *a = test_server_url (server, "/site/order-a.html");
+  g_autofree char *b = test_server_url (server, "/site/order-b.html");
+  g_autoptr(GPtrArray) urls = g_ptr_array_new ();
+  g_autoptr(GPtrArray) added = NULL;
+  GListModel *model = G_LIST_MODEL (fixture->queue);
+  GString *order = g_string_new (NULL);
+  g_autofree char *text = NULL;
+
+  test_server_add_page (server, "order-a.html",
+                        "<img src=\"/img/300/300/oa1.png\"><img src=\"/img/300/300/oa2.png\">");
+  test_server_add_page (server, "order-b.html", "<img src=\"/img/300/300/ob1.png\">");
+  g_ptr_array_add (urls, a);
+  g_ptr_array_add (urls, b);
+  added = haul_queue_add_urls (fixture->queue, urls, NULL);
+  haul_queue_read_pages (fixture->queue, added);
+  wait_idle (fixture);
+
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(HaulDownload) d = g_list_model_get_item (model, i);
+      const char *url = haul_download_get_url (d);
+
+      g_string_append_printf (order, "%s ", strrchr (url, '/') + 1);
+    }
+  text = g_string_free (order, FALSE);
+  g_assert_cmpstr (text, ==, "order-a.html oa1.png oa2.png order-b.html ob1.png ");
 }
 
 /* Hostile HTML costs bounded time: a million attributes on one tag. */
@@ -590,6 +626,7 @@ main (int   argc,
   ADD ("/page/failures", test_page_failures);
   ADD ("/page/image-answer", test_page_image_answer);
   ADD ("/page/read-first", test_page_read_first);
+  ADD ("/page/order", test_page_order);
   ADD ("/page/too-large", test_page_too_large);
   g_test_add_func ("/page/hostile-attributes", test_page_hostile_attributes);
   g_test_add_func ("/page/hostile-nesting", test_page_hostile_nesting);

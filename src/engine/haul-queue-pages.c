@@ -10,6 +10,25 @@
  * it, once each, fetched at once when the page was, or else left queued
  * with their previews for a person to choose from. */
 
+/* Where a page's images go: right after the page and those of its images
+ * already there. */
+static guint
+index_after_page (HaulQueue    *self,
+                  HaulDownload *page_item)
+{
+  const char *url = haul_download_get_url (page_item);
+  guint index;
+
+  if (!g_ptr_array_find (self->items, page_item, &index))
+    return self->items->len;
+
+  for (index++; index < self->items->len; index++)
+    if (g_strcmp0 (haul_download_get_page_url (self->items->pdata[index]), url) != 0)
+      break;
+
+  return index;
+}
+
 static GPtrArray *
 add_page_images (HaulQueue    *self,
                  HaulDownload *page_item)
@@ -30,12 +49,11 @@ add_page_images (HaulQueue    *self,
       haul_download_set_found_on (download, haul_download_get_url (page_item),
                                   image->page_url, image->preview_url);
       haul_download_set_min_dimensions (download, self->page_min_width, self->page_min_height);
-      haul_queue_append_new (self, download);
       g_ptr_array_add (added, download);
     }
 
   if (added->len > 0)
-    haul_queue_items_added (self);
+    haul_queue_insert_new (self, index_after_page (self, page_item), added);
 
   return added;
 }

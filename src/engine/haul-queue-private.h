@@ -65,9 +65,10 @@ struct _HaulQueue
 };
 
 /* haul-queue.c */
-void     haul_queue_append_new       (HaulQueue    *self,
-                                      HaulDownload *download);
-void     haul_queue_items_added      (HaulQueue    *self);
+/* Adds @downloads (new to the queue) at @index of the list. */
+void     haul_queue_insert_new       (HaulQueue    *self,
+                                      guint         index,
+                                      GPtrArray    *downloads);
 
 /* haul-queue-pages.c */
 /* Called when @download finished; FALSE when it is not to be reported

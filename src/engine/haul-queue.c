@@ -318,16 +318,39 @@ append_item (HaulQueue    *self,
 }
 
 void
-haul_queue_append_new (HaulQueue    *self,
-                       HaulDownload *download)
+haul_queue_insert_new (HaulQueue *self,
+                       guint      index,
+                       GPtrArray *downloads)
 {
-  append_item (self, download, self->next_position);
-  mark_dirty (self, download);
-}
+  guint n = downloads->len;
 
-void
-haul_queue_items_added (HaulQueue *self)
-{
+  g_return_if_fail (index <= self->items->len);
+
+  for (guint i = 0; i < n; i++)
+    {
+      HaulDownload *download = g_ptr_array_index (downloads, i);
+
+      append_item (self, download, self->next_position);
+      mark_dirty (self, download);
+    }
+
+  /* Appended above, then moved into place. */
+  if (index < self->items->len - n)
+    {
+      memmove (self->items->pdata + index + n, self->items->pdata + index,
+               (self->items->len - n - index) * sizeof (gpointer));
+      for (guint i = 0; i < n; i++)
+        self->items->pdata[index + i] = g_ptr_array_index (downloads, i);
+    }
+
+  /* Inside what the model shows, they show at once; past it, they come
+   * in with the rest. */
+  if (index < self->n_exposed)
+    {
+      self->n_exposed += n;
+      g_list_model_items_changed (G_LIST_MODEL (self), index, 0, n);
+    }
+
   expose_new_items (self);
   emit_changed (self);
 }
