@@ -388,8 +388,9 @@ test_page_min_dimensions_early (Fixture       *fixture,
   /* The whole body would take 20 s. */
   g_assert_cmpfloat (seconds, <, 10.0);
   g_assert_cmpuint (sent, <, 1024 * 1024);
-  g_test_message ("skipped by size after %.2f s, %" G_GSIZE_FORMAT " bytes sent of 4 MiB",
-                  seconds, sent);
+  g_test_message ("skipped by size after %.2f s: %" G_GUINT64_FORMAT " bytes read, %"
+                  G_GSIZE_FORMAT " sent by the server, of 4 MiB",
+                  seconds, haul_download_get_bytes_received (image), sent);
 }
 
 static void
