@@ -28,6 +28,8 @@ typedef struct
   HaulQueue      *queue;
   gboolean        json;
   gboolean        quiet;
+  gboolean        dry_run;
+  gboolean        pages;
   int             stop_signal;     /* the signal that stopped the run, or 0 */
 } Cli;
 
@@ -251,7 +253,8 @@ add_string_or_null (JsonBuilder *builder,
 }
 
 static void
-print_item_json (HaulDownload *download)
+print_item_json (Cli          *cli,
+                 HaulDownload *download)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   HaulDownloadState state = haul_download_get_state (download);
@@ -276,6 +279,9 @@ print_item_json (HaulDownload *download)
   json_builder_add_int_value (builder, haul_download_get_width (download));
   json_builder_set_member_name (builder, "height");
   json_builder_add_int_value (builder, haul_download_get_height (download));
+  /* Without --pages the objects stay as they were. */
+  if (cli->pages)
+    add_string_or_null (builder, "page", haul_download_get_page_url (download));
   /* Scripts match on the reason; the file's name is in "file". */
   add_string_or_null (builder, "error",
                       state == HAUL_DOWNLOAD_DONE ? NULL
@@ -285,6 +291,51 @@ print_item_json (HaulDownload *download)
   json_builder_end_object (builder);
 
   print_json (builder);
+}
+
+/* A web page given with --pages, before the lines of its images. */
+static void print_item_human (Cli          *cli,
+                              HaulDownload *download);
+
+static void
+print_page (Cli          *cli,
+            HaulDownload *download)
+{
+  HaulDownloadState state = haul_download_get_state (download);
+  const char *url = haul_download_get_url (download);
+  const char *title = haul_download_get_page_title (download);
+  guint n_images = haul_download_get_n_images (download);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "page");
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, url);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, state == HAUL_DOWNLOAD_DONE ? "done" : "failed");
+      add_string_or_null (builder, "title", title);
+      json_builder_set_member_name (builder, "images");
+      json_builder_add_int_value (builder, n_images);
+      add_string_or_null (builder, "error", state == HAUL_DOWNLOAD_DONE ? NULL
+                                            : haul_download_get_error_message (download));
+      json_builder_end_object (builder);
+
+      print_json (builder);
+    }
+  else if (state != HAUL_DOWNLOAD_DONE)
+    print_item_human (cli, download);
+  else if (!cli->quiet && title != NULL)
+    /* Translators: page URL, number of images, page title */
+    print_out (ngettext ("page: %s: %u image (%s)\n", "page: %s: %u images (%s)\n", n_images),
+               url, n_images, title);
+  else if (!cli->quiet)
+    /* Translators: page URL, number of images */
+    print_out (ngettext ("page: %s: %u image\n", "page: %s: %u images\n", n_images),
+               url, n_images);
 }
 
 static void
@@ -338,8 +389,20 @@ on_item_finished (HaulQueue    *queue,
                   HaulDownload *download,
                   Cli          *cli)
 {
-  if (cli->json)
-    print_item_json (download);
+  /* A dry run prints what it found once the pages are read. */
+  if (cli->dry_run)
+    {
+      if (haul_download_get_is_page (download) &&
+          haul_download_get_state (download) != HAUL_DOWNLOAD_DONE)
+        g_printerr (_("failed: %s: %s\n"), haul_download_get_url (download),
+                    haul_download_get_error_message (download));
+      return;
+    }
+
+  if (haul_download_get_is_page (download))
+    print_page (cli, download);
+  else if (cli->json)
+    print_item_json (cli, download);
   else
     print_item_human (cli, download);
 }
@@ -379,6 +442,11 @@ print_summary (Cli *cli)
       json_builder_add_int_value (builder, summary.failed);
       json_builder_set_member_name (builder, "skipped");
       json_builder_add_int_value (builder, summary.skipped);
+      if (cli->pages)
+        {
+          json_builder_set_member_name (builder, "pages");
+          json_builder_add_int_value (builder, summary.pages);
+        }
       json_builder_set_member_name (builder, "elapsed");
       json_builder_add_double_value (builder, round (summary.elapsed * 1000) / 1000);
       json_builder_set_member_name (builder, "sum");
@@ -558,6 +626,50 @@ gather_urls (HaulIntake  *intake,
   return TRUE;
 }
 
+/* "WxH" (or "W×H"), both at least 1. */
+static gboolean
+parse_dimensions (const char *value,
+                  guint      *width,
+                  guint      *height)
+{
+  g_autofree char *copy = g_strdup (value);
+  char *separator = strchr (copy, 'x');
+  guint64 w, h;
+  gsize skip = 1;
+
+  if (separator == NULL)
+    {
+      separator = strstr (copy, "×");
+      skip = strlen ("×");
+    }
+  if (separator == NULL)
+    return FALSE;
+  *separator = '\0';
+
+  if (!g_ascii_string_to_unsigned (copy, 10, 1, G_MAXINT, &w, NULL) ||
+      !g_ascii_string_to_unsigned (separator + skip, 10, 1, G_MAXINT, &h, NULL))
+    return FALSE;
+
+  *width = (guint)w;
+  *height = (guint)h;
+  return TRUE;
+}
+
+/* What --dry-run --pages found: the images, in the queue's order. */
+static void
+print_found (HaulQueue *queue)
+{
+  GPtrArray *items = haul_queue_get_items (queue);
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HaulDownload *d = g_ptr_array_index (items, i);
+
+      if (!haul_download_get_is_page (d) && haul_download_get_state (d) == HAUL_DOWNLOAD_QUEUED)
+        print_out ("%s\n", haul_download_get_url (d));
+    }
+}
+
 static int
 usage_error (const char *message)
 {
@@ -583,6 +695,7 @@ main (int   argc,
   g_autofree char *output = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *max_size_text = NULL;
+  g_autofree char *min_dimensions = NULL;
   g_auto(GStrv) inputs = NULL;
   gboolean version = FALSE;
   gboolean any_type = FALSE;
@@ -593,6 +706,11 @@ main (int   argc,
   gboolean keep_duplicates = FALSE;
   gboolean no_record = FALSE;
   gboolean no_mtime = FALSE;
+  gboolean pages = FALSE;
+  gboolean follow = FALSE;
+  int max_pages = 1;
+  guint min_width = 0;
+  guint min_height = 0;
   int jobs = HAUL_DOWNLOADER_DEFAULT_CONCURRENCY;
   int retries = HAUL_DOWNLOADER_DEFAULT_RETRIES;
   int timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
@@ -650,6 +768,14 @@ main (int   argc,
       N_("Give saved files the time of the download, not the server’s Last-Modified"), NULL },
     { "no-record", 0, 0, G_OPTION_ARG_NONE, &no_record,
       N_("Neither read nor write the record of what was downloaded: skip nothing, resume nothing"), NULL },
+    { "pages", 'p', 0, G_OPTION_ARG_NONE, &pages,
+      N_("Read every URL as a web page and download its images"), NULL },
+    { "follow", 0, 0, G_OPTION_ARG_NONE, &follow,
+      N_("With --pages, open thumbnails that link to a viewer page on the same site for their full image"), NULL },
+    { "max-pages", 0, 0, G_OPTION_ARG_INT, &max_pages,
+      N_("With --pages, read up to N pages of each, following “next” links (default: 1)"), N_("N") },
+    { "min-dimensions", 0, 0, G_OPTION_ARG_STRING, &min_dimensions,
+      N_("Skip images narrower than W or shorter than H, from their header"), N_("WxH") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, NULL },
@@ -689,6 +815,15 @@ main (int   argc,
     return usage_error (error->message);
   if (!check_manners (&manners, &error))
     return usage_error (error->message);
+  if (max_pages < 1 || max_pages > HAUL_DOWNLOADER_MAX_PAGES)
+    return usage_error (_("--max-pages must be between 1 and 1000"));
+  if (min_dimensions != NULL && !parse_dimensions (min_dimensions, &min_width, &min_height))
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("--min-dimensions must be WIDTHxHEIGHT, both at least 1, not “%s”"),
+                         min_dimensions);
+      return usage_error (message);
+    }
   if (inputs == NULL || inputs[0] == NULL)
     return usage_error (_("no input: give URLs, files of URLs, or - for standard input"));
 
@@ -718,7 +853,7 @@ main (int   argc,
   if (urls->len == 0)
     return usage_error (_("no URL to download"));
 
-  if (dry_run)
+  if (dry_run && !pages)
     {
       for (guint i = 0; i < urls->len; i++)
         print_out ("%s\n", (const char *)g_ptr_array_index (urls, i));
@@ -750,10 +885,16 @@ main (int   argc,
   haul_downloader_set_skip_saved (downloader, !no_skip);
   haul_downloader_set_keep_duplicates (downloader, keep_duplicates);
   haul_downloader_set_server_time (downloader, !no_mtime);
+  g_object_set (downloader,
+                "follow", follow,
+                "max-pages", (guint)max_pages,
+                "min-width", min_width,
+                "min-height", min_height,
+                NULL);
 
   /* What was saved where: so that a second run skips it and an interrupted
    * one resumes. */
-  if (!no_record)
+  if (!no_record && !dry_run)
     {
       record_path = haul_record_default_path ();
       record = haul_record_new (record_path);
@@ -762,6 +903,7 @@ main (int   argc,
     }
 
   queue = haul_queue_new (downloader);
+  haul_queue_set_pages (queue, pages);
   added = haul_queue_add_urls (queue, urls, NULL);
 
   loop = g_main_loop_new (NULL, FALSE);
@@ -769,6 +911,8 @@ main (int   argc,
   cli.queue = queue;
   cli.json = json;
   cli.quiet = quiet;
+  cli.dry_run = dry_run;
+  cli.pages = pages;
 
   g_signal_connect (downloader, "host-paused", G_CALLBACK (on_host_paused), &cli);
   g_signal_connect (queue, "item-finished", G_CALLBACK (on_item_finished), &cli);
@@ -777,12 +921,19 @@ main (int   argc,
   signal_ids[1] = g_unix_signal_add (SIGTERM, on_terminate, &cli);
   signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, &cli);
 
-  haul_queue_start (queue, added);
-  g_main_loop_run (loop);
+  if (dry_run)
+    haul_queue_read_pages (queue, added);
+  else
+    haul_queue_start (queue, added);
+  if (haul_queue_get_running (queue))
+    g_main_loop_run (loop);
 
   for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
     g_source_remove (signal_ids[i]);
-  print_summary (&cli);
+  if (dry_run && cli.stop_signal == 0)
+    print_found (queue);
+  else
+    print_summary (&cli);
 
   /* 130 for Ctrl+C, as a shell reports a process the signal killed. */
   if (cli.stop_signal != 0)
@@ -792,6 +943,6 @@ main (int   argc,
     HaulQueueSummary summary;
 
     haul_queue_get_summary (queue, &summary);
-    return summary.failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return summary.failed > 0 || summary.pages_failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
   }
 }

@@ -63,6 +63,8 @@ update_thumbnail (HaulDownloadRow *self)
 
   if (state == HAUL_DOWNLOAD_FAILED)
     gtk_image_set_from_icon_name (self->placeholder, "image-missing-symbolic");
+  else if (haul_download_get_is_page (self->item))
+    gtk_image_set_from_icon_name (self->placeholder, "text-html-symbolic");
   else
     gtk_image_set_from_icon_name (self->placeholder, "image-x-generic-symbolic");
 }
@@ -158,6 +160,10 @@ static void
 update_title (HaulDownloadRow *self)
 {
   const char *name = haul_download_get_file_name (self->item);
+
+  /* A web page shows its title. */
+  if (haul_download_get_is_page (self->item))
+    name = haul_download_get_page_title (self->item);
 
   if (name == NULL || name[0] == '\0')
     name = haul_download_get_url (self->item);
@@ -268,7 +274,13 @@ update_status (HaulDownloadRow *self)
         status = g_format_size (haul_download_get_bytes_received (self->item));
       break;
     case HAUL_DOWNLOAD_DONE:
-      status = g_strdup (_("Done"));
+      if (haul_download_get_is_page (self->item))
+        /* TRANSLATORS: a web page that was read: "37 images" */
+        status = g_strdup_printf (ngettext ("%u image", "%u images",
+                                            haul_download_get_n_images (self->item)),
+                                  haul_download_get_n_images (self->item));
+      else
+        status = g_strdup (_("Done"));
       gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "success");
       break;
     case HAUL_DOWNLOAD_FAILED:
@@ -410,8 +422,14 @@ item_notify_cb (HaulDownloadRow *self,
 {
   const char *name = pspec->name;
 
-  if (g_str_equal (name, "file-name"))
+  if (g_str_equal (name, "file-name") || g_str_equal (name, "page-title"))
     update_title (self);
+  else if (g_str_equal (name, "n-images") || g_str_equal (name, "is-page"))
+    {
+      update_title (self);
+      update_status (self);
+      update_thumbnail (self);
+    }
   else if (g_str_equal (name, "thumbnail"))
     update_thumbnail (self);
   else if (g_str_equal (name, "state"))

@@ -24,6 +24,9 @@ struct _HaulPreferencesWindow
   GtkSpinButton        *speed_spin;
   AdwActionRow         *cookies_row;
   GtkButton            *cookies_clear_button;
+  GtkSwitch            *pages_switch;
+  GtkSpinButton        *min_width_spin;
+  GtkSpinButton        *min_height_spin;
 };
 
 G_END_DECLS

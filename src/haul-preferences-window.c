@@ -191,6 +191,9 @@ haul_preferences_window_class_init (HaulPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, cookies_clear_button);
   gtk_widget_class_bind_template_callback (widget_class, cookies_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, cookies_clear_clicked_cb);
+  gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, pages_switch);
+  gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, min_width_spin);
+  gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, min_height_spin);
   gtk_widget_class_bind_template_callback (widget_class, folder_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, folder_reset_clicked_cb);
 
@@ -238,6 +241,10 @@ haul_preferences_window_new (GtkWindow    *parent,
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_object_bind_property (settings, "accept-any-type", self->any_type_switch, "active",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  g_object_bind_property (settings, "get-images-from-pages", self->pages_switch, "active",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  bind_spin (self, "min-image-width", self->min_width_spin);
+  bind_spin (self, "min-image-height", self->min_height_spin);
 
   g_signal_connect_object (settings, "notify::download-folder",
                            G_CALLBACK (update_folder), self, G_CONNECT_SWAPPED);

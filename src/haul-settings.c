@@ -22,6 +22,9 @@ struct _HaulSettings
   double     delay;
   guint64    limit_rate;
   char      *cookies_file;
+  gboolean   get_images_from_pages;
+  int        min_image_width;
+  int        min_image_height;
 };
 
 G_DEFINE_FINAL_TYPE (HaulSettings, haul_settings, G_TYPE_OBJECT)
@@ -39,6 +42,9 @@ enum {
   PROP_DELAY,
   PROP_LIMIT_RATE,
   PROP_COOKIES_FILE,
+  PROP_GET_IMAGES_FROM_PAGES,
+  PROP_MIN_IMAGE_WIDTH,
+  PROP_MIN_IMAGE_HEIGHT,
   N_PROPS
 };
 
@@ -112,6 +118,15 @@ haul_settings_get_property (GObject    *object,
     case PROP_COOKIES_FILE:
       g_value_set_string (value, self->cookies_file);
       break;
+    case PROP_GET_IMAGES_FROM_PAGES:
+      g_value_set_boolean (value, self->get_images_from_pages);
+      break;
+    case PROP_MIN_IMAGE_WIDTH:
+      g_value_set_int (value, self->min_image_width);
+      break;
+    case PROP_MIN_IMAGE_HEIGHT:
+      g_value_set_int (value, self->min_image_height);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -172,6 +187,15 @@ haul_settings_set_property (GObject      *object,
     case PROP_COOKIES_FILE:
       haul_settings_set_cookies_file (self, g_value_get_string (value));
       break;
+    case PROP_GET_IMAGES_FROM_PAGES:
+      set_boolean (self, &self->get_images_from_pages, g_value_get_boolean (value), prop_id);
+      break;
+    case PROP_MIN_IMAGE_WIDTH:
+      set_int (self, &self->min_image_width, g_value_get_int (value), prop_id);
+      break;
+    case PROP_MIN_IMAGE_HEIGHT:
+      set_int (self, &self->min_image_height, g_value_get_int (value), prop_id);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -231,6 +255,12 @@ haul_settings_class_init (HaulSettingsClass *klass)
     g_param_spec_uint64 ("limit-rate", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   properties[PROP_COOKIES_FILE] =
     g_param_spec_string ("cookies-file", NULL, NULL, "", flags);
+  properties[PROP_GET_IMAGES_FROM_PAGES] =
+    g_param_spec_boolean ("get-images-from-pages", NULL, NULL, TRUE, flags);
+  properties[PROP_MIN_IMAGE_WIDTH] =
+    g_param_spec_int ("min-image-width", NULL, NULL, 0, 10000, 100, flags);
+  properties[PROP_MIN_IMAGE_HEIGHT] =
+    g_param_spec_int ("min-image-height", NULL, NULL, 0, 10000, 100, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -242,6 +272,7 @@ haul_settings_init (HaulSettings *self)
     "download-folder", "concurrent-downloads", "retries", "timeout",
     "max-size", "accept-any-type", "start-immediately",
     "per-host", "delay", "limit-rate", "cookies-file",
+    "get-images-from-pages", "min-image-width", "min-image-height",
   };
 
   self->download_folder = g_strdup ("");
@@ -250,6 +281,9 @@ haul_settings_init (HaulSettings *self)
   self->retries = 3;
   self->timeout = 30;
   self->max_size = 1 << 30;
+  self->get_images_from_pages = TRUE;
+  self->min_image_width = 100;
+  self->min_image_height = 100;
 
   self->settings = g_settings_new (APP_ID);
 

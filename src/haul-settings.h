@@ -22,6 +22,9 @@ G_DECLARE_FINAL_TYPE (HaulSettings, haul_settings, HAUL, SETTINGS, GObject)
  *   "limit-rate"           guint64 bytes per second, 0 = no limit
  *   "cookies-file"         string, "" for none
  * The last four have the names of the downloader's properties.
+ *   "get-images-from-pages" gboolean: a link to a web page gives the page's images
+ *   "min-image-width"      int 0–10000: images found on pages narrower than this are skipped
+ *   "min-image-height"     int 0–10000: and shorter than this
  */
 
 HaulSettings *haul_settings_new                      (void);

@@ -218,6 +218,7 @@ drop_cb (HaulWindow         *self,
          GtkDropTargetAsync *target)
 {
   static const char *html[] = { "text/html", NULL };
+  static const char *moz_url[] = { "text/x-moz-url", NULL };
   static const char *text[] = { "text/plain;charset=utf-8", "text/plain", NULL };
   GdkContentFormats *offered = gdk_drop_get_formats (drop);
   g_autoptr(GdkContentFormats) formats = NULL;
@@ -226,6 +227,15 @@ drop_cb (HaulWindow         *self,
 
   /* A selection of a web page comes as HTML and as its plain text: the
    * HTML holds the image sources. A link or files come as a URI list. */
+  /* A link dragged from Firefox may come as text/x-moz-url only. */
+  if (gdk_content_formats_contain_mime_type (offered, "text/x-moz-url") &&
+      !gdk_content_formats_contain_mime_type (offered, "text/uri-list"))
+    {
+      gdk_drop_read_async (drop, moz_url, G_PRIORITY_DEFAULT, self->intake_cancellable,
+                           drop_stream_cb, drop_read_new (self, drop));
+      return TRUE;
+    }
+
   if (gdk_content_formats_contain_mime_type (offered, "text/html") &&
       !gdk_content_formats_contain_mime_type (offered, "text/uri-list"))
     {
@@ -279,6 +289,7 @@ _haul_window_dnd_init (HaulWindow *self)
   gdk_content_formats_builder_add_gtype (builder, GDK_TYPE_FILE_LIST);
   gdk_content_formats_builder_add_gtype (builder, G_TYPE_FILE);
   gdk_content_formats_builder_add_mime_type (builder, "text/uri-list");
+  gdk_content_formats_builder_add_mime_type (builder, "text/x-moz-url");
   gdk_content_formats_builder_add_mime_type (builder, "text/html");
   gdk_content_formats_builder_add_mime_type (builder, "text/plain;charset=utf-8");
   gdk_content_formats_builder_add_mime_type (builder, "text/plain");

@@ -97,7 +97,7 @@ haul_window_update_now (HaulWindow *self)
 
   if (running)
     text = format_running (summary.done, summary.total, summary.failed, summary.elapsed);
-  else if (summary.total > 0)
+  else if (summary.total > 0 && !summary.reading_only)
     text = format_summary (&summary);
   else
     text = format_idle (&counts);
@@ -275,6 +275,21 @@ session_finished_cb (HaulWindow *self,
   haul_queue_get_summary (queue, &summary);
   summary_text = format_summary (&summary);
 
+  /* Pages read before Download: say what they gave, and no more. */
+  if (summary.reading_only)
+    {
+      if (summary.pages > summary.pages_failed)
+        /* TRANSLATORS: a toast once the pages of the added links were read */
+        message = g_strdup_printf (ngettext ("Found %u image", "Found %u images",
+                                             summary.images_found),
+                                   summary.images_found);
+      else
+        message = g_strdup (_("No images could be read from the page"));
+      haul_window_show_toast (self, message);
+      haul_window_update_now (self);
+      return;
+    }
+
   if (summary.interrupted && summary.done == 0)
     message = g_strdup (_("Downloads cancelled"));
   else if (summary.interrupted)
@@ -421,6 +436,9 @@ haul_window_add_intake (HaulWindow *self,
 
   if (added->len > 0 && haul_settings_get_start_immediately (self->settings))
     haul_window_start (self, added);
+  else if (added->len > 0 && haul_queue_get_pages (self->queue))
+    /* What is coming shows before Download: pages are read now. */
+    haul_queue_read_pages (self->queue, added);
 }
 
 static void
@@ -677,6 +695,13 @@ haul_window_init (HaulWindow *self)
                           self->downloader, "accept-any-type", G_BINDING_SYNC_CREATE);
   _haul_window_bind_manners (self);
   _haul_window_manners_init (self);
+  /* Links may be web pages, whose icons and spacers stay out. */
+  g_object_bind_property (self->settings, "get-images-from-pages",
+                          self->queue, "pages", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->settings, "min-image-width",
+                          self->queue, "page-min-width", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->settings, "min-image-height",
+                          self->queue, "page-min-height", G_BINDING_SYNC_CREATE);
 
   g_signal_connect_object (self->queue, "changed",
                            G_CALLBACK (queue_changed_cb), self, G_CONNECT_SWAPPED);

@@ -291,6 +291,31 @@ handler (SoupServer        *soup_server,
       if (!hold)
         serve_png (msg, png);
     }
+  else if (g_str_has_prefix (path, "/gallery/"))
+    {
+      /* A gallery page: N thumbnails, each linking to its full image. */
+      guint n = (guint)atoi (path + strlen ("/gallery/"));
+      GString *html = g_string_new (NULL);
+
+      g_string_append_printf (html, "<!DOCTYPE html><html><head><title>Gallery of %u</title></head><body>", n);
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (html, "<a href=\"/img/g%u-full-%03u.png\"><img src=\"/thumb/g%u-t-%03u.png\"></a>\n",
+                                n, i, n, i);
+      g_string_append (html, "</body></html>");
+      {
+        gsize length = html->len;
+        char *body = g_string_free (html, FALSE);
+
+        soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+        soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
+                                          body, length);
+      }
+    }
+  else if (g_str_has_prefix (path, "/thumb/"))
+    {
+      png = haul_test_make_png (index_for_path (path), 96, 64);
+      serve_png (msg, png);
+    }
   else if (g_str_has_prefix (path, "/flaky/"))
     {
       if (failing)

@@ -15,6 +15,9 @@ G_BEGIN_DECLS
  *   /flaky/NAME.png    404 while the server is failing, else a PNG
  *   /forbidden/NAME.png 403, whatever the Referer
  *   /held/NAME.png     a PNG, but only once the server stops holding
+ *   /gallery/N.html    a web page of N thumbnails (/thumb/, 96×64), each
+ *                      linking to its full image under /img/
+ *   /thumb/NAME.png    a small PNG
  */
 typedef struct _HaulTestServer HaulTestServer;
 

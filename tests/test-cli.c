@@ -801,6 +801,219 @@ test_cli_terminate (void)
   assert_signal_stops_cleanly (SIGTERM, 128 + SIGTERM, "/endless.png?slow=1&n=3", NULL);
 }
 
+/* --pages: a page's line, then its images', and nothing but full size. */
+static void
+test_cli_pages (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *page = test_server_url (server, "/site/cli-gallery.html");
+  const char *args[] = { "--pages", "-o", folder, page, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = g_strdup_printf ("page: %s: 2 images (Cats & dogs)", page);
+  g_auto(GStrv) lines = NULL;
+
+  test_server_add_page (server, "cli-gallery.html",
+                        "<title>Cats &amp; dogs</title>"
+                        "<a href=\"/img/400/300/cat.png\"><img src=\"/img/40/30/cat-t.png\"></a>"
+                        "<a href=\"/img/400/300/dog.png\"><img src=\"/img/40/30/dog-t.png\"></a>");
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  g_assert_cmpstr (lines[0], ==, expected);
+  g_assert_true (g_str_has_prefix (lines[1], "done: "));
+  g_assert_true (g_str_has_prefix (lines[2], "done: "));
+  assert_summary_line (lines[3], 2, 2, TRUE);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 2);
+  g_assert_cmpuint (test_server_get_hits (server, "/img/40/30/cat-t.png"), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_pages_json (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *page = test_server_url (server, "/site/cli-json.html");
+  g_autofree char *empty = test_server_url (server, "/site/cli-empty.html");
+  g_autofree char *direct = test_server_url (server, "/png/cli-direct.png");
+  const char *args[] = { "--pages", "--json", "--retries", "0", "-j", "1", "-o", folder,
+                         page, empty, direct, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean page_seen = FALSE;
+  gboolean empty_seen = FALSE;
+  guint images = 0;
+
+  test_server_add_page (server, "cli-json.html",
+                        "<img src=\"/img/300/200/j1.png\"><img src=\"/img/300/200/j2.png\">");
+  test_server_add_page (server, "cli-empty.html", "<p>No pictures here</p>");
+
+  /* A page that failed makes the run fail. */
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 1);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 7);
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonObject *object;
+      const char *type;
+
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      object = json_node_get_object (json_parser_get_root (parser));
+      type = json_object_get_string_member (object, "type");
+
+      if (strcmp (type, "page") == 0 &&
+          strcmp (json_object_get_string_member (object, "url"), page) == 0)
+        {
+          g_assert_cmpuint (images, ==, 0);
+          page_seen = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "done");
+          g_assert_true (json_object_get_null_member (object, "title"));
+          g_assert_cmpint (json_object_get_int_member (object, "images"), ==, 2);
+          g_assert_true (json_object_get_null_member (object, "error"));
+          g_assert_cmpuint (json_object_get_size (object), ==, 6);
+        }
+      else if (strcmp (type, "page") == 0)
+        {
+          empty_seen = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (object, "url"), ==, empty);
+          g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "failed");
+          g_assert_cmpint (json_object_get_int_member (object, "images"), ==, 0);
+          g_assert_cmpstr (json_object_get_string_member (object, "error"), ==,
+                           "no images found on the page");
+        }
+      else if (strcmp (type, "item") == 0)
+        {
+          const char *url = json_object_get_string_member (object, "url");
+
+          g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "done");
+          if (strcmp (url, direct) == 0)
+            g_assert_true (json_object_get_null_member (object, "page"));
+          else
+            {
+              g_assert_true (page_seen);
+              g_assert_cmpstr (json_object_get_string_member (object, "page"), ==, page);
+              images++;
+            }
+        }
+      else
+        {
+          g_assert_cmpstr (type, ==, "summary");
+          g_assert_cmpint (json_object_get_int_member (object, "pages"), ==, 2);
+          g_assert_cmpint (json_object_get_int_member (object, "total"), ==, 3);
+          g_assert_cmpint (json_object_get_int_member (object, "done"), ==, 3);
+        }
+    }
+
+  g_assert_true (page_seen && empty_seen);
+  g_assert_cmpuint (images, ==, 2);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 3);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_pages_failed (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *missing = test_server_url (server, "/site/cli-missing.html");
+  const char *args[] = { "-p", "--retries", "0", "-o", folder, missing, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = g_strdup_printf ("failed: %s: HTTP 404 Not Found\n", missing);
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 1);
+  g_assert_true (g_str_has_prefix (out, expected));
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+/* Without --pages, a page is still no image. */
+static void
+test_cli_without_pages (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *page = test_server_url (server, "/site/cli-nopages.html");
+  const char *args[] = { "--retries", "0", "-o", folder, page, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = g_strdup_printf ("failed: %s: not an image (text/html)\n", page);
+
+  test_server_add_page (server, "cli-nopages.html", "<img src=\"/img/300/200/np.png\">");
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 1);
+  g_assert_true (g_str_has_prefix (out, expected));
+  g_assert_cmpuint (test_server_get_hits (server, "/img/300/200/np.png"), ==, 0);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_pages_dry_run (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *page = test_server_url (server, "/site/cli-dry.html");
+  g_autofree char *direct = test_server_url (server, "/img/10/10/direct.png");
+  const char *args[] = { "--dry-run", "--pages", "-o", folder, page, direct, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *d1 = test_server_url (server, "/img/500/500/d1.png");
+  g_autofree char *d2 = test_server_url (server, "/img/500/500/d2.png");
+
+  test_server_add_page (server, "cli-dry.html",
+                        "<a href=\"/img/500/500/d1.png\"><img src=\"/img/50/50/d1t.png\"></a>"
+                        "<img data-src=\"/img/500/500/d2.png\" src=\"data:,\">");
+  /* In the order of the inputs, a page's images where the page was. */
+  expected = g_strdup_printf ("%s\n%s\n%s\n", d1, d2, direct);
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_cmpstr (out, ==, expected);
+  g_assert_cmpuint (test_server_get_hits (server, "/img/500/500/d1.png"), ==, 0);
+  g_assert_cmpuint (test_server_get_hits (server, "/img/10/10/direct.png"), ==, 0);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 0);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+static void
+test_cli_min_dimensions (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *small = test_server_url (server, "/img/120/90/small.png");
+  g_autofree char *large = test_server_url (server, "/img/400/300/large.png");
+  const char *args[] = { "--min-dimensions", "300x300", "-o", folder, small, large, NULL };
+  const char *bad[][3] = {
+    { "--min-dimensions", "300", NULL },
+    { "--min-dimensions", "0x300", NULL },
+    { "--min-dimensions", "300x", NULL },
+    { "--min-dimensions", "axb", NULL },
+    { "--max-pages", "0", NULL },
+    { "--max-pages", "1001", NULL },
+  };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = g_strdup_printf ("skipped: %s: smaller than 300×300 (120×90)\n", small);
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, expected));
+  g_assert_nonnull (strstr (out, "done: large.png"));
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *bad_args[] = { bad[i][0], bad[i][1], large, NULL };
+      g_autofree char *bad_out = NULL;
+      g_autofree char *bad_err = NULL;
+
+      g_assert_cmpint (run_cli (bad_args, &bad_out, &bad_err), ==, 2);
+      g_assert_nonnull (strstr (bad_err, bad[i][0]));
+    }
+  remove_folder (g_steal_pointer (&folder));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -829,6 +1042,12 @@ main (int   argc,
   g_test_add_func ("/cli/same-image", test_cli_same_image);
   g_test_add_func ("/cli/resume-after-kill", test_cli_resume_after_kill);
   g_test_add_func ("/cli/mtime", test_cli_mtime);
+  g_test_add_func ("/cli/pages", test_cli_pages);
+  g_test_add_func ("/cli/pages-json", test_cli_pages_json);
+  g_test_add_func ("/cli/pages-failed", test_cli_pages_failed);
+  g_test_add_func ("/cli/without-pages", test_cli_without_pages);
+  g_test_add_func ("/cli/pages-dry-run", test_cli_pages_dry_run);
+  g_test_add_func ("/cli/min-dimensions", test_cli_min_dimensions);
 
   server = test_server_new ();
   result = g_test_run ();

@@ -913,6 +913,53 @@ test_intake_load_text_async (void)
   g_clear_object (&result);
 }
 
+/* A saved or dropped page whose one tag has a million attributes costs
+ * bounded time: libxml2 alone checks each against all before it. */
+static void
+test_intake_html_hostile (void)
+{
+  GString *html = g_string_new ("<html><body><img src=\"https://e.com/a.png\"");
+  g_autoptr(HaulIntake) intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  for (guint i = 0; i < 1000000; i++)
+    g_string_append (html, " a=x");
+  g_string_append (html, "><img src=\"https://e.com/b.png\"></body></html>");
+
+  start = g_get_monotonic_time ();
+  g_assert_true (haul_intake_add_text (intake, html->str, html->len, "text/html", NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* Unbounded, this takes minutes. */
+  g_assert_cmpfloat ((g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC, <, 20.0);
+  g_string_free (html, TRUE);
+
+  g_assert_cmpuint (haul_intake_get_urls (intake)->len, ==, 2);
+}
+
+/* A link dragged from Firefox: UTF-16, URL and title on alternate lines. */
+static void
+test_intake_moz_url (void)
+{
+  static const char utf8[] = "https://e.com/gallery\nHoliday Gallery\nhttps://e.com/b.png\nB";
+  g_autoptr(HaulIntake) intake = haul_intake_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *utf16 = NULL;
+  gsize length = 0;
+  GPtrArray *urls;
+
+  utf16 = g_convert (utf8, -1, "UTF-16LE", "UTF-8", NULL, &length, &error);
+  g_assert_no_error (error);
+  g_assert_true (haul_intake_add_text (intake, utf16, length, "text/x-moz-url", NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  urls = haul_intake_get_urls (intake);
+  g_assert_cmpuint (urls->len, ==, 2);
+  g_assert_cmpstr (urls->pdata[0], ==, "https://e.com/gallery");
+  g_assert_cmpstr (urls->pdata[1], ==, "https://e.com/b.png");
+  g_assert_cmpuint (haul_intake_get_n_rejects (intake), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -920,6 +967,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/intake/detect", test_intake_detect);
+  g_test_add_func ("/intake/moz-url", test_intake_moz_url);
+  g_test_add_func ("/intake/html-hostile", test_intake_html_hostile);
   g_test_add_func ("/intake/text", test_intake_text);
   g_test_add_func ("/intake/reject-text", test_intake_reject_text);
   g_test_add_func ("/intake/split-url", test_intake_split_url);

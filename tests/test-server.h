@@ -31,6 +31,10 @@
  *                           Content-Disposition: HEADER
  *   /escape                 500 whose reason phrase holds terminal escapes
  *   /escape-type            200 with text and an escape in its Content-Type
+ *   /site/PATH              a web page a test put there (test_server_add_page)
+ *   /img/W/H/NAME.png       a W×H PNG
+ *   /guarded/W/H/NAME.png   the same, but 403 without a Referer from /site/
+ *   /slow/W/H/NAME.png      a W×H PNG padded to 4 MB, sent at 200 KB/s
  *   /chunked.png            the /bytes/ pattern in whole chunks, properly ended
  *   /chunked-kept.png       the same from the server itself, on a kept-alive
  *                           connection
@@ -79,6 +83,9 @@ typedef struct
   GHashTable   *hits;           /* path -> count, under lock */
   GHashTable   *blobs;          /* name -> GBytes, under lock */
   char         *user_agent;     /* of the last request, under lock */
+  GHashTable   *site;           /* path -> GBytes of HTML, under lock */
+  GHashTable   *referers;       /* path -> its last Referer, under lock */
+  gsize         slow_sent;      /* bytes of /slow/ bodies sent, atomic */
   char         *range;          /* its Range and If-Range, under lock */
   char         *if_range;
   GPtrArray    *raw_threads;    /* under lock */
@@ -92,8 +99,9 @@ typedef struct
   GSocket    *socket;
   char       *head;
   gsize       body_length;      /* bytes to send after the head */
-  GBytes     *body;             /* what they are; NULL for the /bytes/ pattern */
-  enum { RAW_CLOSE, RAW_STALL, RAW_ENDLESS, RAW_TRICKLE, RAW_RESET } mode;
+  GBytes     *body;             /* what they are; NULL for the /bytes/ pattern;
+                                 * RAW_SLOW sends them at 200 KB/s */
+  enum { RAW_CLOSE, RAW_STALL, RAW_ENDLESS, RAW_TRICKLE, RAW_RESET, RAW_SLOW } mode;
 } RawResponse;
 
 static inline guint32
@@ -209,6 +217,24 @@ test_raw_thread (gpointer user_data)
 
   if (!g_output_stream_write_all (out, raw->head, strlen (raw->head), NULL, NULL, NULL))
     goto out;
+  if (raw->mode == RAW_SLOW)
+    {
+      const guint8 *data = g_bytes_get_data (raw->body, NULL);
+      gsize length = g_bytes_get_size (raw->body);
+
+      for (gsize offset = 0; offset < length && !g_atomic_int_get (&raw->server->stop); )
+        {
+          gsize n = MIN (length - offset, 20 * 1024);
+
+          if (!g_output_stream_write_all (out, data + offset, n, NULL, NULL, NULL) ||
+              !g_output_stream_flush (out, NULL, NULL))
+            break;
+          offset += n;
+          g_atomic_pointer_add (&raw->server->slow_sent, n);
+          g_usleep (G_USEC_PER_SEC / 10);
+        }
+      goto out;
+    }
   if (!g_output_stream_write_all (out, raw->body ? g_bytes_get_data (raw->body, NULL) : body,
                                   raw->body_length, NULL, NULL, NULL))
     goto out;
@@ -272,6 +298,126 @@ test_server_respond_raw_bytes (TestServer        *self,
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->raw_threads, g_thread_new ("test-raw", test_raw_thread, raw));
   g_mutex_unlock (&self->lock);
+}
+
+/* A W×H PNG, its colour from @name, padded with a private chunk to
+ * @padding bytes or more. */
+static inline GBytes *
+test_make_sized_png (const char *name,
+                     int         width,
+                     int         height,
+                     gsize       padding)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  char *data = NULL;
+  gsize length = 0;
+
+  /* Different names, different images: the same bytes count once. */
+  gdk_pixbuf_fill (pixbuf, (g_str_hash (name) << 8) | 0xff);
+  gdk_pixbuf_save_to_buffer (pixbuf, &data, &length, "png", &error, NULL);
+  g_assert_no_error (error);
+
+  if (padding <= length)
+    return g_bytes_new_take (data, length);
+
+  /* Before IEND (the last 12 bytes): the header stays first. */
+  g_byte_array_append (out, (const guint8 *)data, length - 12);
+  {
+    g_autofree guint8 *zeros = g_malloc0 (padding);
+    test_png_chunk (out, "pdDg", zeros, (guint32)padding);
+  }
+  g_byte_array_append (out, (const guint8 *)data + length - 12, 12);
+  g_free (data);
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* Serves @html at /site/@path from now on. */
+static inline void
+test_server_add_page (TestServer *self,
+                      const char *path,
+                      const char *html)
+{
+  g_mutex_lock (&self->lock);
+  g_hash_table_insert (self->site, g_strconcat ("/site/", path, NULL),
+                       g_bytes_new (html, strlen (html)));
+  g_mutex_unlock (&self->lock);
+}
+
+static inline char *
+test_server_get_referer (TestServer *self,
+                         const char *path)
+{
+  char *referer;
+
+  g_mutex_lock (&self->lock);
+  referer = g_strdup (g_hash_table_lookup (self->referers, path));
+  g_mutex_unlock (&self->lock);
+
+  return referer;
+}
+
+/* /img/, /guarded/ and /slow/: W/H/NAME. */
+static inline gboolean
+test_server_sized_image (TestServer        *self,
+                         SoupServerMessage *msg,
+                         const char        *path)
+{
+  const char *referer =
+    soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Referer");
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+  g_autoptr(GBytes) png = NULL;
+  g_autofree char *site = g_strconcat (self->base, "/site/", NULL);
+  int width, height;
+
+  if (g_strv_length (parts) != 5)
+    return FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (referer != NULL)
+    g_hash_table_insert (self->referers, g_strdup (path), g_strdup (referer));
+  g_mutex_unlock (&self->lock);
+
+  width = atoi (parts[2]);
+  height = atoi (parts[3]);
+  if (width <= 0 || height <= 0 || width > 4000 || height > 4000)
+    return FALSE;
+
+  if (strcmp (parts[1], "guarded") == 0 &&
+      (referer == NULL || !g_str_has_prefix (referer, site)))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+      return TRUE;
+    }
+
+  if (strcmp (parts[1], "slow") == 0)
+    {
+      g_autofree char *head = NULL;
+      RawResponse *raw = g_new0 (RawResponse, 1);
+
+      png = test_make_sized_png (parts[4], width, height, 4 * 1024 * 1024);
+      head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                              "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n",
+                              g_bytes_get_size (png));
+      raw->server = self;
+      raw->socket = g_object_ref (soup_server_message_get_socket (msg));
+      raw->stream = soup_server_message_steal_connection (msg);
+      raw->head = g_steal_pointer (&head);
+      raw->body = g_steal_pointer (&png);
+      raw->mode = RAW_SLOW;
+      g_mutex_lock (&self->lock);
+      g_ptr_array_add (self->raw_threads, g_thread_new ("test-slow", test_raw_thread, raw));
+      g_mutex_unlock (&self->lock);
+      return TRUE;
+    }
+
+  png = test_make_sized_png (parts[4], width, height, 0);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  return TRUE;
 }
 
 static inline void
@@ -569,6 +715,33 @@ test_server_handle (SoupServer        *server,
   self->if_range = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                            "If-Range"));
   g_mutex_unlock (&self->lock);
+
+  if (g_str_has_prefix (path, "/site/"))
+    {
+      GBytes *html;
+
+      g_mutex_lock (&self->lock);
+      html = g_hash_table_lookup (self->site, path);
+      if (html != NULL)
+        g_bytes_ref (html);
+      g_mutex_unlock (&self->lock);
+
+      if (html == NULL)
+        soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      else
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+          soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
+                                            g_bytes_get_data (html, NULL), g_bytes_get_size (html));
+          g_bytes_unref (html);
+        }
+      return;
+    }
+
+  if ((g_str_has_prefix (path, "/img/") || g_str_has_prefix (path, "/guarded/") ||
+       g_str_has_prefix (path, "/slow/")) &&
+      test_server_sized_image (self, msg, path))
+    return;
 
   if (g_str_has_prefix (path, "/blob/"))
     {
@@ -884,6 +1057,8 @@ test_server_new (void)
   self->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->blobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
   self->raw_threads = g_ptr_array_new ();
+  self->site = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
+  self->referers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->png = test_make_png ();
   self->bomb = test_make_bomb ();
   self->thread = g_thread_new ("test-server", test_server_thread, self);
@@ -933,6 +1108,8 @@ test_server_free (TestServer *self)
   g_hash_table_unref (self->hits);
   g_hash_table_unref (self->blobs);
   g_ptr_array_unref (self->raw_threads);
+  g_hash_table_unref (self->site);
+  g_hash_table_unref (self->referers);
   g_bytes_unref (self->png);
   g_bytes_unref (self->bomb);
   g_free (self->base);

@@ -273,6 +273,153 @@ test_window_paste (Fixture       *fixture,
   g_assert_cmpuint (n_rows (fixture), ==, 2);
 }
 
+static guint wanted_rows;
+
+static gboolean
+has_wanted_rows (Fixture *fixture)
+{
+  return n_rows (fixture) >= wanted_rows;
+}
+
+/* Every image row of the page shows its preview. */
+static gboolean
+previews_shown (Fixture *fixture)
+{
+  if (n_rows (fixture) < wanted_rows)
+    return FALSE;
+
+  for (guint i = 0; i < n_rows (fixture); i++)
+    {
+      HaulDownload *d = row_item (fixture, i);
+
+      if (!haul_download_get_is_page (d) && haul_download_get_thumbnail (d) == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static HaulDownloadRow *
+find_row (Fixture      *fixture,
+          HaulDownload *item)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
+  collect_rows (GTK_WIDGET (fixture->window->list_view), rows);
+  for (guint i = 0; i < rows->len; i++)
+    if (((HaulDownloadRow *)rows->pdata[i])->item == item)
+      return rows->pdata[i];
+
+  return NULL;
+}
+
+static void
+paste_text (Fixture    *fixture,
+            const char *text)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
+
+  gdk_clipboard_set_text (clipboard, text);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.paste", NULL));
+}
+
+/* A pasted page link becomes a page row with its images, whose previews
+ * show before Download; removing the page takes its queued images away. */
+static void
+test_window_page (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  HaulWindow *window = fixture->window;
+  g_autofree char *page_url = haul_test_server_url (server, "/gallery/6.html");
+  g_autofree char *other_url = haul_test_server_url (server, "/gallery/3.html");
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+  HaulDownload *page;
+  HaulDownloadRow *row;
+
+  paste_text (fixture, page_url);
+  wanted_rows = 7;
+  wait_until (fixture, previews_shown, 30);
+  wait_until (fixture, is_idle, 30);
+
+  page = row_item (fixture, 0);
+  g_assert_cmpstr (haul_download_get_url (page), ==, page_url);
+  g_assert_true (haul_download_get_is_page (page));
+  g_assert_cmpuint (haul_download_get_n_images (page), ==, 6);
+  row = find_row (fixture, page);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (gtk_label_get_label (row->title_label), ==, "Gallery of 6");
+  g_assert_cmpstr (gtk_label_get_label (row->status_label), ==, "6 images");
+  g_assert_nonnull (strstr (window->last_message, "Found 6 images"));
+
+  /* Queued, with the page's own thumbnail as preview, and nothing saved. */
+  for (guint i = 1; i < 7; i++)
+    {
+      HaulDownload *d = row_item (fixture, i);
+
+      g_assert_cmpint (haul_download_get_state (d), ==, HAUL_DOWNLOAD_QUEUED);
+      g_assert_cmpstr (haul_download_get_page_url (d), ==, page_url);
+      g_assert_true (g_str_has_suffix (haul_download_get_url (d), ".png"));
+      g_assert_nonnull (strstr (haul_download_get_preview_url (d), "/thumb/"));
+      g_assert_cmpint (gdk_pixbuf_get_width (haul_download_get_thumbnail (d)), ==, 96);
+    }
+  row = find_row (fixture, row_item (fixture, 1));
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->picture)));
+  g_assert_cmpuint (count_files (fixture->folder), ==, 0);
+
+  /* Remove what is not wanted, then Download the rest at full size. */
+  g_ptr_array_add (one, row_item (fixture, 6));
+  haul_queue_remove (window->queue, one);
+  g_assert_cmpuint (n_rows (fixture), ==, 6);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  wait_until (fixture, is_idle, 60);
+  for (guint i = 1; i < 6; i++)
+    {
+      HaulDownload *d = row_item (fixture, i);
+
+      g_assert_cmpint (haul_download_get_state (d), ==, HAUL_DOWNLOAD_DONE);
+      g_assert_cmpint (haul_download_get_width (d), >=, 640);
+    }
+  g_assert_cmpuint (count_files (fixture->folder), ==, 5);
+
+  /* Another page, removed before Download: its queued images go with it. */
+  paste_text (fixture, other_url);
+  wanted_rows = 10;
+  wait_until (fixture, has_wanted_rows, 30);
+  wait_until (fixture, is_idle, 30);
+  g_ptr_array_set_size (one, 0);
+  g_ptr_array_add (one, row_item (fixture, 6));
+  g_assert_true (haul_download_get_is_page (row_item (fixture, 6)));
+  haul_window_remove (window, row_item (fixture, 6));
+  g_assert_cmpuint (n_rows (fixture), ==, 6);
+}
+
+/* Figures for the note: a 120-image gallery from paste to every preview,
+ * and to every image saved. */
+static void
+test_window_page_figures (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *page_url = haul_test_server_url (server, "/gallery/120.html");
+  gint64 start = g_get_monotonic_time ();
+  double previews, done;
+
+  paste_text (fixture, page_url);
+  wanted_rows = 121;
+  wait_until (fixture, previews_shown, 60);
+  previews = (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
+  wait_until (fixture, is_idle, 60);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.download", NULL));
+  wait_until (fixture, is_idle, 120);
+  done = (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
+
+  g_assert_cmpuint (count_files (fixture->folder), ==, 120);
+  g_test_message ("120-image gallery: every preview %.2f s after paste, everything done %.2f s",
+                  previews, done);
+}
+
 static void
 test_window_drop (Fixture       *fixture,
                   gconstpointer  data)
@@ -1137,6 +1284,8 @@ main (int   argc,
   g_test_add_func ("/row/play-on-hover", test_row_play_on_hover);
   ADD ("draws", test_window_draws);
   ADD ("paste", test_window_paste);
+  ADD ("page", test_window_page);
+  ADD ("page-figures", test_window_page_figures);
   ADD ("drop", test_window_drop);
   ADD ("add-dialog", test_window_add_dialog);
   ADD ("download", test_window_download);

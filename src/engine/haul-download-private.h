@@ -41,4 +41,29 @@ void          haul_download_set_times        (HaulDownload      *self,
                                               gint64             first_byte_time,
                                               gint64             finished_time);
 
+/* Pages, set by the queue before a fetch and by the downloader after. */
+void          haul_download_set_may_be_page  (HaulDownload      *self,
+                                              gboolean           may_be_page);
+/* The next fetch only finds out what it is: an image answer stays QUEUED. */
+gboolean      haul_download_get_probe        (HaulDownload      *self);
+void          haul_download_set_probe        (HaulDownload      *self,
+                                              gboolean           probe);
+HaulPage     *haul_download_get_page         (HaulDownload      *self);
+/* Takes @page. */
+void          haul_download_set_page         (HaulDownload      *self,
+                                              HaulPage          *page);
+void          haul_download_set_found_on     (HaulDownload      *self,
+                                              const char        *page_url,
+                                              const char        *referer,
+                                              const char        *preview_url);
+/* Shows @preview as the thumbnail until the image's own one comes. */
+void          haul_download_set_preview      (HaulDownload      *self,
+                                              GdkPixbuf         *preview);
+void          haul_download_set_min_dimensions (HaulDownload    *self,
+                                              guint              min_width,
+                                              guint              min_height);
+void          haul_download_get_min_dimensions (HaulDownload    *self,
+                                              guint             *min_width,
+                                              guint             *min_height);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "haul-download-private.h"
 #include "haul-enums.h"
+#include "haul-page.h"
 #include "haul-thumbnailer.h"
 
 struct _HaulDownload
@@ -39,6 +40,17 @@ struct _HaulDownload
   HaulSkipReason     skip_reason;
   /* The file path the thumbnail was last made again from, or being. */
   char              *thumbnail_source;
+
+  /* Pages: an item that may be a web page, what the page gave, and for an
+   * image found on one, where it was found and its preview. */
+  gboolean           may_be_page;
+  gboolean           probe;
+  HaulPage          *page;
+  char              *page_url;
+  char              *preview_url;
+  gboolean           has_preview;
+  guint              min_width;
+  guint              min_height;
 };
 
 G_DEFINE_FINAL_TYPE (HaulDownload, haul_download, G_TYPE_OBJECT)
@@ -64,6 +76,11 @@ enum {
   PROP_THUMBNAIL,
   PROP_SECONDS,
   PROP_REFERER,
+  PROP_IS_PAGE,
+  PROP_PAGE_TITLE,
+  PROP_N_IMAGES,
+  PROP_PAGE_URL,
+  PROP_PREVIEW_URL,
   N_PROPS
 };
 
@@ -85,6 +102,9 @@ haul_download_finalize (GObject *object)
   g_clear_pointer (&self->etag, g_free);
   g_clear_pointer (&self->last_modified, g_free);
   g_clear_pointer (&self->thumbnail_source, g_free);
+  g_clear_pointer (&self->page, haul_page_free);
+  g_clear_pointer (&self->page_url, g_free);
+  g_clear_pointer (&self->preview_url, g_free);
 
   G_OBJECT_CLASS (haul_download_parent_class)->finalize (object);
 }
@@ -184,6 +204,26 @@ haul_download_get_property (GObject    *object,
 
     case PROP_SECONDS:
       g_value_set_double (value, haul_download_get_seconds (self));
+      break;
+
+    case PROP_IS_PAGE:
+      g_value_set_boolean (value, self->may_be_page);
+      break;
+
+    case PROP_PAGE_TITLE:
+      g_value_set_string (value, haul_download_get_page_title (self));
+      break;
+
+    case PROP_N_IMAGES:
+      g_value_set_uint (value, haul_download_get_n_images (self));
+      break;
+
+    case PROP_PAGE_URL:
+      g_value_set_string (value, self->page_url);
+      break;
+
+    case PROP_PREVIEW_URL:
+      g_value_set_string (value, self->preview_url);
       break;
 
     default:
@@ -319,6 +359,31 @@ haul_download_class_init (HaulDownloadClass *klass)
   properties[PROP_SECONDS] =
     g_param_spec_double ("seconds", NULL, NULL,
                          -1.0, G_MAXDOUBLE, -1.0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_IS_PAGE] =
+    g_param_spec_boolean ("is-page", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PAGE_TITLE] =
+    g_param_spec_string ("page-title", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_N_IMAGES] =
+    g_param_spec_uint ("n-images", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PAGE_URL] =
+    g_param_spec_string ("page-url", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PREVIEW_URL] =
+    g_param_spec_string ("preview-url", NULL, NULL,
+                         NULL,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -686,8 +751,13 @@ haul_download_reset (HaulDownload *self,
   haul_download_set_progress (self, 0, -1);
   haul_download_set_response (self, 0, NULL, NULL);
   haul_download_set_file_path (self, NULL);
-  haul_download_set_image (self, 0, 0, NULL);
+  /* A page image keeps its preview until its own thumbnail comes. */
+  if (self->has_preview)
+    haul_download_set_image (self, 0, 0, self->thumbnail);
+  else
+    haul_download_set_image (self, 0, 0, NULL);
   haul_download_set_animation (self, FALSE, 0);
+  haul_download_set_page (self, NULL);
   haul_download_set_error_message (self, NULL);
   haul_download_set_validators (self, NULL, NULL, NULL);
   haul_download_set_skip_reason (self, HAUL_SKIP_NONE);
@@ -822,7 +892,10 @@ haul_download_set_image (HaulDownload *self,
     }
 
   if (g_set_object (&self->thumbnail, thumbnail))
-    notify (self, PROP_THUMBNAIL);
+    {
+      self->has_preview = FALSE;
+      notify (self, PROP_THUMBNAIL);
+    }
 
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -1014,4 +1087,164 @@ haul_download_load_thumbnail (HaulDownload *self,
   g_task_set_source_tag (task, haul_download_load_thumbnail);
   g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
   g_task_run_in_thread (task, load_thumbnail_thread);
+}
+
+/* Pages */
+
+gboolean
+haul_download_get_is_page (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), FALSE);
+
+  return self->may_be_page;
+}
+
+const char *
+haul_download_get_page_title (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->page ? self->page->title : NULL;
+}
+
+guint
+haul_download_get_n_images (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->page ? self->page->images->len : 0;
+}
+
+const char *
+haul_download_get_page_url (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->page_url;
+}
+
+const char *
+haul_download_get_preview_url (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->preview_url;
+}
+
+void
+haul_download_set_may_be_page (HaulDownload *self,
+                               gboolean      may_be_page)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  may_be_page = !!may_be_page;
+  if (self->may_be_page == may_be_page)
+    return;
+
+  self->may_be_page = may_be_page;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_PAGE]);
+}
+
+gboolean
+haul_download_get_probe (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), FALSE);
+
+  return self->probe;
+}
+
+void
+haul_download_set_probe (HaulDownload *self,
+                         gboolean      probe)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  self->probe = probe;
+}
+
+HaulPage *
+haul_download_get_page (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->page;
+}
+
+void
+haul_download_set_page (HaulDownload *self,
+                        HaulPage     *page)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  if (self->page == NULL && page == NULL)
+    return;
+
+  g_clear_pointer (&self->page, haul_page_free);
+  self->page = page;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_TITLE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_IMAGES]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+haul_download_set_found_on (HaulDownload *self,
+                            const char   *page_url,
+                            const char   *referer,
+                            const char   *preview_url)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  haul_download_set_referer (self, referer);
+  if (g_strcmp0 (self->page_url, page_url) != 0)
+    {
+      g_free (self->page_url);
+      self->page_url = g_strdup (page_url);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_URL]);
+    }
+  if (g_strcmp0 (self->preview_url, preview_url) != 0)
+    {
+      g_free (self->preview_url);
+      self->preview_url = g_strdup (preview_url);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW_URL]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+haul_download_set_preview (HaulDownload *self,
+                           GdkPixbuf    *preview)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  /* The image's own thumbnail, once there, wins. */
+  if (preview == NULL || (self->thumbnail != NULL && !self->has_preview))
+    return;
+
+  haul_download_set_image (self, self->width, self->height, preview);
+  self->has_preview = TRUE;
+}
+
+void
+haul_download_set_min_dimensions (HaulDownload *self,
+                                  guint         min_width,
+                                  guint         min_height)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  self->min_width = min_width;
+  self->min_height = min_height;
+}
+
+void
+haul_download_get_min_dimensions (HaulDownload *self,
+                                  guint        *min_width,
+                                  guint        *min_height)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  *min_width = self->min_width;
+  *min_height = self->min_height;
 }

@@ -26,6 +26,7 @@ typedef enum
   HAUL_SKIP_SAME_URL,       /* the same address twice in one batch */
   HAUL_SKIP_SAVED,          /* saved in this folder before, still there */
   HAUL_SKIP_SAME_IMAGE,     /* its content is already saved in this folder */
+  HAUL_SKIP_TOO_SMALL,      /* smaller than the minimum dimensions */
 } HaulSkipReason;
 
 #define HAUL_TYPE_DOWNLOAD (haul_download_get_type ())
@@ -72,6 +73,16 @@ void               haul_download_cancel            (HaulDownload      *self);
  * Asked again while it loads, or after it failed, it does nothing. */
 void               haul_download_load_thumbnail    (HaulDownload      *self,
                                                     guint              size);
+
+/* Pages: an item that may answer with a web page ("is-page"), what the
+ * page gave once read ("page-title", "n-images"), and for an image found
+ * on a page, that page's URL ("page-url") and the URL of the thumbnail the
+ * page shows for it ("preview-url"). */
+gboolean           haul_download_get_is_page       (HaulDownload      *self);
+const char        *haul_download_get_page_title    (HaulDownload      *self);
+guint              haul_download_get_n_images      (HaulDownload      *self);
+const char        *haul_download_get_page_url      (HaulDownload      *self);
+const char        *haul_download_get_preview_url   (HaulDownload      *self);
 
 const char        *haul_download_state_to_string   (HaulDownloadState  state);
 

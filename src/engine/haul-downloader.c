@@ -80,6 +80,10 @@ struct _HaulDownloader
   double         max_time;
   gboolean      skip_saved;
   gboolean      keep_duplicates;
+  guint         max_pages;
+  gboolean      follow;
+  guint         min_width;
+  guint         min_height;
 };
 
 G_DEFINE_FINAL_TYPE (HaulDownloader, haul_downloader, G_TYPE_OBJECT)
@@ -108,6 +112,10 @@ enum {
   PROP_DELAY,
   PROP_LIMIT_RATE,
   PROP_MAX_TIME,
+  PROP_MAX_PAGES,
+  PROP_FOLLOW,
+  PROP_MIN_WIDTH,
+  PROP_MIN_HEIGHT,
   N_PROPS
 };
 
@@ -223,7 +231,16 @@ apply_update (HaulDownloader *self,
                                   update->content_type);
       haul_download_set_progress (download, update->bytes_received, update->total_bytes);
       haul_download_set_file_path (download, update->file_path);
-      haul_download_set_image (download, update->width, update->height, update->thumbnail);
+      /* A page image that gets no thumbnail of its own keeps its preview. */
+      haul_download_set_image (download, update->width, update->height,
+                               update->thumbnail != NULL || haul_download_get_preview_url (download) == NULL
+                               ? update->thumbnail : haul_download_get_thumbnail (download));
+      haul_download_set_page (download, g_steal_pointer (&update->page));
+      /* An item that may have been a page, and answered with an image, is
+       * an image from now on. */
+      if (update->fetch->allow_page && haul_download_get_page (download) == NULL &&
+          update->state != HAUL_DOWNLOAD_FAILED && update->state != HAUL_DOWNLOAD_CANCELLED)
+        haul_download_set_may_be_page (download, FALSE);
       haul_download_set_animation (download, update->animated, update->frames);
       haul_download_set_error_message (download, update->error_message);
       haul_download_set_validators (download, update->sha256, update->etag,
@@ -637,6 +654,22 @@ haul_downloader_get_property (GObject    *object,
       g_value_set_double (value, self->max_time);
       break;
 
+    case PROP_MAX_PAGES:
+      g_value_set_uint (value, self->max_pages);
+      break;
+
+    case PROP_FOLLOW:
+      g_value_set_boolean (value, self->follow);
+      break;
+
+    case PROP_MIN_WIDTH:
+      g_value_set_uint (value, self->min_width);
+      break;
+
+    case PROP_MIN_HEIGHT:
+      g_value_set_uint (value, self->min_height);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -678,6 +711,41 @@ set_request_string (HaulDownloader *self,
   else
     g_clear_pointer (&self->request, haul_request_unref);
 
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+/* The page options only reach fetches started later: one helper sets them. */
+static void
+set_page_property (HaulDownloader *self,
+                   guint           prop_id,
+                   const GValue   *value)
+{
+  guint *field = NULL;
+  guint new_value;
+
+  switch (prop_id)
+    {
+    case PROP_MAX_PAGES:
+      field = &self->max_pages;
+      break;
+    case PROP_FOLLOW:
+      field = (guint *)&self->follow;
+      break;
+    case PROP_MIN_WIDTH:
+      field = &self->min_width;
+      break;
+    case PROP_MIN_HEIGHT:
+      field = &self->min_height;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  new_value = prop_id == PROP_FOLLOW ? (guint)g_value_get_boolean (value) : g_value_get_uint (value);
+  if (*field == new_value)
+    return;
+
+  *field = new_value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
@@ -764,6 +832,13 @@ haul_downloader_set_property (GObject      *object,
 
     case PROP_RECORD:
       haul_downloader_set_record (self, g_value_get_object (value));
+      break;
+
+    case PROP_MAX_PAGES:
+    case PROP_FOLLOW:
+    case PROP_MIN_WIDTH:
+    case PROP_MIN_HEIGHT:
+      set_page_property (self, prop_id, value);
       break;
 
     default:
@@ -894,6 +969,26 @@ haul_downloader_class_init (HaulDownloaderClass *klass)
                          0.0, HAUL_DOWNLOADER_MAX_MAX_TIME, 0.0,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_MAX_PAGES] =
+    g_param_spec_uint ("max-pages", NULL, NULL,
+                       1, HAUL_DOWNLOADER_MAX_PAGES, 1,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_FOLLOW] =
+    g_param_spec_boolean ("follow", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_MIN_WIDTH] =
+    g_param_spec_uint ("min-width", NULL, NULL,
+                       0, G_MAXINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_MIN_HEIGHT] =
+    g_param_spec_uint ("min-height", NULL, NULL,
+                       0, G_MAXINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -939,6 +1034,7 @@ haul_downloader_init (HaulDownloader *self)
   self->thumbnail_size = HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE;
   self->server_time = TRUE;
   self->skip_saved = TRUE;
+  self->max_pages = 1;
   self->batches = g_ptr_array_new ();
   self->active = g_hash_table_new (NULL, NULL);
   self->pool = g_thread_pool_new (worker, self, self->concurrency, FALSE, NULL);
@@ -1295,6 +1391,22 @@ prepare_fetch (HaulDownloader *self,
   fetch->referer_policy = haul_request_first_policy (fetch->referer);
 }
 
+static void
+set_page_options (HaulDownloader *self,
+                  HaulFetch      *fetch,
+                  HaulDownload   *download)
+{
+  guint min_width, min_height;
+
+  haul_download_get_min_dimensions (download, &min_width, &min_height);
+  fetch->min_width = MAX (self->min_width, min_width);
+  fetch->min_height = MAX (self->min_height, min_height);
+  fetch->allow_page = haul_download_get_is_page (download);
+  fetch->probe = fetch->allow_page && haul_download_get_probe (download);
+  fetch->follow = self->follow;
+  fetch->max_pages = self->max_pages;
+}
+
 void
 haul_downloader_run_async (HaulDownloader      *self,
                            GPtrArray           *downloads,
@@ -1382,6 +1494,7 @@ haul_downloader_run_async (HaulDownloader      *self,
           fetch->name_part_after = HAUL_DOWNLOADER_RESUME_AFTER;
           fetch->keep_part = TRUE;
         }
+      set_page_options (self, fetch, download);
 
       key = url_key (haul_download_get_url (download));
       if (g_hash_table_contains (seen, key))
@@ -1596,4 +1709,79 @@ haul_downloader_set_max_time (HaulDownloader *self,
   self->max_time = seconds;
   haul_politeness_set_max_time (self->politeness, (gint64)(seconds * G_USEC_PER_SEC));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_TIME]);
+}
+
+/* Previews */
+
+typedef struct
+{
+  SoupSession *session;
+  char        *url;
+  char        *referer;
+  guint        size;
+} PreviewJob;
+
+static void
+preview_job_free (PreviewJob *job)
+{
+  g_clear_object (&job->session);
+  g_free (job->url);
+  g_free (job->referer);
+  g_free (job);
+}
+
+static void
+preview_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  PreviewJob *job = task_data;
+  GdkPixbuf *preview;
+
+  preview = haul_fetch_preview (job->session, job->url, job->referer, job->size, cancellable);
+  if (preview != NULL)
+    g_task_return_pointer (task, preview, g_object_unref);
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "no preview");
+}
+
+static void
+preview_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(HaulDownload) download = user_data;
+  g_autoptr(GdkPixbuf) preview = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (preview != NULL)
+    haul_download_set_preview (download, preview);
+}
+
+void
+haul_downloader_load_preview (HaulDownloader *self,
+                              HaulDownload   *download)
+{
+  g_autoptr(GTask) task = NULL;
+  PreviewJob *job;
+
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+  g_return_if_fail (HAUL_IS_DOWNLOAD (download));
+
+  if (haul_download_get_preview_url (download) == NULL || self->thumbnail_size == 0)
+    return;
+
+  ensure_session (self);
+  job = g_new0 (PreviewJob, 1);
+  job->session = g_object_ref (self->session);
+  job->url = g_strdup (haul_download_get_preview_url (download));
+  job->referer = g_strdup (haul_download_get_referer (download));
+  job->size = self->thumbnail_size;
+
+  /* Removing the item cancels its preview too. */
+  task = g_task_new (NULL, haul_download_get_cancellable (download), preview_done,
+                     g_object_ref (download));
+  g_task_set_source_tag (task, haul_downloader_load_preview);
+  g_task_set_task_data (task, job, (GDestroyNotify)preview_job_free);
+  g_task_run_in_thread (task, preview_thread);
 }

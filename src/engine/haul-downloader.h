@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 #define HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE 256
 #define HAUL_DOWNLOADER_MAX_DELAY            3600.0
 #define HAUL_DOWNLOADER_MAX_MAX_TIME         86400.0
+#define HAUL_DOWNLOADER_MAX_PAGES            1000
 /* Smaller transfers are started again rather than resumed in a later run. */
 #define HAUL_DOWNLOADER_RESUME_AFTER         (G_GUINT64_CONSTANT (1) << 20)
 
@@ -39,6 +40,11 @@ G_DECLARE_FINAL_TYPE (HaulDownloader, haul_downloader, HAUL, DOWNLOADER, GObject
  *                      already saved in the folder
  *   "record"           HaulRecord: what was saved where, to skip, dedupe and resume; NULL for none
  *   "running"          gboolean, read-only
+ *   "max-pages"        guint 1–1000, default 1: pages read per web page, following rel="next"
+ *   "follow"           gboolean, default FALSE: a thumbnail linking to a viewer page on the
+ *                      same site gives that page's main image
+ *   "min-width"        guint, default 0: skip a narrower image, from its header
+ *   "min-height"       guint, default 0: skip a shorter image, from its header
  *
  * How requests look (take effect with the next batch):
  *   "referer"          string: the Referer of every request; a 403 is tried
@@ -138,5 +144,10 @@ gboolean        haul_downloader_run_finish          (HaulDownloader       *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 void            haul_downloader_cancel_all          (HaulDownloader       *self);
+
+/* Fetches a queued page image's preview (the page's own thumbnail for it)
+ * small, in a thread, and shows it as the item's thumbnail. */
+void            haul_downloader_load_preview        (HaulDownloader       *self,
+                                                     HaulDownload         *download);
 
 G_END_DECLS

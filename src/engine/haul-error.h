@@ -27,6 +27,8 @@ typedef enum
   HAUL_ERROR_PERMISSION,
   HAUL_ERROR_DUPLICATE,
   HAUL_ERROR_INPUT,                /* an intake file that cannot be used */
+  HAUL_ERROR_NO_IMAGES,            /* a web page without a single image */
+  HAUL_ERROR_TOO_SMALL,            /* an image below the minimum dimensions */
 } HaulError;
 
 GQuark haul_error_quark (void);

@@ -7,7 +7,8 @@
 G_BEGIN_DECLS
 
 /* The state of a fetch, shared by its stages: haul-fetch.c sends and
- * receives, haul-fetch-resume.c makes a cut transfer go on. */
+ * receives, haul-fetch-resume.c makes a cut transfer go on,
+ * haul-fetch-page.c reads web pages. */
 
 /* What a cut transfer leaves for the next try to continue from. */
 typedef struct
@@ -33,6 +34,10 @@ typedef struct
   HaulFetchPostFunc  post;
   gpointer           post_data;
   GCancellable      *cancellable;   /* this attempt's: see haul_attempt_guard_new() */
+
+  /* What is asked for: the fetch's URL, or a page a web page leads to. */
+  const char        *url;
+  const char        *referer;
 
   SoupMessage       *msg;
   GInputStream      *stream;
@@ -65,6 +70,14 @@ typedef struct
   gboolean           appending;     /* to the partial body of an earlier try */
   gboolean           ask_again;     /* at once, without Range */
   char              *duplicate_of;  /* a file in the folder with the same content */
+
+  /* A web page's body, held in memory, and what it gave. */
+  gboolean           is_page;
+  GByteArray        *page_body;
+  HaulPage          *page;
+  /* Probing: the answer is an image, left for a later fetch. */
+  gboolean           is_probed_image;
+  gboolean           too_small;
 } Attempt;
 
 /* haul-fetch-record.c: what the record knows of the folder */
@@ -90,5 +103,30 @@ gssize   haul_fetch_read_body              (Attempt            *attempt,
                                             GError            **error);
 void     haul_fetch_name_part_when_due     (Attempt            *attempt,
                                             gsize               written);
+
+/* haul-fetch.c, for the other stages */
+gssize   haul_fetch_read_next              (Attempt            *attempt,
+                                            gboolean           *transient,
+                                            GError            **error);
+void     haul_fetch_attempt_init           (Attempt            *attempt,
+                                            HaulFetch          *fetch,
+                                            const char         *url,
+                                            const char         *referer);
+void     haul_fetch_attempt_finish         (Attempt            *attempt);
+/* Asks for the attempt's URL, reads the first bytes of the answer into its
+ * buffer and decides what it is: how many, or -1 with @error set. */
+gssize   haul_fetch_attempt_open           (Attempt            *attempt,
+                                            gboolean           *transient,
+                                            GError            **error);
+void     haul_fetch_attempt_progress       (Attempt            *attempt);
+gboolean haul_fetch_attempt_truncated      (Attempt            *attempt,
+                                            gboolean           *transient,
+                                            GError            **error);
+
+/* haul-fetch-page.c: a web page's body, the pages it leads to, previews */
+gboolean haul_fetch_receive_page           (Attempt            *attempt,
+                                            gssize              n,
+                                            gboolean           *transient,
+                                            GError            **error);
 
 G_END_DECLS

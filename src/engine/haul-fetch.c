@@ -10,6 +10,7 @@
 #include "haul-error.h"
 #include "haul-fetch-private.h"
 #include "haul-naming.h"
+#include "haul-page.h"
 #include "haul-range.h"
 #include "haul-record.h"
 #include "haul-sniff.h"
@@ -44,6 +45,9 @@ haul_fetch_new (const char   *url,
 void
 haul_fetch_free (HaulFetch *fetch)
 {
+  if (fetch == NULL)
+    return;
+
   g_free (fetch->url);
   g_free (fetch->folder);
   g_free (fetch->resume_part);
@@ -76,6 +80,11 @@ attempt_clear (Attempt *attempt)
   g_clear_pointer (&attempt->content_disposition, g_free);
   g_clear_pointer (&attempt->file_path, g_free);
   g_clear_object (&attempt->thumbnail);
+  g_clear_pointer (&attempt->page_body, g_byte_array_unref);
+  g_clear_pointer (&attempt->page, haul_page_free);
+  attempt->is_page = FALSE;
+  attempt->is_probed_image = FALSE;
+  attempt->too_small = FALSE;
   g_clear_pointer (&attempt->etag, g_free);
   g_clear_pointer (&attempt->last_modified, g_free);
   g_clear_pointer (&attempt->duplicate_of, g_free);
@@ -283,13 +292,20 @@ prepare_request (Attempt  *attempt,
                  GError  **error)
 {
   HaulFetch *fetch = attempt->fetch;
+  /* A page's own images and previews are asked for as the page asks. */
+  const char *referer = attempt->referer ? attempt->referer : fetch->referer;
   g_autofree char *url = NULL;
   g_autofree char *host = NULL;
 
-  if (fetch->request != NULL &&
-      !haul_request_prepare (fetch->request, attempt->msg, uri, fetch->referer,
-                             fetch->referer_policy, error))
-    return FALSE;
+  if (fetch->request != NULL)
+    {
+      if (!haul_request_prepare (fetch->request, attempt->msg, uri, referer,
+                                 fetch->referer_policy, error))
+        return FALSE;
+    }
+  else if (referer != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (attempt->msg),
+                                  "Referer", referer);
 
   if (fetch->politeness == NULL)
     return TRUE;
@@ -319,7 +335,7 @@ send_request (Attempt  *attempt,
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  uri = g_uri_parse (fetch->url, SOUP_HTTP_URI_FLAGS, NULL);
+  uri = g_uri_parse (attempt->url, SOUP_HTTP_URI_FLAGS, NULL);
   if (uri == NULL || !is_http_scheme (uri))
     {
       g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_INVALID_URL,
@@ -637,6 +653,21 @@ check_type (Attempt       *attempt,
 {
   const char *sniffed = haul_sniff_image_type (data, length);
 
+  /* A web page where one may be is read for its images; one that is only
+   * probed for what it is stops at its first bytes when it is an image. */
+  if (attempt->fetch->allow_page && sniffed == NULL &&
+      haul_page_is_page_type (attempt->content_type))
+    {
+      attempt->is_page = TRUE;
+      return TRUE;
+    }
+  if (attempt->fetch->probe && (sniffed != NULL ||
+                                haul_sniff_is_image_type (attempt->content_type)))
+    {
+      attempt->is_probed_image = TRUE;
+      return TRUE;
+    }
+
   if (sniffed != NULL)
     {
       g_free (attempt->content_type);
@@ -657,6 +688,14 @@ check_type (Attempt       *attempt,
   if (attempt->fetch->accept_any_type)
     return TRUE;
 
+  if (attempt->fetch->allow_page)
+    {
+      g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_AN_IMAGE,
+                   _("neither an image nor a web page (%s)"),
+                   attempt->content_type ? attempt->content_type : _("unknown type"));
+      return FALSE;
+    }
+
   g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_AN_IMAGE,
                _("not an image (%s)"),
                attempt->content_type ? attempt->content_type : _("unknown type"));
@@ -670,6 +709,38 @@ finish_thumbnail (Attempt *attempt)
                                                 &attempt->width, &attempt->height);
   attempt->frames = haul_thumbnailer_get_frames (attempt->thumbnailer, &attempt->animated);
   g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
+}
+
+/* An image too small is refused as soon as its header tells: its body
+ * costs nothing more. */
+static gboolean
+check_dimensions (Attempt  *attempt,
+                  GError  **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  int width = attempt->width;
+  int height = attempt->height;
+
+  if (fetch->min_width == 0 && fetch->min_height == 0)
+    return TRUE;
+
+  if (attempt->thumbnailer != NULL &&
+      !haul_thumbnailer_get_dimensions (attempt->thumbnailer, &width, &height))
+    return TRUE;
+  if (width <= 0 || height <= 0)
+    return TRUE;
+
+  if ((guint)width >= fetch->min_width && (guint)height >= fetch->min_height)
+    return TRUE;
+
+  attempt->too_small = TRUE;
+  attempt->width = width;
+  attempt->height = height;
+  /* TRANSLATORS: the minimum, then the image's own width × height */
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TOO_SMALL,
+               _("smaller than %u×%u (%d×%d)"),
+               fetch->min_width, fetch->min_height, width, height);
+  return FALSE;
 }
 
 static gboolean
@@ -701,6 +772,9 @@ consume (Attempt       *attempt,
       finish_thumbnail (attempt);
     }
 
+  if (!check_dimensions (attempt, error))
+    return FALSE;
+
   post_progress (attempt, FALSE);
   return TRUE;
 }
@@ -718,6 +792,26 @@ set_truncated (Attempt  *attempt,
   return FALSE;
 }
 
+/* Reads the body's next bytes into the buffer: how many, 0 at its end,
+ * or -1 with @error set. */
+gssize
+haul_fetch_read_next (Attempt   *attempt,
+                      gboolean  *transient,
+                      GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gssize n = haul_fetch_read_body (attempt, attempt->buffer, read_size (attempt), &local_error);
+
+  if (n >= 0)
+    return throttle (attempt, n, error) ? n : -1;
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    *transient = set_network_error (attempt, NULL, local_error, error);
+  return -1;
+}
+
 /* Writes the @n bytes in the buffer and the rest of the body. */
 static gboolean
 receive_rest (Attempt  *attempt,
@@ -725,25 +819,13 @@ receive_rest (Attempt  *attempt,
               gboolean *transient,
               GError  **error)
 {
-  while (n > 0)
+  for (; n > 0; n = haul_fetch_read_next (attempt, transient, error))
     {
-      g_autoptr(GError) local_error = NULL;
-
       if (!consume (attempt, attempt->buffer, n, error))
         return FALSE;
-
-      n = haul_fetch_read_body (attempt, attempt->buffer, read_size (attempt), &local_error);
-      if (n < 0)
-        {
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          else
-            *transient = set_network_error (attempt, NULL, local_error, error);
-          return FALSE;
-        }
-      if (!throttle (attempt, n, error))
-        return FALSE;
     }
+  if (n < 0)
+    return FALSE;
 
   if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
     return set_truncated (attempt, transient, error);
@@ -751,7 +833,8 @@ receive_rest (Attempt  *attempt,
   if (attempt->thumbnailer != NULL)
     finish_thumbnail (attempt);
 
-  return TRUE;
+  /* A small file may end before its header was looked at. */
+  return check_dimensions (attempt, error);
 }
 
 static gboolean
@@ -783,6 +866,11 @@ receive_body (Attempt  *attempt,
 
   if (!check_type (attempt, attempt->buffer, n, error))
     return FALSE;
+
+  if (attempt->is_probed_image)
+    return TRUE;
+  if (attempt->is_page)
+    return haul_fetch_receive_page (attempt, n, transient, error);
 
   /* A body that starts over is written over the earlier try's. */
   if (attempt->body == NULL)
@@ -839,6 +927,14 @@ save_file (Attempt  *attempt,
   return attempt->file_path != NULL || attempt->duplicate_of != NULL;
 }
 
+/* For the fetches that report to nobody. */
+static void
+discard_update (HaulUpdate *update,
+                gpointer    user_data)
+{
+  haul_update_free (update);
+}
+
 static gboolean
 run_attempt (Attempt  *attempt,
              gboolean *transient,
@@ -851,7 +947,8 @@ run_attempt (Attempt  *attempt,
       if (send_request (attempt, transient, error) &&
           check_response (attempt, transient, error) &&
           receive_body (attempt, transient, error) &&
-          save_file (attempt, error))
+          /* Neither a probed image nor a page leaves a file. */
+          (attempt->is_probed_image || attempt->is_page || save_file (attempt, error)))
         return TRUE;
 
       /* A Range request whose answer cannot be used is made again at
@@ -940,6 +1037,8 @@ haul_fetch_run (HaulFetch         *fetch,
   gint64 delay;
 
   attempt.fetch = fetch;
+  attempt.url = fetch->url;
+  attempt.referer = fetch->referer;
   attempt.post = post;
   attempt.post_data = user_data;
   attempt.buffer = g_malloc (READ_SIZE);
@@ -989,7 +1088,7 @@ haul_fetch_run (HaulFetch         *fetch,
           return FALSE;
         }
 
-      if (!transient || tries >= fetch->retries ||
+      if (!transient || tries >= fetch->retries || attempt.too_small ||
           g_cancellable_is_cancelled (fetch->cancellable))
         break;
 
@@ -1005,7 +1104,14 @@ haul_fetch_run (HaulFetch         *fetch,
 
   update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
 
-  if (error == NULL && attempt.duplicate_of != NULL)
+  if (error == NULL && attempt.is_probed_image)
+    update->state = HAUL_DOWNLOAD_QUEUED;
+  else if (error == NULL && attempt.is_page)
+    {
+      update->state = HAUL_DOWNLOAD_DONE;
+      update->page = g_steal_pointer (&attempt.page);
+    }
+  else if (error == NULL && attempt.duplicate_of != NULL)
     {
       update->state = HAUL_DOWNLOAD_SKIPPED;
       update->skip_reason = HAUL_SKIP_SAME_IMAGE;
@@ -1030,6 +1136,14 @@ haul_fetch_run (HaulFetch         *fetch,
       update->state = HAUL_DOWNLOAD_CANCELLED;
       update->error_message = g_strdup (_("cancelled"));
     }
+  else if (attempt.too_small)
+    {
+      update->state = HAUL_DOWNLOAD_SKIPPED;
+      update->skip_reason = HAUL_SKIP_TOO_SMALL;
+      update->error_message = g_strdup (error->message);
+      update->width = attempt.width;
+      update->height = attempt.height;
+    }
   else
     {
       update->state = HAUL_DOWNLOAD_FAILED;
@@ -1042,7 +1156,8 @@ haul_fetch_run (HaulFetch         *fetch,
   update->final_url = g_strdup (attempt.final_url);
   update->content_type = g_strdup (attempt.content_type);
 
-  if (error != NULL)
+  /* An image skipped for its size keeps nothing. */
+  if (error != NULL && !attempt.too_small)
     haul_fetch_keep_partial (&attempt);
   update->etag = g_strdup (attempt.partial.body ? attempt.partial.etag : attempt.etag);
   update->last_modified = g_strdup (attempt.partial.body ? attempt.partial.last_modified
@@ -1066,4 +1181,62 @@ haul_fetch_run (HaulFetch         *fetch,
   give_back_turn (fetch);
   post (update, user_data);
   return TRUE;
+}
+
+/* For the other stages: a request of their own, made as the fetch's are. */
+
+void
+haul_fetch_attempt_init (Attempt    *attempt,
+                         HaulFetch  *fetch,
+                         const char *url,
+                         const char *referer)
+{
+  memset (attempt, 0, sizeof *attempt);
+  attempt->fetch = fetch;
+  attempt->url = url;
+  attempt->referer = referer;
+  attempt->post = discard_update;
+  attempt->buffer = g_malloc (READ_SIZE);
+  attempt_clear (attempt);
+}
+
+void
+haul_fetch_attempt_finish (Attempt *attempt)
+{
+  attempt_clear (attempt);
+  g_clear_pointer (&attempt->buffer, g_free);
+}
+
+gssize
+haul_fetch_attempt_open (Attempt   *attempt,
+                         gboolean  *transient,
+                         GError   **error)
+{
+  gssize n;
+
+  if (!send_request (attempt, transient, error) ||
+      !check_response (attempt, transient, error))
+    return -1;
+
+  n = read_at_least (attempt, HAUL_SNIFF_LENGTH, transient, error);
+  if (n == 0)
+    g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_EMPTY, _("empty response"));
+  if (n <= 0)
+    return -1;
+
+  return check_type (attempt, attempt->buffer, n, error) ? n : -1;
+}
+
+void
+haul_fetch_attempt_progress (Attempt *attempt)
+{
+  post_progress (attempt, FALSE);
+}
+
+gboolean
+haul_fetch_attempt_truncated (Attempt   *attempt,
+                              gboolean  *transient,
+                              GError   **error)
+{
+  return set_truncated (attempt, transient, error);
 }

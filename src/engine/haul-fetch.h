@@ -40,7 +40,7 @@ struct _HaulFetch
   HaulRequest       *request;
   HaulPoliteness    *politeness;     /* the downloader's, outlives the fetch */
   char              *host;           /* the politeness key of @url */
-  char              *referer;
+  char              *referer;        /* the page an image was found on, or --referer */
   HaulRefererPolicy  referer_policy;
   gboolean           referer_fell_back;
   gboolean           has_turn;       /* the first request's start is taken */
@@ -56,6 +56,15 @@ struct _HaulFetch
   gboolean      keep_part;     /* a cancelled transfer leaves its named
                                 * part, in FINISHED's part_name */
   gboolean      part_recorded; /* the worker's: the record lists a part */
+
+  /* Pages (haul-page.h): a web page answer is read for its images. */
+  gboolean      allow_page;
+  gboolean      probe;         /* an image answer stops at once, as QUEUED */
+  gboolean      follow;        /* image pages give their main image */
+  guint         max_pages;     /* rel="next" pages, this one included */
+  /* An image narrower or shorter than this is skipped from its header. */
+  guint         min_width;
+  guint         min_height;
 };
 
 HaulFetch *haul_fetch_new  (const char        *url,
@@ -64,6 +73,8 @@ HaulFetch *haul_fetch_new  (const char        *url,
                             gpointer           item);
 void       haul_fetch_free (HaulFetch         *fetch);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HaulFetch, haul_fetch_free)
+
 /* Runs in a worker thread: fetches with retries, posting a STARTED update,
  * then RESPONSE and PROGRESS ones, and always exactly one FINISHED last.
  * Returns FALSE, having posted no FINISHED, when its host asked for a
@@ -71,6 +82,22 @@ void       haul_fetch_free (HaulFetch         *fetch);
 gboolean   haul_fetch_run  (HaulFetch         *fetch,
                             HaulFetchPostFunc  post,
                             gpointer           user_data);
+
+/* Runs in a worker, inside haul_fetch_run(): fetches another web page
+ * with the same session, rules and cancellable, into memory. */
+GBytes    *haul_fetch_read_page (HaulFetch   *fetch,
+                                 const char  *url,
+                                 const char  *referer,
+                                 char       **final_url,
+                                 GError     **error);
+
+/* Runs in a worker: fetches a small image (a page's thumbnail) with the
+ * same rules, into memory, and returns it scaled to @size, or NULL. */
+GdkPixbuf *haul_fetch_preview   (SoupSession  *session,
+                                 const char   *url,
+                                 const char   *referer,
+                                 guint         size,
+                                 GCancellable *cancellable);
 
 /* Exposed for the tests: how long to wait before retry number @attempt
  * (0-based), in microseconds, given a Retry-After delay or -1. */

@@ -2,9 +2,8 @@
 #include "config.h"
 
 #include <string.h>
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
 
+#include "haul-html.h"
 #include "haul-intake-private.h"
 
 /* HTML: a saved page, or a fragment from the clipboard or a drop. */
@@ -38,17 +37,17 @@ haul_intake_points_at_image (const char *href)
   return FALSE;
 }
 
-static gboolean
-is_element (xmlNode    *node,
-            const char *name)
+gboolean
+haul_html_is_element (xmlNode    *node,
+                      const char *name)
 {
   return node->type == XML_ELEMENT_NODE &&
          g_ascii_strcasecmp ((const char *)node->name, name) == 0;
 }
 
-static char *
-get_attribute (xmlNode    *node,
-               const char *name)
+char *
+haul_html_get_attribute (xmlNode    *node,
+                         const char *name)
 {
   xmlChar *value = xmlGetProp (node, (const xmlChar *)name);
   char *copy;
@@ -77,6 +76,23 @@ typedef struct
   double  width;    /* from a “w” descriptor, 0 when none */
   double  density;  /* from an “x” descriptor, 1 by default */
 } SrcsetBest;
+
+static void srcset_pick (const char *srcset,
+                         SrcsetBest *best);
+
+void
+haul_html_srcset_pick (const char  *srcset,
+                       char       **url,
+                       double      *width,
+                       double      *density)
+{
+  SrcsetBest best = { *url, *width, *density };
+
+  srcset_pick (srcset, &best);
+  *url = best.url;
+  *width = best.width;
+  *density = best.density;
+}
 
 /* Picks the largest candidate of a srcset into @best: by width when
  * candidates give one, else by pixel density. */
@@ -197,7 +213,7 @@ collect_img (xmlNode    *node,
 
   for (guint i = 0; i < G_N_ELEMENTS (srcsets); i++)
     {
-      g_autofree char *srcset = get_attribute (node, srcsets[i]);
+      g_autofree char *srcset = haul_html_get_attribute (node, srcsets[i]);
 
       if (srcset != NULL)
         srcset_pick (srcset, best);
@@ -208,7 +224,7 @@ collect_img (xmlNode    *node,
 
   for (guint i = 0; i < G_N_ELEMENTS (srcs); i++)
     {
-      g_autofree char *src = get_attribute (node, srcs[i]);
+      g_autofree char *src = haul_html_get_attribute (node, srcs[i]);
 
       if (src != NULL && src[0] != '\0')
         {
@@ -229,14 +245,14 @@ collect_picture (xmlNode    *picture,
     {
       xmlNode *up;
 
-      if (is_element (node, "source"))
+      if (haul_html_is_element (node, "source"))
         {
-          g_autofree char *srcset = get_attribute (node, "srcset");
+          g_autofree char *srcset = haul_html_get_attribute (node, "srcset");
 
           if (srcset != NULL)
             srcset_pick (srcset, best);
         }
-      else if (is_element (node, "img") && *img == NULL)
+      else if (haul_html_is_element (node, "img") && *img == NULL)
         *img = node;
 
       if (node->children != NULL)
@@ -254,8 +270,10 @@ collect_picture (xmlNode    *picture,
 static gboolean
 inside_picture (xmlNode *node)
 {
-  for (node = node->parent; node != NULL; node = node->parent)
-    if (is_element (node, "picture"))
+  /* Bounded: deep nesting must not make every <img> cost its depth. */
+  node = node->parent;
+  for (guint up = 0; node != NULL && up < HAUL_HTML_MAX_ANCESTORS; node = node->parent, up++)
+    if (haul_html_is_element (node, "picture"))
       return TRUE;
 
   return FALSE;
@@ -273,9 +291,9 @@ is_og_image (const char *property)
 
 /* Depth-first order without recursion: pages can nest deeper than the
  * stack would like. */
-static xmlNode *
-next_node (xmlNode  *node,
-           gboolean  descend)
+xmlNode *
+haul_html_next_node (xmlNode  *node,
+                     gboolean  descend)
 {
   if (descend && node->children != NULL)
     return node->children;
@@ -290,7 +308,7 @@ static void
 handle_element (HaulIntakeInput *input,
                 xmlNode         *node)
 {
-  if (is_element (node, "img"))
+  if (haul_html_is_element (node, "img"))
     {
       SrcsetBest best = { NULL, 0, 1 };
 
@@ -302,7 +320,7 @@ handle_element (HaulIntakeInput *input,
       add_url (input, best.url, node);
       g_free (best.url);
     }
-  else if (is_element (node, "picture"))
+  else if (haul_html_is_element (node, "picture"))
     {
       SrcsetBest best = { NULL, 0, 1 };
       xmlNode *img = NULL;
@@ -313,21 +331,21 @@ handle_element (HaulIntakeInput *input,
       add_url (input, best.url, img != NULL ? img : node);
       g_free (best.url);
     }
-  else if (is_element (node, "a"))
+  else if (haul_html_is_element (node, "a"))
     {
-      g_autofree char *href = get_attribute (node, "href");
+      g_autofree char *href = haul_html_get_attribute (node, "href");
 
       if (href != NULL && haul_intake_points_at_image (href))
         add_url (input, href, node);
     }
-  else if (is_element (node, "meta"))
+  else if (haul_html_is_element (node, "meta"))
     {
-      g_autofree char *property = get_attribute (node, "property");
-      g_autofree char *name = get_attribute (node, "name");
+      g_autofree char *property = haul_html_get_attribute (node, "property");
+      g_autofree char *name = haul_html_get_attribute (node, "name");
 
       if (is_og_image (property) || is_og_image (name))
         {
-          g_autofree char *content = get_attribute (node, "content");
+          g_autofree char *content = haul_html_get_attribute (node, "content");
           add_url (input, content, node);
         }
     }
@@ -340,23 +358,18 @@ haul_intake_parse_html (HaulIntakeInput *input,
 {
   htmlDocPtr doc;
   xmlNode *base;
-  int size = (int)MIN (length, (gsize)G_MAXINT);
 
-  /* Valid UTF-8 is read as such; anything else as its <meta charset> says. */
-  doc = htmlReadMemory (text, size, NULL,
-                        g_utf8_validate (text, size, NULL) ? "UTF-8" : NULL,
-                        HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                        HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
+  doc = haul_html_read (text, length);
   if (doc == NULL)
     return;
 
-  for (base = xmlDocGetRootElement (doc); base != NULL; base = next_node (base, TRUE))
-    if (is_element (base, "base") && xmlHasProp (base, (const xmlChar *)"href"))
+  for (base = xmlDocGetRootElement (doc); base != NULL; base = haul_html_next_node (base, TRUE))
+    if (haul_html_is_element (base, "base") && xmlHasProp (base, (const xmlChar *)"href"))
       break;
 
   if (base != NULL)
     {
-      g_autofree char *written = get_attribute (base, "href");
+      g_autofree char *written = haul_html_get_attribute (base, "href");
       g_autofree char *href = haul_intake_escape_lone_percent (written);
       g_autofree char *resolved = NULL;
       g_autofree char *normal = NULL;
@@ -376,9 +389,114 @@ haul_intake_parse_html (HaulIntakeInput *input,
         }
     }
 
-  for (xmlNode *node = xmlDocGetRootElement (doc); node != NULL; node = next_node (node, TRUE))
+  for (xmlNode *node = xmlDocGetRootElement (doc); node != NULL; node = haul_html_next_node (node, TRUE))
     if (node->type == XML_ELEMENT_NODE)
       handle_element (input, node);
 
   xmlFreeDoc (doc);
+}
+
+GString *
+haul_html_bound_tags (const char *text,
+                      gsize       length)
+{
+  GString *out = NULL;
+  const char *end = text + length;
+  const char *copied = text;
+  const char *p = text;
+
+  while ((p = memchr (p, '<', end - p)) != NULL)
+    {
+      guint n_attributes = 0;
+
+      p++;
+      if (end - p >= 3 && memcmp (p, "!--", 3) == 0)
+        {
+          const char *close = g_strstr_len (p + 3, end - p - 3, "-->");
+
+          if (close == NULL)
+            break;
+          p = close + 3;
+          continue;
+        }
+      if (p >= end || !g_ascii_isalpha (*p))
+        continue;
+
+      /* The tag's name, then its attributes as the HTML tokenizer sees
+       * them: a name, maybe “=” and a quoted or bare value. */
+      while (p < end && !g_ascii_isspace (*p) && *p != '/' && *p != '>')
+        p++;
+
+      while (p < end && *p != '>')
+        {
+          const char *start;
+
+          if (g_ascii_isspace (*p) || *p == '/')
+            {
+              p++;
+              continue;
+            }
+
+          start = p;
+          p++;
+          while (p < end && !g_ascii_isspace (*p) && *p != '/' && *p != '=' && *p != '>')
+            p++;
+          while (p < end && g_ascii_isspace (*p))
+            p++;
+          if (p < end && *p == '=')
+            {
+              p++;
+              while (p < end && g_ascii_isspace (*p))
+                p++;
+              if (p < end && (*p == '"' || *p == '\''))
+                {
+                  const char *close = memchr (p + 1, *p, end - p - 1);
+
+                  p = close != NULL ? close + 1 : end;
+                }
+              else
+                while (p < end && !g_ascii_isspace (*p) && *p != '>')
+                  p++;
+            }
+
+          if (++n_attributes == HAUL_HTML_MAX_ATTRIBUTES + 1)
+            {
+              /* The rest of the tag goes. */
+              if (out == NULL)
+                out = g_string_sized_new (length);
+              g_string_append_len (out, copied, start - copied);
+              while (p < end && *p != '>')
+                p++;
+              copied = p;
+              break;
+            }
+        }
+    }
+
+  if (out != NULL)
+    g_string_append_len (out, copied, end - copied);
+
+  return out;
+}
+
+htmlDocPtr
+haul_html_read (const char *text,
+                gsize       length)
+{
+  g_autoptr(GString) bounded = haul_html_bound_tags (text, length);
+  int size;
+
+  if (bounded != NULL)
+    {
+      text = bounded->str;
+      length = bounded->len;
+    }
+  size = (int)MIN (length, (gsize)G_MAXINT);
+
+  /* Valid UTF-8 is read as such; anything else as its <meta charset> says.
+   * No network, and entities are not expanded (no HTML_PARSE_NOENT). */
+  return htmlReadMemory (text, size, NULL,
+                         g_utf8_validate (text, size, NULL) ? "UTF-8" : NULL,
+                         HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+                         HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
 }

@@ -621,6 +621,33 @@ add_text_internal (HaulIntake  *self,
   return TRUE;
 }
 
+/* A link dragged from Firefox: text/x-moz-url, UTF-16 as a rule, each URL
+ * on one line and its title on the next. Gives the URLs, one a line. */
+static char *
+moz_url_to_uri_list (const char *text,
+                     gsize       length)
+{
+  g_autofree char *utf8 = NULL;
+  g_auto(GStrv) lines = NULL;
+  GString *list = g_string_new (NULL);
+
+  if (length >= 2 && length % 2 == 0 && memchr (text, '\0', length) != NULL)
+    utf8 = g_convert (text, length, "UTF-8", "UTF-16LE", NULL, NULL, NULL);
+  if (utf8 == NULL)
+    utf8 = g_utf8_make_valid (text, length);
+
+  lines = g_strsplit_set (utf8, "\r\n", -1);
+  for (guint i = 0, n = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0')
+        continue;
+      if (n++ % 2 == 0)
+        g_string_append_printf (list, "%s\n", lines[i]);
+    }
+
+  return g_string_free (list, FALSE);
+}
+
 gboolean
 haul_intake_add_text (HaulIntake  *self,
                       const char  *text,
@@ -630,6 +657,8 @@ haul_intake_add_text (HaulIntake  *self,
                       const char  *base_url,
                       GError     **error)
 {
+  g_autofree char *uri_list = NULL;
+
   g_return_val_if_fail (HAUL_IS_INTAKE (self), FALSE);
   g_return_val_if_fail (text != NULL || length == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -638,6 +667,14 @@ haul_intake_add_text (HaulIntake  *self,
     text = "";
   if (length < 0)
     length = strlen (text);
+
+  if (g_strcmp0 (content_type, "text/x-moz-url") == 0 && length <= HAUL_INTAKE_MAX_FILE_SIZE)
+    {
+      uri_list = moz_url_to_uri_list (text, length);
+      text = uri_list;
+      length = strlen (uri_list);
+      content_type = "text/uri-list";
+    }
 
   return add_text_internal (self, text, length, content_type,
                             source_name, source_name, base_url, error);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "haul-download-private.h"
-#include "haul-queue.h"
+#include "haul-queue-private.h"
 #include "haul-record.h"
 
 /* A view makes a row for each of the first couple of hundred items at once;
@@ -19,54 +19,6 @@
 /* The list is written at most this long after it changed. */
 #define SAVE_DELAY_MS     1000
 
-typedef struct
-{
-  HaulQueue *self;
-  GPtrArray *items;
-} Batch;
-
-struct _HaulQueue
-{
-  GObject         parent_instance;
-
-  HaulDownloader *downloader;
-
-  /* HaulDownload, in the order they were added; the first @n_exposed are
-   * in the model. */
-  GPtrArray      *items;
-  guint           n_exposed;
-  guint           expose_id;
-  /* url → HaulDownload, to add each URL once */
-  GHashTable     *by_url;
-  /* HaulDownload → the folder it was last fetched into (char *) */
-  GHashTable     *folders;
-  /* HaulDownload being fetched */
-  GHashTable     *active;
-
-  /* The session: everything started since the queue was last idle. */
-  GPtrArray      *session;
-  GHashTable     *in_session;
-  gint64          session_start;
-  gint64          session_end;
-  guint           n_batches;
-  gboolean        session_cancelled;
-  GCancellable   *cancellable;
-
-  /* Persistence: HaulDownload → its position in the saved list, the items
-   * to write and the URLs to forget. */
-  GHashTable     *positions;
-  gint64          next_position;
-  GHashTable     *dirty;
-  GPtrArray      *removed;
-  guint           save_id;
-  gboolean        saving;
-
-  GApplication   *held_application;
-  HaulRecord     *last_record;
-  gboolean        persistent;
-  gboolean        gradual;
-};
-
 static void list_model_iface_init (GListModelInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (HaulQueue, haul_queue, G_TYPE_OBJECT,
@@ -78,6 +30,9 @@ enum {
   PROP_PERSISTENT,
   PROP_GRADUAL,
   PROP_RUNNING,
+  PROP_PAGES,
+  PROP_PAGE_MIN_WIDTH,
+  PROP_PAGE_MIN_HEIGHT,
   N_PROPS
 };
 
@@ -362,6 +317,44 @@ append_item (HaulQueue    *self,
   self->next_position = MAX (self->next_position, position + 1);
 }
 
+void
+haul_queue_insert_new (HaulQueue *self,
+                       guint      index,
+                       GPtrArray *downloads)
+{
+  guint n = downloads->len;
+
+  g_return_if_fail (index <= self->items->len);
+
+  for (guint i = 0; i < n; i++)
+    {
+      HaulDownload *download = g_ptr_array_index (downloads, i);
+
+      append_item (self, download, self->next_position);
+      mark_dirty (self, download);
+    }
+
+  /* Appended above, then moved into place. */
+  if (index < self->items->len - n)
+    {
+      memmove (self->items->pdata + index + n, self->items->pdata + index,
+               (self->items->len - n - index) * sizeof (gpointer));
+      for (guint i = 0; i < n; i++)
+        self->items->pdata[index + i] = g_ptr_array_index (downloads, i);
+    }
+
+  /* Inside what the model shows, they show at once; past it, they come
+   * in with the rest. */
+  if (index < self->n_exposed)
+    {
+      self->n_exposed += n;
+      g_list_model_items_changed (G_LIST_MODEL (self), index, 0, n);
+    }
+
+  expose_new_items (self);
+  emit_changed (self);
+}
+
 GPtrArray *
 haul_queue_add_urls (HaulQueue *self,
                      GPtrArray *urls,
@@ -385,6 +378,7 @@ haul_queue_add_urls (HaulQueue *self,
         }
 
       download = haul_download_new (url);
+      haul_download_set_may_be_page (download, self->pages);
       append_item (self, download, self->next_position);
       mark_dirty (self, download);
       g_ptr_array_add (added, download);
@@ -499,7 +493,8 @@ download_finished_cb (HaulQueue      *self,
     return;
 
   mark_dirty (self, download);
-  g_signal_emit (self, signals[ITEM_FINISHED], 0, download);
+  if (haul_queue_page_finished (self, download))
+    g_signal_emit (self, signals[ITEM_FINISHED], 0, download);
   emit_changed (self);
 }
 
@@ -644,6 +639,7 @@ haul_queue_start (HaulQueue *self,
       self->session_start = g_get_monotonic_time ();
       self->session_end = 0;
       self->session_cancelled = FALSE;
+      self->session_reads = 0;
     }
   if (self->cancellable == NULL)
     self->cancellable = g_cancellable_new ();
@@ -868,6 +864,8 @@ haul_queue_remove (HaulQueue *self,
 
   for (guint i = 0; i < items->len; i++)
     g_hash_table_add (set, g_ptr_array_index (items, i));
+  /* A page goes with the images it gave that wait to be fetched. */
+  haul_queue_add_page_images_of (self, set);
 
   remove_matching (self, is_in_set, set);
 }
@@ -949,10 +947,22 @@ haul_queue_get_summary (HaulQueue        *self,
   summary->total = self->session->len;
   summary->running = self->n_batches > 0;
   summary->interrupted = self->session_cancelled;
+  summary->reading_only = self->session->len > 0 && self->session_reads == self->session->len;
 
   for (guint i = 0; i < self->session->len; i++)
     {
       HaulDownload *d = g_ptr_array_index (self->session, i);
+
+      /* A page gives images; they are what the figures count. */
+      if (haul_download_get_is_page (d))
+        {
+          summary->pages++;
+          summary->images_found += haul_download_get_n_images (d);
+          if (haul_download_get_state (d) == HAUL_DOWNLOAD_FAILED)
+            summary->pages_failed++;
+          summary->total--;
+          continue;
+        }
 
       if (!haul_download_is_finished (d))
         continue;
@@ -1094,6 +1104,9 @@ haul_queue_restore_finish (HaulQueue     *self,
         continue;
 
       download = haul_download_new (item->url);
+      /* What a web page gave is not kept: one left unread may be read. */
+      haul_download_set_may_be_page (download, self->pages && !haul_download_is_finished (download) &&
+                                               item->state < HAUL_DOWNLOAD_DONE);
       restore_item (download, item);
       append_item (self, download, item->position);
       if (item->folder != NULL)
@@ -1154,6 +1167,7 @@ haul_queue_finalize (GObject *object)
   g_clear_pointer (&self->active, g_hash_table_unref);
   g_clear_pointer (&self->session, g_ptr_array_unref);
   g_clear_pointer (&self->in_session, g_hash_table_unref);
+  g_clear_pointer (&self->probing, g_hash_table_unref);
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->removed, g_ptr_array_unref);
@@ -1200,6 +1214,18 @@ haul_queue_get_property (GObject    *object,
       g_value_set_boolean (value, haul_queue_get_running (self));
       break;
 
+    case PROP_PAGES:
+      g_value_set_boolean (value, self->pages);
+      break;
+
+    case PROP_PAGE_MIN_WIDTH:
+      g_value_set_uint (value, self->page_min_width);
+      break;
+
+    case PROP_PAGE_MIN_HEIGHT:
+      g_value_set_uint (value, self->page_min_height);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1225,6 +1251,26 @@ haul_queue_set_property (GObject      *object,
 
     case PROP_GRADUAL:
       haul_queue_set_gradual (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_PAGES:
+      haul_queue_set_pages (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_PAGE_MIN_WIDTH:
+      if (self->page_min_width != g_value_get_uint (value))
+        {
+          self->page_min_width = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    case PROP_PAGE_MIN_HEIGHT:
+      if (self->page_min_height != g_value_get_uint (value))
+        {
+          self->page_min_height = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
 
     default:
@@ -1263,6 +1309,21 @@ haul_queue_class_init (HaulQueueClass *klass)
                           FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_PAGES] =
+    g_param_spec_boolean ("pages", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PAGE_MIN_WIDTH] =
+    g_param_spec_uint ("page-min-width", NULL, NULL,
+                       0, G_MAXINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PAGE_MIN_HEIGHT] =
+    g_param_spec_uint ("page-min-height", NULL, NULL,
+                       0, G_MAXINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[ITEM_FINISHED] =
@@ -1299,6 +1360,7 @@ haul_queue_init (HaulQueue *self)
   self->positions = g_hash_table_new (NULL, NULL);
   self->dirty = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->removed = g_ptr_array_new_with_free_func (g_free);
+  self->probing = g_hash_table_new (NULL, NULL);
 }
 
 HaulQueue *
@@ -1365,4 +1427,26 @@ haul_queue_set_gradual (HaulQueue *self,
 
   self->gradual = gradual;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRADUAL]);
+}
+
+gboolean
+haul_queue_get_pages (HaulQueue *self)
+{
+  g_return_val_if_fail (HAUL_IS_QUEUE (self), FALSE);
+
+  return self->pages;
+}
+
+void
+haul_queue_set_pages (HaulQueue *self,
+                      gboolean   pages)
+{
+  g_return_if_fail (HAUL_IS_QUEUE (self));
+
+  pages = !!pages;
+  if (self->pages == pages)
+    return;
+
+  self->pages = pages;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGES]);
 }

@@ -42,6 +42,11 @@ typedef struct
   /* sum / elapsed, or 0 when a comparison with one by one means nothing:
    * fewer than two items fetched, or the session was cancelled. */
   double   speedup;
+  guint    pages;        /* web pages read or tried, not counted in total */
+  guint    pages_failed;
+  guint    images_found; /* on those pages */
+  /* Only pages were read, before Download (haul_queue_read_pages()). */
+  gboolean reading_only;
 } HaulQueueSummary;
 
 /* A GListModel of HaulDownload, in the order they were added; the engine
@@ -57,6 +62,10 @@ typedef struct
  *                 model a few dozen per frame, so that a view creating rows
  *                 for them never stalls; the counts include them at once
  *   "running"     gboolean, read-only
+ *   "pages"       gboolean: a new item may be a web page, read for its images,
+ *                 which are then added tied to it (see "page-url")
+ *   "page-min-width", "page-min-height"
+ *                 guint: images found on pages smaller than this are skipped
  *
  * Signals (main context):
  *   "item-finished" (HaulDownload *): in completion order
@@ -72,6 +81,9 @@ gboolean        haul_queue_get_gradual      (HaulQueue            *self);
 void            haul_queue_set_gradual      (HaulQueue            *self,
                                              gboolean              gradual);
 gboolean        haul_queue_get_running      (HaulQueue            *self);
+gboolean        haul_queue_get_pages        (HaulQueue            *self);
+void            haul_queue_set_pages        (HaulQueue            *self,
+                                             gboolean              pages);
 
 /* Adds the URLs (char *) not in the queue yet; returns the new items. */
 GPtrArray      *haul_queue_add_urls         (HaulQueue            *self,
@@ -86,11 +98,18 @@ GPtrArray      *haul_queue_get_items        (HaulQueue            *self);
  * fetched are left alone. */
 void            haul_queue_start            (HaulQueue            *self,
                                              GPtrArray            *items);
+/* Reads the web pages among @items (NULL for every startable one) without
+ * fetching their images: those are added queued, with their previews.
+ * An item that answers with an image stays queued, as it was, and one
+ * whose address names an image file is not asked at all. */
+void            haul_queue_read_pages       (HaulQueue            *self,
+                                             GPtrArray            *items);
 void            haul_queue_retry_failed     (HaulQueue            *self);
 /* Cancels everything being fetched. */
 void            haul_queue_cancel           (HaulQueue            *self);
 /* Removes @items (HaulDownload *), cancelling those still running and
- * deleting the data an unfinished one kept for resuming. */
+ * deleting the data an unfinished one kept for resuming. A page goes with
+ * its images that are still queued. */
 void            haul_queue_remove           (HaulQueue            *self,
                                              GPtrArray            *items);
 /* Removes the items that are done, failed or skipped. */

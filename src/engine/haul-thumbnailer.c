@@ -842,6 +842,23 @@ haul_thumbnailer_set_content_type (HaulThumbnailer *self,
   self->type_hint = g_strdup (content_type);
 }
 
+gboolean
+haul_thumbnailer_get_dimensions (HaulThumbnailer *self,
+                                 int             *width,
+                                 int             *height)
+{
+  /* The header's size when it gave one, else the loader's. */
+  int w = self->header.width > 0 ? self->header.width : self->width;
+  int h = self->header.height > 0 ? self->header.height : self->height;
+
+  if (w <= 0 || h <= 0)
+    return FALSE;
+
+  *width = w;
+  *height = h;
+  return TRUE;
+}
+
 void
 haul_thumbnailer_free (HaulThumbnailer *self)
 {

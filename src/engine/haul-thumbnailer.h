@@ -40,6 +40,11 @@ GdkPixbuf       *haul_thumbnailer_finish (HaulThumbnailer *self,
  * whether it is one. */
 guint            haul_thumbnailer_get_frames (HaulThumbnailer *self,
                                               gboolean        *animated);
+/* The image's dimensions as soon as its header has told them: TRUE once
+ * known, while the rest of it may still be arriving. */
+gboolean         haul_thumbnailer_get_dimensions (HaulThumbnailer *self,
+                                                  int             *width,
+                                                  int             *height);
 void             haul_thumbnailer_free   (HaulThumbnailer *self);
 
 /* @pixbuf, or a copy scaled down to fit @max_size. */

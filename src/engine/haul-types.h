@@ -10,6 +10,8 @@ typedef struct _HaulDownload     HaulDownload;
 typedef struct _HaulDownloader   HaulDownloader;
 typedef struct _HaulIntake       HaulIntake;
 typedef struct _HaulIntakeReject HaulIntakeReject;
+typedef struct _HaulFetch        HaulFetch;
+typedef struct _HaulPage         HaulPage;
 typedef struct _HaulQueue        HaulQueue;
 typedef struct _HaulRecord       HaulRecord;
 typedef struct _HaulThumbnailer  HaulThumbnailer;

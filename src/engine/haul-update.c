@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "haul-page.h"
 #include "haul-update.h"
 
 HaulUpdate *
@@ -30,5 +31,6 @@ haul_update_free (HaulUpdate *update)
   g_free (update->last_modified);
   g_free (update->part_name);
   g_clear_object (&update->thumbnail);
+  g_clear_pointer (&update->page, haul_page_free);
   g_free (update);
 }

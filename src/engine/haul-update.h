@@ -7,7 +7,6 @@
 
 G_BEGIN_DECLS
 
-typedef struct _HaulFetch HaulFetch;
 
 typedef enum
 {
@@ -42,6 +41,7 @@ typedef struct
   char              *etag;            /* the response's validators, as sent */
   char              *last_modified;
   char              *part_name;       /* see HaulFetch's name_part_after, keep_part */
+  HaulPage          *page;            /* a web page read for its images */
 } HaulUpdate;
 
 HaulUpdate *haul_update_new  (HaulUpdateKind  kind,
