@@ -56,9 +56,10 @@ make_record () {
 measure () {
   local label=$1 log=$tmp/stalls-$1.txt
   rm -f "$log"
+  # The probe goes into Haul itself, not into the wrappers that start it.
   XDG_STATE_HOME=$tmp/state GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=_build-bench/data \
-    GSK_RENDERER=cairo LD_PRELOAD=$tmp/stall-probe.so HAUL_STALL_LOG=$log \
-    timeout "$seconds" xvfb-run -a dbus-run-session -- _build-bench/src/haul >/dev/null 2>&1 || true
+    GSK_RENDERER=cairo timeout "$seconds" xvfb-run -a dbus-run-session -- \
+    env LD_PRELOAD="$tmp/stall-probe.so" HAUL_STALL_LOG="$log" _build-bench/src/haul >/dev/null 2>&1 || true
   python3 - "$log" "$label" <<'PY'
 import sys
 path, label = sys.argv[1], sys.argv[2]
@@ -79,6 +80,6 @@ PY
 make_record
 measure empty
 make_record
-sqlite3 "$tmp/state/haul/haul.db" < "$tmp/rows.sql"
+sqlite3 "$tmp/state/haul/haul.db" < "$tmp/rows.sql" >/dev/null
 echo "rows in the record: $(sqlite3 "$tmp/state/haul/haul.db" 'SELECT COUNT(*) FROM list')"
 measure "restored-$count"
