@@ -8,7 +8,9 @@
 #include <utime.h>
 
 #include "haul-download.h"
+#include "haul-download-private.h"
 #include "haul-downloader.h"
+#include "haul-page.h"
 #include "haul-queue.h"
 #include "haul-record.h"
 #include "test-server.h"
@@ -540,6 +542,55 @@ test_corrupt_record (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (contents, "This is not an SQLite database"));
 }
 
+/* A page row comes back with its title and images, and the images with
+ * the page they were found on, their Referer and their preview. */
+static void
+test_restore_pages (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) urls = g_ptr_array_new ();
+  g_autoptr(GPtrArray) added = NULL;
+  GAsyncResult *result = NULL;
+  HaulPage *page;
+  GPtrArray *items;
+  guint n_unfinished = 0;
+
+  g_ptr_array_add (urls, (char *)"http://127.0.0.1:1/gallery.html");
+  g_ptr_array_add (urls, (char *)"http://127.0.0.1:1/full-1.jpg");
+  g_ptr_array_add (urls, (char *)"http://127.0.0.1:1/full-2.jpg");
+  haul_queue_set_persistent (fixture->queue, TRUE);
+  added = haul_queue_add_urls (fixture->queue, urls, NULL);
+
+  page = haul_page_new ("http://127.0.0.1:1/gallery.html");
+  page->title = g_strdup ("Holiday");
+  haul_page_add_image (page, urls->pdata[1], "http://127.0.0.1:1/thumb-1.jpg", urls->pdata[0]);
+  haul_page_add_image (page, urls->pdata[2], "http://127.0.0.1:1/thumb-2.jpg", urls->pdata[0]);
+  haul_download_set_may_be_page (added->pdata[0], TRUE);
+  haul_download_set_page (added->pdata[0], page);
+  for (guint i = 1; i < 3; i++)
+    haul_download_set_found_on (added->pdata[i], urls->pdata[0], urls->pdata[0],
+                                i == 1 ? "http://127.0.0.1:1/thumb-1.jpg"
+                                       : "http://127.0.0.1:1/thumb-2.jpg");
+
+  fixture_new_run (fixture);
+  haul_queue_set_persistent (fixture->queue, TRUE);
+  haul_queue_restore_async (fixture->queue, NULL, keep_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (haul_queue_restore_finish (fixture->queue, result, &n_unfinished, NULL));
+  g_clear_object (&result);
+
+  items = haul_queue_get_items (fixture->queue);
+  g_assert_cmpuint (items->len, ==, 3);
+  g_assert_true (haul_download_get_is_page (items->pdata[0]));
+  g_assert_cmpstr (haul_download_get_page_title (items->pdata[0]), ==, "Holiday");
+  g_assert_cmpuint (haul_download_get_n_images (items->pdata[0]), ==, 2);
+  g_assert_cmpstr (haul_download_get_page_url (items->pdata[1]), ==, urls->pdata[0]);
+  g_assert_cmpstr (haul_download_get_referer (items->pdata[1]), ==, urls->pdata[0]);
+  g_assert_cmpstr (haul_download_get_preview_url (items->pdata[2]), ==, "http://127.0.0.1:1/thumb-2.jpg");
+  g_assert_null (haul_download_get_page_url (items->pdata[0]));
+}
+
 /* What an interrupted run left for URLs the next run does not hold is
  * removed; a part someone is still writing to is left alone. */
 static void
@@ -610,6 +661,7 @@ main (int   argc,
   ADD ("gradual", test_gradual);
   ADD ("corrupt-record", test_corrupt_record);
   ADD ("sweep-parts", test_sweep_parts);
+  ADD ("restore-pages", test_restore_pages);
 
   result = g_test_run ();
   test_server_free (server);

@@ -69,8 +69,14 @@ haul_page_free (HaulPage *page)
   g_free (page);
 }
 
-static HaulPage *
-page_new (const char *url)
+/**
+ * haul_page_new:
+ *
+ * An empty page; the parser fills it, or the queue when it brings back a
+ * page row from the record.
+ */
+HaulPage *
+haul_page_new (const char *url)
 {
   HaulPage *page = g_new0 (HaulPage, 1);
 
@@ -80,6 +86,20 @@ page_new (const char *url)
   page->n_pages = 1;
 
   return page;
+}
+
+void
+haul_page_add_image (HaulPage   *page,
+                     const char *url,
+                     const char *preview_url,
+                     const char *page_url)
+{
+  HaulPageImage *image = g_new0 (HaulPageImage, 1);
+
+  image->url = g_strdup (url);
+  image->preview_url = g_strdup (preview_url);
+  image->page_url = g_strdup (page_url);
+  g_ptr_array_add (page->images, image);
 }
 
 gboolean
@@ -657,7 +677,7 @@ haul_page_parse (const char *html,
   Parse parse = { 0 };
   htmlDocPtr doc;
 
-  parse.page = page_new (url);
+  parse.page = haul_page_new (url);
   doc = haul_html_read (html, length);
   if (doc == NULL)
     return parse.page;

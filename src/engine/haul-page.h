@@ -32,6 +32,12 @@ struct _HaulPage
   guint      n_pages;      /* pages read, pagination included */
 };
 
+HaulPage *haul_page_new          (const char  *url);
+void      haul_page_add_image    (HaulPage    *page,
+                                  const char  *url,
+                                  const char  *preview_url,
+                                  const char  *page_url);
+
 /* Whether @content_type is a web page Haul reads. */
 gboolean  haul_page_is_page_type (const char  *content_type);
 

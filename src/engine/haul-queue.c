@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "haul-download-private.h"
+#include "haul-page.h"
 #include "haul-queue-private.h"
 #include "haul-record.h"
 
@@ -119,6 +120,12 @@ item_for_record (HaulQueue    *self,
     }
   else
     item->total = -1;
+
+  item->is_page = haul_download_get_page (download) != NULL;
+  item->page_title = g_strdup (haul_download_get_page_title (download));
+  item->page_url = g_strdup (haul_download_get_page_url (download));
+  item->referer = g_strdup (haul_download_get_referer (download));
+  item->preview_url = g_strdup (haul_download_get_preview_url (download));
 
   return item;
 }
@@ -1075,7 +1082,50 @@ restore_item (HaulDownload         *download,
       haul_download_set_times (download, started, started, now);
     }
   haul_download_set_state (download, item->state);
+  if (item->page_url != NULL || item->referer != NULL || item->preview_url != NULL)
+    haul_download_set_found_on (download, item->page_url, item->referer, item->preview_url);
   g_object_thaw_notify (G_OBJECT (download));
+}
+
+/* A page row comes back with its title and the images it gave that are
+ * still in the list. */
+static void
+restore_pages (GPtrArray *items,
+               GPtrArray *downloads)
+{
+  g_autoptr(GHashTable) pages = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HaulRecordItem *item = g_ptr_array_index (items, i);
+      HaulPage *page;
+
+      if (!item->is_page || downloads->pdata[i] == NULL)
+        continue;
+
+      page = haul_page_new (item->url);
+      page->title = g_strdup (item->page_title);
+      haul_download_set_may_be_page (downloads->pdata[i], TRUE);
+      g_hash_table_insert (pages, item->url, page);
+    }
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HaulRecordItem *item = g_ptr_array_index (items, i);
+      HaulPage *page = item->page_url ? g_hash_table_lookup (pages, item->page_url) : NULL;
+
+      if (page != NULL)
+        haul_page_add_image (page, item->url, item->preview_url, item->referer);
+    }
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HaulRecordItem *item = g_ptr_array_index (items, i);
+      HaulPage *page = item->is_page ? g_hash_table_lookup (pages, item->url) : NULL;
+
+      if (page != NULL)
+        haul_download_set_page (downloads->pdata[i], page);
+    }
 }
 
 gboolean
@@ -1085,6 +1135,7 @@ haul_queue_restore_finish (HaulQueue     *self,
                            GError       **error)
 {
   g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) restored = NULL;
   guint unfinished = 0;
   guint added = 0;
 
@@ -1095,16 +1146,22 @@ haul_queue_restore_finish (HaulQueue     *self,
   if (items == NULL)
     return FALSE;
 
+  restored = g_ptr_array_new_full (items->len, g_object_unref);
   for (guint i = 0; i < items->len; i++)
     {
       HaulRecordItem *item = g_ptr_array_index (items, i);
       g_autoptr(HaulDownload) download = NULL;
 
       if (g_hash_table_contains (self->by_url, item->url))
-        continue;
+        {
+          g_ptr_array_add (restored, NULL);
+          continue;
+        }
 
       download = haul_download_new (item->url);
-      /* What a web page gave is not kept: one left unread may be read. */
+      g_ptr_array_add (restored, g_object_ref (download));
+      /* A page left unread may be read; a page row that was read comes
+       * back as one, below. */
       haul_download_set_may_be_page (download, self->pages && !haul_download_is_finished (download) &&
                                                item->state < HAUL_DOWNLOAD_DONE);
       restore_item (download, item);
@@ -1116,6 +1173,8 @@ haul_queue_restore_finish (HaulQueue     *self,
         unfinished++;
       added++;
     }
+
+  restore_pages (items, restored);
 
   if (n_unfinished != NULL)
     *n_unfinished = unfinished;

@@ -31,7 +31,9 @@ static const char schema[] =
   "  url TEXT PRIMARY KEY, position INTEGER NOT NULL, state INTEGER NOT NULL,"
   "  folder TEXT, file_path TEXT, content_type TEXT, error_message TEXT,"
   "  bytes INTEGER NOT NULL, total INTEGER NOT NULL, http_status INTEGER NOT NULL,"
-  "  width INTEGER NOT NULL, height INTEGER NOT NULL, seconds REAL NOT NULL);";
+  "  width INTEGER NOT NULL, height INTEGER NOT NULL, seconds REAL NOT NULL,"
+  "  is_page INTEGER NOT NULL DEFAULT 0, page_title TEXT, page_url TEXT, referer TEXT,"
+  "  preview_url TEXT);";
 
 typedef enum
 {
@@ -64,11 +66,13 @@ static const char *const statements[N_STMTS] = {
     "SELECT url, name, size, sha256, etag, last_modified, saved_at FROM saved WHERE folder = ?1",
   [STMT_LOAD_ITEMS] =
     "SELECT url, position, state, folder, file_path, content_type, error_message,"
-    " bytes, total, http_status, width, height, seconds FROM list ORDER BY position",
+    " bytes, total, http_status, width, height, seconds, is_page, page_title, page_url,"
+    " referer, preview_url FROM list ORDER BY position",
   [STMT_SAVE_ITEM] =
     "INSERT OR REPLACE INTO list (url, position, state, folder, file_path, content_type,"
-    " error_message, bytes, total, http_status, width, height, seconds)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    " error_message, bytes, total, http_status, width, height, seconds, is_page, page_title,"
+    " page_url, referer, preview_url)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
   [STMT_REMOVE_ITEM] =
     "DELETE FROM list WHERE url = ?1",
 };
@@ -173,6 +177,10 @@ haul_record_item_free (HaulRecordItem *item)
   g_free (item->file_path);
   g_free (item->content_type);
   g_free (item->error_message);
+  g_free (item->page_title);
+  g_free (item->page_url);
+  g_free (item->referer);
+  g_free (item->preview_url);
   g_free (item);
 }
 
@@ -992,6 +1000,11 @@ haul_record_load_items (HaulRecord *self)
           item->width = MAX (0, sqlite3_column_int (stmt, 10));
           item->height = MAX (0, sqlite3_column_int (stmt, 11));
           item->seconds = sqlite3_column_double (stmt, 12);
+          item->is_page = sqlite3_column_int (stmt, 13) != 0;
+          item->page_title = dup_column (stmt, 14);
+          item->page_url = dup_column (stmt, 15);
+          item->referer = dup_column (stmt, 16);
+          item->preview_url = dup_column (stmt, 17);
           if (item->url != NULL)
             g_ptr_array_add (items, item);
           else
@@ -1047,6 +1060,11 @@ haul_record_save_items (HaulRecord *self,
       sqlite3_bind_int (save, 11, item->width);
       sqlite3_bind_int (save, 12, item->height);
       sqlite3_bind_double (save, 13, item->seconds);
+      sqlite3_bind_int (save, 14, item->is_page);
+      bind_text (save, 15, item->page_title);
+      bind_text (save, 16, item->page_url);
+      bind_text (save, 17, item->referer);
+      bind_text (save, 18, item->preview_url);
       step_done (self, save);
     }
   g_mutex_unlock (&self->lock);

@@ -62,6 +62,13 @@ typedef struct
   int                width;
   int                height;
   double             seconds;
+  /* Pages: a page row's title; an image found on a page, the page's row,
+   * its Referer and its preview. */
+  gboolean           is_page;
+  char              *page_title;
+  char              *page_url;
+  char              *referer;
+  char              *preview_url;
 } HaulRecordItem;
 
 void               haul_record_file_free      (HaulRecordFile    *file);
