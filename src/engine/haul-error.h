@@ -27,6 +27,7 @@ typedef enum
   HAUL_ERROR_PERMISSION,
   HAUL_ERROR_DUPLICATE,
   HAUL_ERROR_INPUT,                /* an intake file that cannot be used */
+  HAUL_ERROR_NOT_SHARED,           /* a folder or file the Flatpak sandbox keeps from the host */
 } HaulError;
 
 GQuark haul_error_quark (void);
