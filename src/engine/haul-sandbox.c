@@ -538,7 +538,7 @@ haul_sandbox_check_folder (HaulSandbox  *self,
   if (path == NULL)
     {
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
-                   _("“%s” is not a local folder that Haul’s sandbox shares with the system"),
+                   _("“%s” is not a local folder that Haul’s Flatpak sandbox shares"),
                    shown);
       return FALSE;
     }
@@ -551,14 +551,14 @@ haul_sandbox_check_folder (HaulSandbox  *self,
 
     case REACH_READ_ONLY:
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
-                   _("“%s” is shared with Haul’s sandbox read-only: files cannot be saved there"),
+                   _("“%s” is shared with Haul’s Flatpak sandbox read-only: files cannot be saved there"),
                    shown);
       return FALSE;
 
     case REACH_PRIVATE:
     default:
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
-                   _("“%s” is not shared with the system: files saved there would stay inside Haul’s sandbox, where nobody sees them"),
+                   _("“%s” is a folder only Haul’s Flatpak sandbox sees: files saved there would never reach your own folders"),
                    shown);
       return FALSE;
     }
@@ -596,7 +596,7 @@ haul_sandbox_check_input (HaulSandbox  *self,
 
   shown = dup_shown_path (file);
   g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
-               _("%s: this file is outside the folders Haul’s sandbox can see; open it with the Open dialog, or share it with Haul"),
+               _("%s: this file is outside the folders Haul’s Flatpak sandbox can see"),
                shown);
   return FALSE;
 }
