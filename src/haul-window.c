@@ -460,7 +460,7 @@ haul_window_start (HaulWindow *self,
         g_ptr_array_add (items, g_object_ref (d));
     }
 
-  if (items->len == 0)
+  if (items->len == 0 || !_haul_window_check_folder (self, items))
     return;
 
   if (self->n_batches == 0)
