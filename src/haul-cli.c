@@ -415,12 +415,19 @@ gather_urls (HaulIntake  *intake,
 static int
 folder_error (HaulSandbox *sandbox,
               GFile       *folder,
+              gboolean     defaulted,
               GError      *error)
 {
   g_autoptr(GFile) fallback = haul_sandbox_dup_default_folder (sandbox);
   g_autofree char *command = haul_sandbox_dup_override_command (sandbox, folder, FALSE);
 
-  g_printerr ("haul-cli: %s\n", error->message);
+  /* The user named no folder: say what is missing rather than name one. */
+  if (defaulted && g_get_user_special_dir (G_USER_DIRECTORY_PICTURES) == NULL)
+    g_printerr (_("haul-cli: Haul’s Flatpak sandbox shares no folder to save into: this desktop has no "
+                  "Pictures folder (XDG_PICTURES_DIR in ~/.config/user-dirs.dirs)\n"));
+  else
+    g_printerr ("haul-cli: %s\n", error->message);
+
   if (!g_file_equal (fallback, folder) && haul_sandbox_check_folder (sandbox, fallback, NULL))
     {
       g_autofree char *home = g_filename_display_name (g_get_home_dir ());
@@ -436,6 +443,12 @@ folder_error (HaulSandbox *sandbox,
       /* Translators: the folder, then a command */
       g_printerr (_("Nothing was downloaded. Save into the folder the sandbox shares with -o %s, "
                     "or share this one first:\n  %s\n"), shown, command);
+    }
+  else if (defaulted)
+    {
+      /* Translators: a command */
+      g_printerr (_("Nothing was downloaded. Give -o a folder the sandbox shares, or share one first, "
+                    "for example:\n  %s\n"), command);
     }
   else
     {
@@ -591,7 +604,7 @@ main (int   argc,
   else
     folder = g_file_new_for_commandline_arg (".");
   if (!haul_sandbox_check_folder (sandbox, folder, &error))
-    return folder_error (sandbox, folder, error);
+    return folder_error (sandbox, folder, output == NULL, error);
 
   downloader = haul_downloader_new (ca_file);
   haul_downloader_set_concurrency (downloader, jobs);

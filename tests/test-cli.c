@@ -733,6 +733,34 @@ test_cli_sandbox_unshared_folder (void)
   remove_folder (g_steal_pointer (&cwd));
 }
 
+/* No Pictures folder, no -o: nothing the sandbox shares to save into. */
+static void
+test_cli_sandbox_no_pictures (void)
+{
+  FakeSandbox fake = { 0 };
+  g_autofree char *cwd = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/no-pictures.png");
+  g_autofree char *dirs = NULL;
+  const char *args[] = { a, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  fake_sandbox_init (&fake);
+  dirs = g_build_filename (fake.home, ".config", "user-dirs.dirs", NULL);
+  g_assert_true (g_file_set_contents (dirs, "", -1, NULL));
+
+  g_assert_cmpint (run_cli_sandboxed (&fake, cwd, args, &out, &err), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "no Pictures folder"));
+  g_assert_nonnull (strstr (err, "flatpak override --user --filesystem="));
+  g_assert_cmpuint (test_server_get_hits (server, "/png/no-pictures.png"), ==, 0);
+  g_assert_cmpuint (count_files (cwd, TRUE), ==, 0);
+  g_assert_cmpuint (count_files (fake.shared, TRUE), ==, 0);
+
+  fake_sandbox_clear (&fake);
+  remove_folder (g_steal_pointer (&cwd));
+}
+
 /* A list of links outside the shared folders is missing inside the
  * sandbox: the message says why, not just "No such file". */
 static void
@@ -809,6 +837,7 @@ main (int   argc,
   g_test_add_func ("/cli/sandbox/default-folder", test_cli_sandbox_default_folder);
   g_test_add_func ("/cli/sandbox/unshared-folder", test_cli_sandbox_unshared_folder);
   g_test_add_func ("/cli/sandbox/unshared-input", test_cli_sandbox_unshared_input);
+  g_test_add_func ("/cli/sandbox/no-pictures", test_cli_sandbox_no_pictures);
 
   server = test_server_new ();
   result = g_test_run ();
