@@ -558,7 +558,7 @@ haul_sandbox_check_folder (HaulSandbox  *self,
     case REACH_PRIVATE:
     default:
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
-                   _("“%s” is a folder only Haul’s Flatpak sandbox sees: files saved there would never reach your own folders"),
+                   _("“%s” is not shared outside Haul’s Flatpak sandbox: files saved there would be lost"),
                    shown);
       return FALSE;
     }
