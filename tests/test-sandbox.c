@@ -209,8 +209,10 @@ test_sandbox_portal (void)
   g_autofree char *other = g_strdup_printf ("/run/user/%u/other", (guint)getuid ());
   const char *with_portal[] = { run, fuse, NULL };
   const char *without_portal[] = { run, NULL };
+  const char *linked_portal[] = { run, "/run/flatpak/doc fuse.portal rw,nosuid,nodev", NULL };
   g_autoptr(HaulSandbox) sandbox = NULL;
   g_autoptr(HaulSandbox) no_portal = NULL;
+  g_autoptr(HaulSandbox) flatpak_1_14 = NULL;
 
   set_pictures ();
   sandbox = make_sandbox ("xdg-pictures/Haul:create;", with_portal);
@@ -224,6 +226,14 @@ test_sandbox_portal (void)
   /* The same path with no portal mounted is a plain private folder. */
   no_portal = make_sandbox ("xdg-pictures/Haul:create;", without_portal);
   g_assert_false (folder_ok (no_portal, chosen));
+
+  /* Flatpak 1.14 mounts the portal at /run/flatpak/doc, and
+   * /run/user/UID/doc is a link to it: both paths are the document. */
+  flatpak_1_14 = make_sandbox ("xdg-pictures/Haul:create;", linked_portal);
+  g_assert_true (folder_ok (flatpak_1_14, chosen));
+  g_assert_true (folder_ok (flatpak_1_14, "/run/flatpak/doc/a1b2c3d4/Wallpapers"));
+  g_assert_false (folder_ok (flatpak_1_14, "/run/flatpak/doc"));
+  g_assert_false (folder_ok (flatpak_1_14, other));
 }
 
 static void

@@ -343,25 +343,55 @@ typedef enum
   REACH_PRIVATE,
 } Reach;
 
+/* Flatpak mounts the document portal at /run/flatpak/doc and links
+ * /run/user/UID/doc to it; older versions mount it there directly. */
+static gboolean
+is_document_path (HaulSandbox *self,
+                  const char  *path)
+{
+  const char *roots[] = { self->doc_dir, "/run/flatpak/doc" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (roots); i++)
+    {
+      gsize len = strlen (roots[i]);
+
+      /* ROOT/ID/NAME: one document; ROOT itself holds none. */
+      if (strncmp (path, roots[i], len) == 0 && path[len] == '/' && path[len + 1] != '\0')
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static Reach
+reach_document (HaulSandbox *self)
+{
+  if (self->mounts == NULL)
+    return REACH_SHARED;
+
+  for (guint i = self->mounts->len; i > 0; i--)
+    {
+      Mount *mount = g_ptr_array_index (self->mounts, i - 1);
+
+      if (g_str_has_prefix (mount->fs_type, "fuse") &&
+          (strcmp (mount->mount_point, self->doc_dir) == 0 ||
+           strcmp (mount->mount_point, "/run/flatpak/doc") == 0))
+        return mount->read_only ? REACH_READ_ONLY : REACH_SHARED;
+    }
+
+  /* No portal mounted: a plain folder of the sandbox's tmpfs. */
+  return REACH_PRIVATE;
+}
+
 static Reach
 reach_path (HaulSandbox *self,
             const char  *path)
 {
-  g_autofree char *doc_prefix = g_strconcat (self->doc_dir, "/", NULL);
   Grant *grant;
   Mount *mount;
 
-  /* /run/user/UID/doc/ID/NAME: one document the portal shares. */
-  if (g_str_has_prefix (path, doc_prefix) && path[strlen (doc_prefix)] != '\0')
-    {
-      if (self->mounts == NULL)
-        return REACH_SHARED;
-      mount = find_mount (self, path);
-      if (mount == NULL || !g_str_has_prefix (mount->fs_type, "fuse") ||
-          !path_has_prefix (mount->mount_point, self->doc_dir))
-        return REACH_PRIVATE;
-      return mount->read_only ? REACH_READ_ONLY : REACH_SHARED;
-    }
+  if (is_document_path (self, path))
+    return reach_document (self);
 
   grant = find_grant (self, path);
   if (grant == NULL)
