@@ -341,6 +341,7 @@ typedef enum
   REACH_SHARED,
   REACH_READ_ONLY,
   REACH_PRIVATE,
+  REACH_NOT_LOCAL,
 } Reach;
 
 /* Flatpak mounts the document portal at /run/flatpak/doc and links
@@ -412,6 +413,20 @@ reach_path (HaulSandbox *self,
     }
 
   return grant->read_only ? REACH_READ_ONLY : REACH_SHARED;
+}
+
+static Reach
+reach_file (HaulSandbox *self,
+            GFile       *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *canonical = NULL;
+
+  if (path == NULL)
+    return REACH_NOT_LOCAL;
+
+  canonical = canonical_path (path);
+  return reach_path (self, canonical);
 }
 
 static void
@@ -553,9 +568,8 @@ haul_sandbox_check_folder (HaulSandbox  *self,
                            GFile        *folder,
                            GError      **error)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *canonical = NULL;
   g_autofree char *shown = NULL;
+  Reach reach;
 
   g_return_val_if_fail (HAUL_IS_SANDBOX (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (folder), FALSE);
@@ -563,21 +577,18 @@ haul_sandbox_check_folder (HaulSandbox  *self,
   if (!self->sandboxed)
     return TRUE;
 
+  reach = reach_file (self, folder);
+  if (reach == REACH_SHARED)
+    return TRUE;
+
   shown = dup_shown_path (folder);
-  path = g_file_get_path (folder);
-  if (path == NULL)
+  switch (reach)
     {
+    case REACH_NOT_LOCAL:
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
                    _("“%s” is not a local folder that Haul’s Flatpak sandbox shares"),
                    shown);
       return FALSE;
-    }
-
-  canonical = canonical_path (path);
-  switch (reach_path (self, canonical))
-    {
-    case REACH_SHARED:
-      return TRUE;
 
     case REACH_READ_ONLY:
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
@@ -585,6 +596,7 @@ haul_sandbox_check_folder (HaulSandbox  *self,
                    shown);
       return FALSE;
 
+    case REACH_SHARED:
     case REACH_PRIVATE:
     default:
       g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
@@ -606,9 +618,8 @@ haul_sandbox_check_input (HaulSandbox  *self,
                           GFile        *file,
                           GError      **error)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *canonical = NULL;
   g_autofree char *shown = NULL;
+  Reach reach;
 
   g_return_val_if_fail (HAUL_IS_SANDBOX (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
@@ -616,13 +627,10 @@ haul_sandbox_check_input (HaulSandbox  *self,
   if (!self->sandboxed)
     return TRUE;
 
-  path = g_file_get_path (file);
-  if (path != NULL)
-    {
-      canonical = canonical_path (path);
-      if (reach_path (self, canonical) != REACH_PRIVATE)
-        return TRUE;
-    }
+  /* Reading needs no write access. */
+  reach = reach_file (self, file);
+  if (reach == REACH_SHARED || reach == REACH_READ_ONLY)
+    return TRUE;
 
   shown = dup_shown_path (file);
   g_set_error (error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED,
