@@ -298,7 +298,6 @@ test_sandbox_override (void)
   g_autoptr(GFile) folder = g_file_new_for_path ("/tmp/x");
   g_autoptr(GFile) spaced = g_file_new_for_path ("/srv/my photos");
   g_autofree char *command = NULL;
-  g_autofree char *quoted = NULL;
 
   set_pictures ();
   /* As `flatpak override --filesystem=…` writes them, spaces escaped. */
