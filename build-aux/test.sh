@@ -25,14 +25,9 @@ setup () {
 status=0
 passed=0
 failed=0
-run_suite () {
-  local dir=$1; shift
-  meson compile -C "$dir"
-  if ! meson test -C "$dir" --print-errorlogs --num-processes "$(nproc)" "$@"; then
-    status=1
-  fi
-  # Count results from the log so the closing line covers both builds.
-  read -r p f < <(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+count_results () {
+  # Count results from the log so the closing line covers every build.
+  read -r p f < <(python3 - "$1/meson-logs/testlog.json" <<'PY'
 import json, sys
 p = f = 0
 for line in open(sys.argv[1]):
@@ -48,8 +43,50 @@ PY
   failed=$((failed + f))
 }
 
+run_suite () {
+  local dir=$1; shift
+  meson compile -C "$dir"
+  if ! meson test -C "$dir" --print-errorlogs --num-processes "$(nproc)" "$@"; then
+    status=1
+  fi
+  count_results "$dir"
+}
+
+# Users are not root, and root hides what they meet: permissions, a message
+# printed only for them, a missing folder. As root, the command line, engine
+# and window tests run once more as an unprivileged user, in a copy of the
+# tree that user owns (the clone itself may sit in a folder only root reads).
+run_unprivileged () {
+  local user=haul-tester copy
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  copy=$(mktemp -d /tmp/haul-unprivileged-XXXXXX)
+  tar --exclude='./_build*' --exclude='./.git' --exclude='./flatpak/build-dir' -cf - . |
+    tar -C "$copy" -xf -
+  chown -R "$user:" "$copy"
+  chmod 755 "$copy"
+  if ! runuser -u "$user" -- env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS \
+         HOME="$(getent passwd "$user" | cut -d: -f6)" \
+         bash -c 'cd "$1" && shift &&
+                  meson setup _build -Dwerror=true -Dfuzzing=false >/dev/null &&
+                  meson compile -C _build >/dev/null &&
+                  meson test -C _build --print-errorlogs --num-processes "$(nproc)" \
+                    --suite engine --suite gui "$@"' sh "$copy" "$@"; then
+    status=1
+  fi
+  if [[ -f $copy/_build/meson-logs/testlog.json ]]; then
+    count_results "$copy/_build"
+  else
+    failed=$((failed + 1))
+  fi
+  rm -rf "$copy"
+}
+
 setup _build -Dwerror=true -Dfuzzing=false
 run_suite _build "$@"
+
+if [[ $(id -u) == 0 ]]; then
+  run_unprivileged "$@"
+fi
 
 CC=clang setup _build-asan -Dwerror=true -Dfuzzing=true \
   -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug

@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "haul-download.h"
-#include "haul-error.h"
 #include "haul-downloader.h"
+#include "haul-error.h"
 #include "haul-intake.h"
+#include "haul-queue.h"
+#include "haul-record.h"
 #include "haul-sandbox.h"
 
 #define EXIT_USAGE       2
@@ -23,14 +25,10 @@
 typedef struct
 {
   GMainLoop      *loop;
-  GCancellable   *cancellable;
+  HaulQueue      *queue;
   gboolean        json;
   gboolean        quiet;
   int             stop_signal;     /* the signal that stopped the run, or 0 */
-  guint           total;
-  guint           done;
-  guint           failed;
-  double          sum;
 } Cli;
 
 /* Standard output is always UTF-8, whatever the locale: g_print() would
@@ -137,8 +135,12 @@ print_item_json (HaulDownload *download)
   json_builder_add_int_value (builder, haul_download_get_width (download));
   json_builder_set_member_name (builder, "height");
   json_builder_add_int_value (builder, haul_download_get_height (download));
+  /* Scripts match on the reason; the file's name is in "file". */
   add_string_or_null (builder, "error",
-                      state == HAUL_DOWNLOAD_DONE ? NULL : haul_download_get_error_message (download));
+                      state == HAUL_DOWNLOAD_DONE ? NULL
+                      : haul_download_get_skip_reason (download) == HAUL_SKIP_SAVED
+                        ? _("already downloaded")
+                        : haul_download_get_error_message (download));
   json_builder_end_object (builder);
 
   print_json (builder);
@@ -191,21 +193,10 @@ print_item_human (Cli          *cli,
 }
 
 static void
-on_download_finished (HaulDownloader *downloader,
-                      HaulDownload   *download,
-                      Cli            *cli)
+on_item_finished (HaulQueue    *queue,
+                  HaulDownload *download,
+                  Cli          *cli)
 {
-  HaulDownloadState state = haul_download_get_state (download);
-  double seconds = haul_download_get_seconds (download);
-
-  if (state == HAUL_DOWNLOAD_DONE)
-    cli->done++;
-  else if (state == HAUL_DOWNLOAD_FAILED)
-    cli->failed++;
-
-  if (seconds > 0)
-    cli->sum += seconds;
-
   if (cli->json)
     print_item_json (download);
   else
@@ -213,9 +204,12 @@ on_download_finished (HaulDownloader *downloader,
 }
 
 static void
-print_summary (Cli    *cli,
-               double  elapsed)
+print_summary (Cli *cli)
 {
+  HaulQueueSummary summary;
+
+  haul_queue_get_summary (cli->queue, &summary);
+
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -224,27 +218,43 @@ print_summary (Cli    *cli,
       json_builder_set_member_name (builder, "type");
       json_builder_add_string_value (builder, "summary");
       json_builder_set_member_name (builder, "total");
-      json_builder_add_int_value (builder, cli->total);
+      json_builder_add_int_value (builder, summary.total);
       json_builder_set_member_name (builder, "done");
-      json_builder_add_int_value (builder, cli->done);
+      json_builder_add_int_value (builder, summary.done);
       json_builder_set_member_name (builder, "failed");
-      json_builder_add_int_value (builder, cli->failed);
+      json_builder_add_int_value (builder, summary.failed);
+      json_builder_set_member_name (builder, "skipped");
+      json_builder_add_int_value (builder, summary.skipped);
       json_builder_set_member_name (builder, "elapsed");
-      json_builder_add_double_value (builder, round (elapsed * 1000) / 1000);
+      json_builder_add_double_value (builder, round (summary.elapsed * 1000) / 1000);
       json_builder_set_member_name (builder, "sum");
-      json_builder_add_double_value (builder, round (cli->sum * 1000) / 1000);
+      json_builder_add_double_value (builder, round (summary.sum * 1000) / 1000);
       json_builder_end_object (builder);
 
       print_json (builder);
     }
-  else if (!cli->quiet)
+  else if (!cli->quiet && summary.speedup > 0)
     {
       /* Translators: done, total, elapsed seconds, sum of the items' own
        * seconds, and how many times faster than one by one. */
       print_out (_("Finished %u of %u in %.2f s (one by one: %.2f s, %.1f× faster)\n"),
-                 cli->done, cli->total, elapsed, cli->sum,
-                 elapsed > 0 ? cli->sum / elapsed : 1.0);
+                 summary.done, summary.total, summary.elapsed, summary.sum, summary.speedup);
     }
+  else if (!cli->quiet)
+    {
+      /* Translators: done, total and elapsed seconds, after a single item or
+       * a cancelled run, where comparing with one by one means nothing */
+      print_out (_("Finished %u of %u in %.2f s\n"),
+                 summary.done, summary.total, summary.elapsed);
+    }
+}
+
+static void
+on_record_warning (HaulRecord *record,
+                   const char *message,
+                   Cli        *cli)
+{
+  g_printerr (_("haul-cli: warning: %s\n"), message);
 }
 
 static gboolean
@@ -253,7 +263,7 @@ stop_on_signal (Cli *cli,
 {
   if (cli->stop_signal == 0)
     cli->stop_signal = signum;
-  g_cancellable_cancel (cli->cancellable);
+  haul_queue_cancel (cli->queue);
 
   return G_SOURCE_CONTINUE;
 }
@@ -279,13 +289,9 @@ on_hangup (gpointer user_data)
 }
 
 static void
-run_done (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+on_session_finished (HaulQueue *queue,
+                     Cli       *cli)
 {
-  Cli *cli = user_data;
-
-  haul_downloader_run_finish (HAUL_DOWNLOADER (object), result, NULL);
   g_main_loop_quit (cli->loop);
 }
 
@@ -476,11 +482,12 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(HaulIntake) intake = NULL;
   g_autoptr(HaulDownloader) downloader = NULL;
-  g_autoptr(GPtrArray) downloads = NULL;
+  g_autoptr(HaulQueue) queue = NULL;
+  g_autoptr(HaulRecord) record = NULL;
+  g_autoptr(GPtrArray) added = NULL;
   g_autoptr(GFile) folder = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  HaulSandbox *sandbox;
-  g_autoptr(GCancellable) cancellable = NULL;
+  g_autofree char *record_path = NULL;
   g_autofree char *output = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *max_size_text = NULL;
@@ -490,14 +497,17 @@ main (int   argc,
   gboolean json = FALSE;
   gboolean quiet = FALSE;
   gboolean dry_run = FALSE;
+  gboolean no_skip = FALSE;
+  gboolean keep_duplicates = FALSE;
+  gboolean no_record = FALSE;
   int jobs = HAUL_DOWNLOADER_DEFAULT_CONCURRENCY;
   int retries = HAUL_DOWNLOADER_DEFAULT_RETRIES;
   int timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
   guint64 max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   GPtrArray *urls;
+  HaulSandbox *sandbox;
   Cli cli = { 0 };
   guint signal_ids[3];
-  gint64 start;
   /* Lets tests and uninstalled runs use the translations in the build tree. */
   const char *localedir = g_getenv ("HAUL_LOCALEDIR");
   const GOptionEntry entries[] = {
@@ -521,6 +531,12 @@ main (int   argc,
       N_("Print only failures"), NULL },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
       N_("Print the URLs that would be downloaded, and stop"), NULL },
+    { "no-skip", 0, 0, G_OPTION_ARG_NONE, &no_skip,
+      N_("Download again what was already saved in the folder"), NULL },
+    { "keep-duplicates", 0, 0, G_OPTION_ARG_NONE, &keep_duplicates,
+      N_("Keep an image whose content is already saved in the folder under another name"), NULL },
+    { "no-record", 0, 0, G_OPTION_ARG_NONE, &no_record,
+      N_("Neither read nor write the record of what was downloaded: skip nothing, resume nothing"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, NULL },
@@ -616,34 +632,49 @@ main (int   argc,
   haul_downloader_set_thumbnail_size (downloader, 0);
   haul_downloader_set_output_folder (downloader, folder);
 
-  downloads = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < urls->len; i++)
-    g_ptr_array_add (downloads, haul_download_new (g_ptr_array_index (urls, i)));
+  haul_downloader_set_skip_saved (downloader, !no_skip);
+  haul_downloader_set_keep_duplicates (downloader, keep_duplicates);
+
+  /* What was saved where: so that a second run skips it and an interrupted
+   * one resumes. */
+  if (!no_record)
+    {
+      record_path = haul_record_default_path ();
+      record = haul_record_new (record_path);
+      haul_downloader_set_record (downloader, record);
+      g_signal_connect (record, "warning", G_CALLBACK (on_record_warning), &cli);
+    }
+
+  queue = haul_queue_new (downloader);
+  added = haul_queue_add_urls (queue, urls, NULL);
 
   loop = g_main_loop_new (NULL, FALSE);
-  cancellable = g_cancellable_new ();
   cli.loop = loop;
-  cli.cancellable = cancellable;
+  cli.queue = queue;
   cli.json = json;
   cli.quiet = quiet;
-  cli.total = downloads->len;
 
-  g_signal_connect (downloader, "download-finished", G_CALLBACK (on_download_finished), &cli);
+  g_signal_connect (queue, "item-finished", G_CALLBACK (on_item_finished), &cli);
+  g_signal_connect (queue, "session-finished", G_CALLBACK (on_session_finished), &cli);
   signal_ids[0] = g_unix_signal_add (SIGINT, on_interrupt, &cli);
   signal_ids[1] = g_unix_signal_add (SIGTERM, on_terminate, &cli);
   signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, &cli);
 
-  start = g_get_monotonic_time ();
-  haul_downloader_run_async (downloader, downloads, cancellable, run_done, &cli);
+  haul_queue_start (queue, added);
   g_main_loop_run (loop);
 
   for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
     g_source_remove (signal_ids[i]);
-  print_summary (&cli, (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC);
+  print_summary (&cli);
 
   /* 130 for Ctrl+C, as a shell reports a process the signal killed. */
   if (cli.stop_signal != 0)
     return 128 + cli.stop_signal;
 
-  return cli.failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+  {
+    HaulQueueSummary summary;
+
+    haul_queue_get_summary (queue, &summary);
+    return summary.failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+  }
 }

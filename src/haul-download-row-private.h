@@ -15,6 +15,15 @@ struct _HaulDownloadRow
   GtkWidget      *thumbnail_frame;
   GtkImage       *placeholder;
   GtkPicture     *picture;
+  GtkWidget      *animated_badge;
+
+  /* Playing an animation while the pointer is over the thumbnail. */
+  GtkEventController *hover;
+  GCancellable   *animation_cancellable;
+  GPtrArray      *animation_frames;     /* HaulAnimationFrame */
+  GPtrArray      *animation_textures;   /* GdkTexture, one per frame */
+  guint           animation_index;
+  guint           animation_source;
   GtkLabel       *title_label;
   GtkLabel       *details_label;
   GtkProgressBar *progress_bar;

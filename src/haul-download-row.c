@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "haul-animation.h"
 #include "haul-download-row-private.h"
 #include "haul-launch.h"
 
@@ -57,12 +58,100 @@ update_thumbnail (HaulDownloadRow *self)
   GdkPaintable *paintable = texture_for_download (self->item);
 
   gtk_picture_set_paintable (self->picture, paintable);
-  gtk_widget_set_visible (GTK_WIDGET (self->picture), paintable != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->placeholder), paintable == NULL);
+  gtk_widget_set_visible (self->animated_badge, haul_download_get_animated (self->item));
 
   if (state == HAUL_DOWNLOAD_FAILED)
     gtk_image_set_from_icon_name (self->placeholder, "image-missing-symbolic");
   else
     gtk_image_set_from_icon_name (self->placeholder, "image-x-generic-symbolic");
+}
+
+/* Stops playing, and shows the thumbnail again. */
+static void
+stop_animation (HaulDownloadRow *self)
+{
+  g_cancellable_cancel (self->animation_cancellable);
+  g_clear_object (&self->animation_cancellable);
+  g_clear_handle_id (&self->animation_source, g_source_remove);
+  g_clear_pointer (&self->animation_frames, g_ptr_array_unref);
+  g_clear_pointer (&self->animation_textures, g_ptr_array_unref);
+  self->animation_index = 0;
+
+  if (self->item != NULL)
+    update_thumbnail (self);
+}
+
+static gboolean
+next_frame_cb (gpointer user_data)
+{
+  HaulDownloadRow *self = user_data;
+  HaulAnimationFrame *frame;
+
+  self->animation_index = (self->animation_index + 1) % self->animation_textures->len;
+  gtk_picture_set_paintable (self->picture, g_ptr_array_index (self->animation_textures, self->animation_index));
+
+  frame = g_ptr_array_index (self->animation_frames, self->animation_index);
+  self->animation_source = g_timeout_add (frame->delay_ms, next_frame_cb, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+animation_loaded_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(HaulDownloadRow) self = user_data;
+  g_autoptr(GPtrArray) frames = haul_animation_load_finish (result, NULL);
+  HaulAnimationFrame *first;
+
+  /* Gone, or the pointer left: nothing to play. */
+  if (frames == NULL || frames->len < 2 || self->animation_cancellable == NULL
+      || g_cancellable_is_cancelled (self->animation_cancellable))
+    return;
+
+  self->animation_textures = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < frames->len; i++)
+    {
+      HaulAnimationFrame *frame = g_ptr_array_index (frames, i);
+
+      g_ptr_array_add (self->animation_textures, gdk_texture_new_for_pixbuf (frame->pixbuf));
+    }
+  self->animation_frames = g_steal_pointer (&frames);
+
+  self->animation_index = 0;
+  gtk_picture_set_paintable (self->picture, g_ptr_array_index (self->animation_textures, 0));
+  first = g_ptr_array_index (self->animation_frames, 0);
+  self->animation_source = g_timeout_add (first->delay_ms, next_frame_cb, self);
+}
+
+/* Only a finished animation whose frames fit the memory budget plays. */
+static void
+hover_enter_cb (HaulDownloadRow *self,
+                double           x,
+                double           y)
+{
+  HaulDownload *item = self->item;
+
+  if (item == NULL || self->animation_cancellable != NULL
+      || haul_download_get_state (item) != HAUL_DOWNLOAD_DONE
+      || !haul_download_get_animated (item)
+      || haul_download_get_file_path (item) == NULL
+      || haul_download_get_content_type (item) == NULL
+      || !haul_animation_fits_budget (haul_download_get_width (item), haul_download_get_height (item),
+                                      haul_download_get_frames (item)))
+    return;
+
+  self->animation_cancellable = g_cancellable_new ();
+  haul_animation_load_async (haul_download_get_file_path (item), haul_download_get_content_type (item),
+                             haul_download_get_frames (item), HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE,
+                             self->animation_cancellable, animation_loaded_cb, g_object_ref (self));
+}
+
+static void
+hover_leave_cb (HaulDownloadRow *self)
+{
+  stop_animation (self);
 }
 
 static void
@@ -87,6 +176,7 @@ update_details (HaulDownloadRow *self)
   gint64 total = haul_download_get_total_bytes (self->item);
   int width = haul_download_get_width (self->item);
   int height = haul_download_get_height (self->item);
+  guint frames = haul_download_get_frames (self->item);
 
   if (host != NULL)
     g_ptr_array_add (parts, host);
@@ -105,6 +195,13 @@ update_details (HaulDownloadRow *self)
   if (width > 0 && height > 0)
     /* TRANSLATORS: image dimensions in pixels, width × height */
     g_ptr_array_add (parts, g_strdup_printf (_("%d × %d"), width, height));
+
+  if (frames > 0)
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("animated, %u frame",
+                                                          "animated, %u frames", frames),
+                                             frames));
+  else if (haul_download_get_animated (self->item))
+    g_ptr_array_add (parts, g_strdup (_("animated")));
 
   g_ptr_array_add (parts, NULL);
   text = g_strjoinv (" · ", (char **)parts->pdata);
@@ -210,6 +307,10 @@ update_actions (HaulDownloadRow *self)
 static void
 update_all (HaulDownloadRow *self)
 {
+  /* A row brought back from the last run makes its preview again from the
+   * saved file, once it is shown. */
+  haul_download_load_thumbnail (self->item, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
+
   update_title (self);
   update_status (self);
   update_actions (self);
@@ -301,6 +402,8 @@ item_notify_cb (HaulDownloadRow *self,
     update_thumbnail (self);
   else if (g_str_equal (name, "state"))
     {
+      if (haul_download_get_state (item) != HAUL_DOWNLOAD_DONE)
+        stop_animation (self);
       update_status (self);
       update_actions (self);
       update_details (self);
@@ -318,8 +421,14 @@ item_notify_cb (HaulDownloadRow *self,
       update_progress (self);
     }
   else if (g_str_equal (name, "width") ||
-           g_str_equal (name, "height"))
+           g_str_equal (name, "height") ||
+           g_str_equal (name, "frames"))
     update_details (self);
+  else if (g_str_equal (name, "animated"))
+    {
+      update_details (self);
+      update_thumbnail (self);
+    }
   else if (g_str_equal (name, "seconds") ||
            g_str_equal (name, "error-message"))
     update_status (self);
@@ -407,6 +516,7 @@ haul_download_row_dispose (GObject *object)
   GtkWidget *child;
 
   haul_download_row_set_item (self, NULL);
+  stop_animation (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HAUL_TYPE_DOWNLOAD_ROW);
 
   /* The boxes that hold the bound children are ours to drop too. */
@@ -473,6 +583,7 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, thumbnail_frame);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, placeholder);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, picture);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, animated_badge);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, progress_bar);
@@ -509,6 +620,11 @@ haul_download_row_init (HaulDownloadRow *self)
   g_signal_connect_object (click, "pressed", G_CALLBACK (secondary_pressed_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  self->hover = gtk_event_controller_motion_new ();
+  g_signal_connect_object (self->hover, "enter", G_CALLBACK (hover_enter_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->hover, "leave", G_CALLBACK (hover_leave_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (self->thumbnail_frame, self->hover);
 }
 
 GtkWidget *
@@ -538,6 +654,9 @@ haul_download_row_set_item (HaulDownloadRow *self,
   if (self->item != NULL)
     g_clear_signal_handler (&self->notify_id, self->item);
 
+  /* A recycled row stops playing the animation of its last item. */
+  g_clear_object (&self->item);
+  stop_animation (self);
   g_set_object (&self->item, item);
 
   if (item != NULL)

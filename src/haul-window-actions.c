@@ -206,44 +206,13 @@ haul_window_paste_action (GtkWidget  *widget,
   _haul_window_paste (HAUL_WINDOW (widget));
 }
 
-/* Download takes everything not fetched yet; Retry Failed the failures. */
-static void
-start_matching (HaulWindow *self,
-                gboolean    failed)
-{
-  GListModel *model = G_LIST_MODEL (self->downloads);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  guint n = g_list_model_get_n_items (model);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(HaulDownload) d = g_list_model_get_item (model, i);
-      HaulDownloadState state = haul_download_get_state (d);
-      gboolean match;
-
-      if (failed)
-        match = state == HAUL_DOWNLOAD_FAILED;
-      else
-        match = state == HAUL_DOWNLOAD_QUEUED || state == HAUL_DOWNLOAD_CANCELLED;
-
-      if (match)
-        g_ptr_array_add (items, g_steal_pointer (&d));
-    }
-
-  /* Rows still on their way into the list are part of it already. */
-  if (!failed)
-    for (guint i = 0; i < self->pending_rows->len; i++)
-      g_ptr_array_add (items, g_object_ref (g_ptr_array_index (self->pending_rows, i)));
-
-  haul_window_start (self, items);
-}
-
 static void
 haul_window_download_action (GtkWidget  *widget,
                              const char *action_name,
                              GVariant   *parameter)
 {
-  start_matching (HAUL_WINDOW (widget), FALSE);
+  /* Everything not fetched yet. */
+  haul_window_start (HAUL_WINDOW (widget), NULL);
 }
 
 static void
@@ -251,7 +220,20 @@ haul_window_retry_failed_action (GtkWidget  *widget,
                                  const char *action_name,
                                  GVariant   *parameter)
 {
-  start_matching (HAUL_WINDOW (widget), TRUE);
+  HaulWindow *self = HAUL_WINDOW (widget);
+  GPtrArray *items = haul_queue_get_items (self->queue);
+  g_autoptr(GPtrArray) failed = g_ptr_array_new ();
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HaulDownload *d = g_ptr_array_index (items, i);
+
+      if (haul_download_get_state (d) == HAUL_DOWNLOAD_FAILED)
+        g_ptr_array_add (failed, d);
+    }
+
+  if (failed->len > 0)
+    haul_window_start (self, failed);
 }
 
 static void
@@ -262,66 +244,15 @@ haul_window_cancel_action (GtkWidget  *widget,
   haul_window_cancel (HAUL_WINDOW (widget));
 }
 
-typedef gboolean (*RowFilter) (HaulWindow   *self,
-                               HaulDownload *download,
-                               guint         position,
-                               gpointer      data);
-
-/* Removes the rows @drop picks, cancelling what still runs, in one change to
- * the list however many rows go. */
-static void
-remove_rows (HaulWindow *self,
-             RowFilter   drop,
-             gpointer    data)
-{
-  GListModel *model = G_LIST_MODEL (self->downloads);
-  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
-  guint n = g_list_model_get_n_items (model);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(HaulDownload) d = g_list_model_get_item (model, i);
-
-      if (drop (self, d, i, data))
-        {
-          haul_download_cancel (d);
-          g_hash_table_remove (self->by_url, haul_download_get_url (d));
-        }
-      else
-        g_ptr_array_add (keep, g_steal_pointer (&d));
-    }
-
-  g_list_store_splice (self->downloads, 0, n, keep->pdata, keep->len);
-  haul_window_update_now (self);
-}
-
-static gboolean
-is_finished_row (HaulWindow   *self,
-                 HaulDownload *download,
-                 guint         position,
-                 gpointer      data)
-{
-  HaulDownloadState state = haul_download_get_state (download);
-
-  return (state == HAUL_DOWNLOAD_DONE || state == HAUL_DOWNLOAD_FAILED) &&
-         !g_hash_table_contains (self->active, download);
-}
-
 static void
 haul_window_clear_finished_action (GtkWidget  *widget,
                                    const char *action_name,
                                    GVariant   *parameter)
 {
-  remove_rows (HAUL_WINDOW (widget), is_finished_row, NULL);
-}
+  HaulWindow *self = HAUL_WINDOW (widget);
 
-static gboolean
-is_selected_row (HaulWindow   *self,
-                 HaulDownload *download,
-                 guint         position,
-                 gpointer      data)
-{
-  return gtk_bitset_contains (data, position);
+  haul_queue_clear_finished (self->queue);
+  haul_window_update_now (self);
 }
 
 static void
@@ -331,9 +262,20 @@ haul_window_remove_selected_action (GtkWidget  *widget,
 {
   HaulWindow *self = HAUL_WINDOW (widget);
   g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkBitsetIter iter;
+  guint position;
 
-  if (!gtk_bitset_is_empty (selected))
-    remove_rows (self, is_selected_row, selected);
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position);
+       ok;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (self->selection), position));
+
+  if (items->len == 0)
+    return;
+
+  haul_queue_remove (self->queue, items);
+  haul_window_update_now (self);
 }
 
 static void
@@ -502,13 +444,8 @@ _haul_window_export_report (HaulWindow *self,
                             GFile      *file)
 {
   g_autofree char *name = g_file_get_basename (file);
-  GListModel *model = G_LIST_MODEL (self->downloads);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *items = haul_queue_get_items (self->queue);
   g_autoptr(GBytes) bytes = NULL;
-  guint n = g_list_model_get_n_items (model);
-
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (items, g_list_model_get_item (model, i));
 
   bytes = haul_report_build ((HaulDownload **)items->pdata, items->len,
                              haul_report_format_for_name (name));

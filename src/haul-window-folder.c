@@ -20,6 +20,8 @@ typedef struct
   /* HaulDownload waiting for a folder, in order, and as a set */
   GPtrArray            *items;
   GHashTable           *waiting;
+  /* Everything waiting in the queue was asked for too */
+  gboolean              all;
 } FolderRequest;
 
 static void
@@ -42,10 +44,12 @@ _haul_window_folder_chosen (HaulWindow *self,
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
+  gboolean all;
 
   g_return_if_fail (request != NULL);
 
   items = g_steal_pointer (&request->items);
+  all = request->all;
   folder_request_free (request);
 
   if (folder == NULL)
@@ -69,7 +73,7 @@ _haul_window_folder_chosen (HaulWindow *self,
     }
 
   haul_settings_set_download_folder (self->settings, path);
-  haul_window_start (self, items);
+  haul_window_start (self, all ? NULL : items);
 }
 
 static void
@@ -85,8 +89,9 @@ folder_response_cb (HaulWindow           *self,
   _haul_window_folder_chosen (self, folder);
 }
 
-/* Returns TRUE when @items can be saved now. Otherwise a folder is asked
- * for, and @items start once one is chosen. */
+/* Returns TRUE when @items (HaulDownload, or NULL for all that wait) can
+ * be saved now. Otherwise a folder is asked for, and @items start once one
+ * is chosen. */
 gboolean
 _haul_window_check_folder (HaulWindow *self,
                            GPtrArray  *items)
@@ -120,7 +125,9 @@ _haul_window_check_folder (HaulWindow *self,
     }
 
   /* Download pressed again, or links added meanwhile: one question for all. */
-  for (guint i = 0; i < items->len; i++)
+  if (items == NULL)
+    request->all = TRUE;
+  for (guint i = 0; items != NULL && i < items->len; i++)
     {
       HaulDownload *d = g_ptr_array_index (items, i);
 

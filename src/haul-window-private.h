@@ -4,6 +4,7 @@
 #include "haul-download.h"
 #include "haul-downloader.h"
 #include "haul-intake.h"
+#include "haul-queue.h"
 #include "haul-settings.h"
 #include "haul-window.h"
 
@@ -24,28 +25,12 @@ struct _HaulWindow
 
   HaulSettings         *settings;
   HaulDownloader       *downloader;
-
-  /* HaulDownload, in the order they were added */
-  GListStore           *downloads;
+  /* The list, with its counts, session and record: the window draws it. */
+  HaulQueue            *queue;
   GtkMultiSelection    *selection;
-  /* HaulDownload added but not yet in @downloads: see add_rows() */
-  GPtrArray            *pending_rows;
-  guint                 pending_rows_id;
-  /* url → HaulDownload (owned by @downloads or @pending_rows), to add each URL once */
-  GHashTable           *by_url;
-  /* HaulDownload being fetched by a running batch */
-  GHashTable           *active;
-
-  /* Everything started since the list was last idle: the footer counts
-   * and the closing summary describe this. */
-  GPtrArray            *session;
-  /* The same HaulDownload, to tell quickly whether one is in @session */
-  GHashTable           *in_session;
-  gint64                session_start;
-  gint64                session_end;
-  guint                 n_batches;
-  gboolean              session_cancelled;
-  GCancellable         *cancellable;
+  HaulRecord           *record;
+  /* Items brought back unfinished from the last run, until Continue. */
+  guint                 n_restored_unfinished;
 
   /* Loading files and parsing text; cancelled when the window goes. */
   GCancellable         *intake_cancellable;

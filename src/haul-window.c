@@ -6,101 +6,17 @@
 
 #include "haul-download-row.h"
 #include "haul-launch.h"
+#include "haul-record.h"
 #include "haul-window-private.h"
 
 G_DEFINE_FINAL_TYPE (HaulWindow, haul_window, ADW_TYPE_APPLICATION_WINDOW)
-
-typedef struct
-{
-  guint total;
-  guint startable;   /* queued or cancelled, not being fetched */
-  guint done;
-  guint failed;
-  guint finished;
-} Counts;
-
-typedef struct
-{
-  HaulWindow   *self;
-  GPtrArray    *downloads;
-  GCancellable *cancellable;
-  /* Held while the batch runs, so that the process does not exit before
-   * cancelled workers have removed their files, even once the window is
-   * gone. */
-  GApplication *application;
-} Batch;
-
-static void
-batch_free (Batch *batch)
-{
-  if (batch->application != NULL)
-    g_application_release (batch->application);
-  g_clear_object (&batch->application);
-  g_clear_object (&batch->self);
-  g_clear_pointer (&batch->downloads, g_ptr_array_unref);
-  g_clear_object (&batch->cancellable);
-  g_free (batch);
-}
 
 /* Async work that ends after the window was closed finds it disposed, and
  * leaves it alone. */
 static gboolean
 is_disposed (HaulWindow *self)
 {
-  return self->downloads == NULL;
-}
-
-static void
-count_downloads (HaulWindow *self,
-                 Counts     *counts)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->downloads));
-
-  memset (counts, 0, sizeof *counts);
-  counts->total = n;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(HaulDownload) d = g_list_model_get_item (G_LIST_MODEL (self->downloads), i);
-      HaulDownloadState state = haul_download_get_state (d);
-
-      if (state == HAUL_DOWNLOAD_DONE)
-        counts->done++;
-      else if (state == HAUL_DOWNLOAD_FAILED)
-        counts->failed++;
-
-      if ((state == HAUL_DOWNLOAD_QUEUED || state == HAUL_DOWNLOAD_CANCELLED) &&
-          !g_hash_table_contains (self->active, d))
-        counts->startable++;
-    }
-}
-
-static void
-count_session (HaulWindow *self,
-               Counts     *counts,
-               double     *sum_seconds)
-{
-  memset (counts, 0, sizeof *counts);
-  *sum_seconds = 0;
-  counts->total = self->session->len;
-
-  for (guint i = 0; i < self->session->len; i++)
-    {
-      HaulDownload *d = g_ptr_array_index (self->session, i);
-      HaulDownloadState state = haul_download_get_state (d);
-
-      if (state == HAUL_DOWNLOAD_DONE)
-        counts->done++;
-      else if (state == HAUL_DOWNLOAD_FAILED)
-        counts->failed++;
-
-      if (haul_download_is_finished (d))
-        {
-          counts->finished++;
-          /* An item cancelled before it started has no time of its own. */
-          *sum_seconds += MAX (haul_download_get_seconds (d), 0.0);
-        }
-    }
+  return self->queue == NULL;
 }
 
 static char *
@@ -127,30 +43,32 @@ format_running (guint  done,
 }
 
 static char *
-format_summary (guint    done,
-                guint    total,
-                double   elapsed,
-                double   sum,
-                gboolean cancelled)
+format_summary (const HaulQueueSummary *summary)
 {
-  double speedup = elapsed > 0.0 ? sum / elapsed : 1.0;
-
-  if (cancelled)
+  if (summary->interrupted)
     /* TRANSLATORS: the footer after Cancel: "Cancelled: 37 of 120 done in 3.4 s" */
     return g_strdup_printf (ngettext ("Cancelled: %u of %u done in %.1f s",
-                                      "Cancelled: %u of %u done in %.1f s", total),
-                            done, total, elapsed);
+                                      "Cancelled: %u of %u done in %.1f s", summary->total),
+                            summary->done, summary->total, summary->elapsed);
+
+  if (summary->speedup <= 0.0)
+    /* TRANSLATORS: the footer when a batch ends where comparing with one by
+     * one means nothing (a single download): "Finished 1 of 1 in 0.4 s" */
+    return g_strdup_printf (ngettext ("Finished %u of %u in %.1f s",
+                                      "Finished %u of %u in %.1f s", summary->total),
+                            summary->done, summary->total, summary->elapsed);
 
   /* TRANSLATORS: the footer when a batch ends; the times are in seconds and
    * "one by one" is the sum of each download's own time */
   return g_strdup_printf (ngettext ("Finished %u of %u in %.1f s; one by one would take %.1f s (%.1f× faster)",
                                     "Finished %u of %u in %.1f s; one by one would take %.1f s (%.1f× faster)",
-                                    total),
-                          done, total, elapsed, sum, speedup);
+                                    summary->total),
+                          summary->done, summary->total, summary->elapsed, summary->sum,
+                          summary->speedup);
 }
 
 static char *
-format_idle (const Counts *counts)
+format_idle (const HaulQueueCounts *counts)
 {
   if (counts->done == 0 && counts->failed == 0)
     /* TRANSLATORS: the footer before downloading */
@@ -160,44 +78,27 @@ format_idle (const Counts *counts)
   return format_running (counts->done, counts->total, counts->failed, 0.0);
 }
 
-static double
-session_elapsed (HaulWindow *self)
-{
-  gint64 end = self->n_batches > 0 ? g_get_monotonic_time () : self->session_end;
-
-  if (self->session_start == 0)
-    return 0.0;
-
-  return (end - self->session_start) / (double)G_USEC_PER_SEC;
-}
-
 void
 haul_window_update_now (HaulWindow *self)
 {
   g_autofree char *text = NULL;
-  Counts counts;
-  gboolean running = self->n_batches > 0;
+  HaulQueueCounts counts;
+  HaulQueueSummary summary;
+  gboolean running;
 
   g_clear_handle_id (&self->footer_idle_id, g_source_remove);
 
   if (is_disposed (self))
     return;
 
-  count_downloads (self, &counts);
+  haul_queue_get_counts (self->queue, &counts);
+  haul_queue_get_summary (self->queue, &summary);
+  running = summary.running;
 
-  if (running || self->session->len > 0)
-    {
-      Counts session;
-      double sum;
-
-      count_session (self, &session, &sum);
-      if (running)
-        text = format_running (session.done, session.total, session.failed,
-                               session_elapsed (self));
-      else
-        text = format_summary (session.done, session.total, session_elapsed (self),
-                               sum, self->session_cancelled);
-    }
+  if (running)
+    text = format_running (summary.done, summary.total, summary.failed, summary.elapsed);
+  else if (summary.total > 0)
+    text = format_summary (&summary);
   else
     text = format_idle (&counts);
 
@@ -209,7 +110,7 @@ haul_window_update_now (HaulWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-failed", counts.failed > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished",
-                                 counts.done + counts.failed > 0);
+                                 counts.done + counts.failed + counts.skipped > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-report", counts.total > 0);
 
   if (running)
@@ -220,7 +121,9 @@ haul_window_update_now (HaulWindow *self)
     }
   else
     {
-      gtk_button_set_label (self->download_button, _("_Download"));
+      /* A list brought back with work left over continues it. */
+      gtk_button_set_label (self->download_button,
+                            self->n_restored_unfinished > 0 ? _("C_ontinue") : _("_Download"));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->download_button), "win.download");
       gtk_widget_add_css_class (GTK_WIDGET (self->download_button), "suggested-action");
     }
@@ -291,13 +194,13 @@ HaulDownload *
 haul_window_lookup (HaulWindow *self,
                     const char *url)
 {
-  return g_hash_table_lookup (self->by_url, url);
+  return is_disposed (self) ? NULL : haul_queue_lookup (self->queue, url);
 }
 
 gboolean
 haul_window_is_running (HaulWindow *self)
 {
-  return self->n_batches > 0;
+  return !is_disposed (self) && haul_queue_get_running (self->queue);
 }
 
 /* "Line 3: “hello” — not understood", one line per reject, at most @max. */
@@ -360,151 +263,82 @@ notify_finished (HaulWindow *self,
 }
 
 static void
-session_finished (HaulWindow *self)
+session_finished_cb (HaulWindow *self,
+                     HaulQueue  *queue)
 {
   g_autofree char *message = NULL;
-  g_autofree char *summary = NULL;
-  Counts counts;
-  double sum;
+  g_autofree char *summary_text = NULL;
+  HaulQueueSummary summary;
 
-  self->session_end = g_get_monotonic_time ();
   g_clear_handle_id (&self->footer_tick_id, g_source_remove);
 
-  count_session (self, &counts, &sum);
-  summary = format_summary (counts.done, counts.total, session_elapsed (self), sum,
-                            self->session_cancelled);
+  haul_queue_get_summary (queue, &summary);
+  summary_text = format_summary (&summary);
 
-  if (self->session_cancelled && counts.done == 0)
+  if (summary.interrupted && summary.done == 0)
     message = g_strdup (_("Downloads cancelled"));
-  else if (self->session_cancelled)
+  else if (summary.interrupted)
     /* TRANSLATORS: a toast when a batch was cancelled after some downloads */
     message = g_strdup_printf (ngettext ("Cancelled after %u image",
-                                         "Cancelled after %u images", counts.done),
-                               counts.done);
-  else if (counts.failed > 0)
+                                         "Cancelled after %u images", summary.done),
+                               summary.done);
+  else if (summary.failed > 0)
     /* TRANSLATORS: a toast when a batch ends with failures */
     message = g_strdup_printf (ngettext ("%u image downloaded, %u failed",
-                                         "%u images downloaded, %u failed", counts.done),
-                               counts.done, counts.failed);
+                                         "%u images downloaded, %u failed", summary.done),
+                               summary.done, summary.failed);
   else
     /* TRANSLATORS: a toast when a batch ends */
     message = g_strdup_printf (ngettext ("%u image downloaded", "%u images downloaded",
-                                         counts.done),
-                               counts.done);
+                                         summary.done),
+                               summary.done);
 
   /* The way out of failures is one click from where they are announced. */
-  if (counts.failed > 0 && !self->session_cancelled)
+  if (summary.failed > 0 && !summary.interrupted)
     show_toast_with_action (self, message, _("_Retry Failed"), "win.retry-failed");
   else
     haul_window_show_toast (self, message);
-  notify_finished (self, summary, counts.done, counts.failed);
+  notify_finished (self, summary_text, summary.done, summary.failed);
   haul_window_update_now (self);
 }
 
 static void
-run_cb (GObject      *object,
-        GAsyncResult *result,
-        gpointer      user_data)
+running_changed_cb (HaulWindow *self,
+                    GParamSpec *pspec,
+                    HaulQueue  *queue)
 {
-  Batch *batch = user_data;
-  HaulWindow *self = batch->self;
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  ok = haul_downloader_run_finish (HAUL_DOWNLOADER (object), result, &error);
-
-  g_assert (self->n_batches > 0);
-  if (is_disposed (self))
-    {
-      self->n_batches--;
-      batch_free (batch);
-      return;
-    }
-
-  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    haul_window_show_toast (self, error->message);
-
-  for (guint i = 0; i < batch->downloads->len; i++)
-    g_hash_table_remove (self->active, g_ptr_array_index (batch->downloads, i));
-
-  self->n_batches--;
-
-  if (self->n_batches == 0)
-    session_finished (self);
-  else
-    haul_window_queue_update (self);
-
-  batch_free (batch);
+  if (haul_queue_get_running (queue) && self->footer_tick_id == 0)
+    self->footer_tick_id = g_timeout_add (100, footer_tick_cb, self);
 }
 
-/* Fetches @downloads (HaulDownload *); items already being fetched are left
- * alone. Batches started while others run join the same session. */
+static void
+queue_changed_cb (HaulWindow *self,
+                  HaulQueue  *queue)
+{
+  haul_window_queue_update (self);
+}
+
+/* Fetches @downloads (HaulDownload *), or every item waiting when NULL;
+ * items already being fetched are left alone. */
 void
 haul_window_start (HaulWindow *self,
                    GPtrArray  *downloads)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GFile) folder = NULL;
-  Batch *batch;
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
 
   if (is_disposed (self))
     return;
 
-  for (guint i = 0; i < downloads->len; i++)
-    {
-      HaulDownload *d = g_ptr_array_index (downloads, i);
-
-      if (!g_hash_table_contains (self->active, d))
-        g_ptr_array_add (items, g_object_ref (d));
-    }
-
-  if (items->len == 0 || !_haul_window_check_folder (self, items))
+  if (!_haul_window_check_folder (self, downloads))
     return;
-
-  if (self->n_batches == 0)
-    {
-      g_hash_table_remove_all (self->in_session);
-      g_ptr_array_set_size (self->session, 0);
-      self->session_start = g_get_monotonic_time ();
-      self->session_end = 0;
-      self->session_cancelled = FALSE;
-      self->footer_tick_id = g_timeout_add (100, footer_tick_cb, self);
-    }
-
-  if (self->cancellable == NULL)
-    self->cancellable = g_cancellable_new ();
-
-  for (guint i = 0; i < items->len; i++)
-    {
-      HaulDownload *d = g_ptr_array_index (items, i);
-
-      g_hash_table_add (self->active, d);
-      /* A retry inside a running session meets an item again; a set keeps
-       * thousands of rows joining a running session from costing
-       * thousands × thousands comparisons. */
-      if (g_hash_table_add (self->in_session, d))
-        g_ptr_array_add (self->session, g_object_ref (d));
-    }
 
   folder = haul_settings_dup_download_folder_file (self->settings);
   haul_downloader_set_output_folder (self->downloader, folder);
 
-  batch = g_new0 (Batch, 1);
-  batch->self = g_object_ref (self);
-  batch->downloads = g_ptr_array_ref (items);
-  batch->cancellable = g_object_ref (self->cancellable);
-  batch->application = (GApplication *)gtk_window_get_application (GTK_WINDOW (self));
-  if (batch->application != NULL)
-    {
-      g_object_ref (batch->application);
-      g_application_hold (batch->application);
-    }
-
-  self->n_batches++;
-  haul_downloader_run_async (self->downloader, items, batch->cancellable, run_cb, batch);
-
+  self->n_restored_unfinished = 0;
+  haul_queue_start (self->queue, downloads);
   haul_window_update_now (self);
 }
 
@@ -513,89 +347,24 @@ haul_window_cancel (HaulWindow *self)
 {
   g_return_if_fail (HAUL_IS_WINDOW (self));
 
-  if (self->n_batches == 0 || self->cancellable == NULL)
-    return;
-
-  self->session_cancelled = TRUE;
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  if (!is_disposed (self))
+    haul_queue_cancel (self->queue);
 }
 
 void
 haul_window_remove (HaulWindow   *self,
                     HaulDownload *download)
 {
-  guint position;
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
 
   g_return_if_fail (HAUL_IS_WINDOW (self));
 
   if (is_disposed (self))
     return;
 
-  if (!g_list_store_find (self->downloads, download, &position))
-    return;
-
-  haul_download_cancel (download);
-  g_hash_table_remove (self->by_url, haul_download_get_url (download));
-  g_list_store_remove (self->downloads, position);
+  g_ptr_array_add (items, download);
+  haul_queue_remove (self->queue, items);
   haul_window_queue_update (self);
-}
-
-/* A list view creates a row widget for each of the first couple of hundred
- * items at once; given a few dozen per frame, it never stalls for long.
- * Past those, the rest goes in with one splice, as it costs no widgets. */
-#define ROWS_PER_FRAME 24
-#define ROWS_CREATED   256
-
-static void
-splice_rows (HaulWindow *self,
-             GPtrArray  *rows,
-             guint       n)
-{
-  g_list_store_splice (self->downloads,
-                       g_list_model_get_n_items (G_LIST_MODEL (self->downloads)), 0,
-                       rows->pdata, n);
-  g_ptr_array_remove_range (rows, 0, n);
-}
-
-static gboolean
-pending_rows_cb (gpointer user_data)
-{
-  HaulWindow *self = user_data;
-  guint n = self->pending_rows->len;
-
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->downloads)) < ROWS_CREATED)
-    n = MIN (n, ROWS_PER_FRAME);
-
-  splice_rows (self, self->pending_rows, n);
-  haul_window_queue_update (self);
-
-  if (self->pending_rows->len > 0)
-    return G_SOURCE_CONTINUE;
-
-  self->pending_rows_id = 0;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-add_rows (HaulWindow *self,
-          GPtrArray  *rows)
-{
-  guint n = MIN (rows->len, ROWS_PER_FRAME);
-
-  for (guint i = 0; i < rows->len; i++)
-    g_ptr_array_add (self->pending_rows, g_object_ref (g_ptr_array_index (rows, i)));
-
-  if (self->pending_rows_id != 0)
-    return;
-
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->downloads)) >= ROWS_CREATED)
-    n = self->pending_rows->len;
-
-  splice_rows (self, self->pending_rows, n);
-
-  if (self->pending_rows->len > 0)
-    self->pending_rows_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, 16, pending_rows_cb, self, NULL);
 }
 
 /* Adds the URLs of @intake that are not in the list yet and says how it
@@ -607,7 +376,7 @@ haul_window_add_intake (HaulWindow *self,
   GPtrArray *urls = haul_intake_get_urls (intake);
   GPtrArray *rejects = haul_intake_get_rejects (intake);
   guint n_rejected = haul_intake_get_n_rejects (intake);
-  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) added = NULL;
   g_autoptr(GString) message = g_string_new (NULL);
   guint n_known = 0;
 
@@ -616,23 +385,7 @@ haul_window_add_intake (HaulWindow *self,
   if (is_disposed (self))
     return;
 
-  for (guint i = 0; i < urls->len; i++)
-    {
-      const char *url = g_ptr_array_index (urls, i);
-      HaulDownload *download;
-
-      if (g_hash_table_contains (self->by_url, url))
-        {
-          n_known++;
-          continue;
-        }
-
-      download = haul_download_new (url);
-      g_hash_table_insert (self->by_url, (char *)haul_download_get_url (download), download);
-      g_ptr_array_add (added, download);
-    }
-
-  add_rows (self, added);
+  added = haul_queue_add_urls (self->queue, urls, &n_known);
 
   self->last_n_added = added->len;
   self->last_n_rejected = n_rejected;
@@ -727,14 +480,6 @@ list_view_activate_cb (HaulWindow  *self,
     haul_launch_open_file (GTK_WIDGET (self), haul_download_get_file_path (download));
 }
 
-static void
-download_finished_cb (HaulWindow     *self,
-                      HaulDownload   *download,
-                      HaulDownloader *downloader)
-{
-  haul_window_queue_update (self);
-}
-
 static gboolean
 haul_window_close_request (GtkWindow *window)
 {
@@ -748,8 +493,8 @@ haul_window_close_request (GtkWindow *window)
   g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
 
   haul_window_cancel (self);
-  /* Single items retried or cancelled from their rows too. */
-  haul_downloader_cancel_all (self->downloader);
+  /* The list as it stands now is what the next start shows. */
+  haul_queue_save_now (self->queue);
 
   return GTK_WINDOW_CLASS (haul_window_parent_class)->close_request (window);
 }
@@ -760,29 +505,25 @@ haul_window_dispose (GObject *object)
   HaulWindow *self = HAUL_WINDOW (object);
 
   g_cancellable_cancel (self->intake_cancellable);
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
 
   g_clear_handle_id (&self->footer_tick_id, g_source_remove);
   g_clear_handle_id (&self->footer_idle_id, g_source_remove);
-  g_clear_handle_id (&self->pending_rows_id, g_source_remove);
 
-  if (self->downloader != NULL)
-    g_signal_handlers_disconnect_by_data (self->downloader, self);
+  if (self->queue != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->queue, self);
+      /* It finishes cancelling on its own, holding the application. */
+      haul_queue_cancel (self->queue);
+    }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), HAUL_TYPE_WINDOW);
 
   g_clear_object (&self->selection);
-  g_clear_object (&self->downloads);
-  g_clear_pointer (&self->by_url, g_hash_table_unref);
-  g_clear_pointer (&self->active, g_hash_table_unref);
-  g_clear_pointer (&self->in_session, g_hash_table_unref);
-  g_clear_pointer (&self->session, g_ptr_array_unref);
-  g_clear_pointer (&self->pending_rows, g_ptr_array_unref);
+  g_clear_object (&self->queue);
   g_clear_pointer (&self->last_rejects, g_ptr_array_unref);
   g_clear_object (&self->downloader);
+  g_clear_object (&self->record);
   g_clear_object (&self->settings);
-  g_clear_object (&self->cancellable);
   g_clear_object (&self->intake_cancellable);
 
   G_OBJECT_CLASS (haul_window_parent_class)->dispose (object);
@@ -796,6 +537,49 @@ haul_window_finalize (GObject *object)
   g_clear_pointer (&self->last_message, g_free);
 
   G_OBJECT_CLASS (haul_window_parent_class)->finalize (object);
+}
+
+static void
+record_warning_cb (HaulWindow *self,
+                   const char *message,
+                   HaulRecord *record)
+{
+  haul_window_show_toast (self, message);
+}
+
+static void
+restore_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GWeakRef *weak = user_data;
+  g_autoptr(HaulWindow) self = g_weak_ref_get (weak);
+  g_autoptr(GError) error = NULL;
+  guint n_unfinished = 0;
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+
+  /* The list comes back even when the window went meanwhile: the queue
+   * is what keeps it. */
+  if (!haul_queue_restore_finish (HAUL_QUEUE (object), result, &n_unfinished, &error))
+    return;
+
+  if (self == NULL || is_disposed (self))
+    return;
+
+  self->n_restored_unfinished = n_unfinished;
+  if (n_unfinished > 0)
+    {
+      g_autofree char *message =
+        /* TRANSLATORS: a toast at start-up, after Haul stopped in the middle of downloads */
+        g_strdup_printf (ngettext ("%u download was not finished",
+                                   "%u downloads were not finished", n_unfinished),
+                         n_unfinished);
+
+      show_toast_with_action (self, message, _("C_ontinue"), "win.download");
+    }
+  haul_window_update_now (self);
 }
 
 static void
@@ -829,7 +613,7 @@ haul_window_class_init (HaulWindowClass *klass)
 static void
 keep_download_button_width (HaulWindow *self)
 {
-  const char *labels[] = { _("_Download"), _("_Cancel") };
+  const char *labels[] = { _("_Download"), _("_Cancel"), _("C_ontinue") };
   GtkWidget *button = GTK_WIDGET (self->download_button);
   int width = 0;
 
@@ -849,6 +633,7 @@ static void
 haul_window_init (HaulWindow *self)
 {
   static gsize icons_added = 0;
+  g_autofree char *record_path = haul_record_default_path ();
   GSettings *settings;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -869,13 +654,12 @@ haul_window_init (HaulWindow *self)
   self->settings = haul_settings_new ();
   self->downloader = haul_downloader_new (NULL);
   haul_downloader_set_thumbnail_size (self->downloader, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
-  self->downloads = g_list_store_new (HAUL_TYPE_DOWNLOAD);
-  self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->downloads)));
-  self->by_url = g_hash_table_new (g_str_hash, g_str_equal);
-  self->active = g_hash_table_new (NULL, NULL);
-  self->session = g_ptr_array_new_with_free_func (g_object_unref);
-  self->in_session = g_hash_table_new (NULL, NULL);
-  self->pending_rows = g_ptr_array_new_with_free_func (g_object_unref);
+  self->record = haul_record_new (record_path);
+  haul_downloader_set_record (self->downloader, self->record);
+  self->queue = haul_queue_new (self->downloader);
+  haul_queue_set_gradual (self->queue, TRUE);
+  haul_queue_set_persistent (self->queue, TRUE);
+  self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->queue)));
   self->last_rejects = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_intake_reject_free);
   self->intake_cancellable = g_cancellable_new ();
 
@@ -893,8 +677,14 @@ haul_window_init (HaulWindow *self)
   g_object_bind_property (self->settings, "accept-any-type",
                           self->downloader, "accept-any-type", G_BINDING_SYNC_CREATE);
 
-  g_signal_connect_object (self->downloader, "download-finished",
-                           G_CALLBACK (download_finished_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue, "changed",
+                           G_CALLBACK (queue_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue, "notify::running",
+                           G_CALLBACK (running_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue, "session-finished",
+                           G_CALLBACK (session_finished_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->record, "warning",
+                           G_CALLBACK (record_warning_cb), self, G_CONNECT_SWAPPED);
 
   settings = haul_settings_get_settings (self->settings);
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -906,6 +696,14 @@ haul_window_init (HaulWindow *self)
   _haul_window_dnd_init (self);
   keep_download_button_width (self);
   haul_window_update_now (self);
+
+  {
+    /* Closing the window does not wait for the list to be read. */
+    GWeakRef *weak = g_new0 (GWeakRef, 1);
+
+    g_weak_ref_init (weak, self);
+    haul_queue_restore_async (self->queue, NULL, restore_cb, weak);
+  }
 }
 
 HaulWindow *

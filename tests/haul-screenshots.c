@@ -58,7 +58,7 @@ static guint
 count_state (HaulWindow        *window,
              HaulDownloadState  state)
 {
-  GListModel *model = G_LIST_MODEL (window->downloads);
+  GListModel *model = G_LIST_MODEL (window->queue);
   guint n = 0;
 
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
@@ -130,7 +130,7 @@ main (int   argc,
   haul_test_server_set_failing (server, TRUE);
 
   haul_window_add_text (window, text->str, -1, "text/plain");
-  while (g_list_model_get_n_items (G_LIST_MODEL (window->downloads)) == 0)
+  while (g_list_model_get_n_items (G_LIST_MODEL (window->queue)) == 0)
     g_main_context_iteration (NULL, TRUE);
   iterate_for (4500);
 

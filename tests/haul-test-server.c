@@ -21,6 +21,8 @@ struct _HaulTestServer
   GCond         cond;
   gboolean      ready;
   gboolean      failing;
+  gboolean      holding;
+  GPtrArray    *held;          /* SoupServerMessage *, under lock */
   guint         requests;
 };
 
@@ -269,6 +271,26 @@ handler (SoupServer        *soup_server,
       png = g_bytes_new_take (data, size);
       start_drip (server, msg, png, 64, 50);
     }
+  else if (g_str_has_prefix (path, "/held/"))
+    {
+      gboolean hold;
+
+      png = haul_test_make_png (index_for_path (path), 320, 240);
+      g_mutex_lock (&server->lock);
+      hold = server->holding;
+      if (hold)
+        {
+          /* The picture goes with the message, for when it is let go. */
+          g_object_set_data_full (G_OBJECT (msg), "haul-png", g_bytes_ref (png),
+                                  (GDestroyNotify)g_bytes_unref);
+          g_ptr_array_add (server->held, g_object_ref (msg));
+          soup_server_message_pause (msg);
+        }
+      g_mutex_unlock (&server->lock);
+
+      if (!hold)
+        serve_png (msg, png);
+    }
   else if (g_str_has_prefix (path, "/flaky/"))
     {
       if (failing)
@@ -332,6 +354,7 @@ haul_test_server_new (void)
   g_cond_init (&server->cond);
   server->context = g_main_context_new ();
   server->loop = g_main_loop_new (server->context, FALSE);
+  server->held = g_ptr_array_new_with_free_func (g_object_unref);
   server->thread = g_thread_new ("test-server", server_thread, server);
 
   g_mutex_lock (&server->lock);
@@ -360,6 +383,7 @@ haul_test_server_free (HaulTestServer *server)
   g_source_unref (source);
 
   g_thread_join (server->thread);
+  g_ptr_array_unref (server->held);
   g_main_loop_unref (server->loop);
   g_main_context_unref (server->context);
   g_mutex_clear (&server->lock);
@@ -381,6 +405,46 @@ haul_test_server_set_failing (HaulTestServer *server,
   g_mutex_lock (&server->lock);
   server->failing = failing;
   g_mutex_unlock (&server->lock);
+}
+
+static gboolean
+release_held_cb (gpointer user_data)
+{
+  HaulTestServer *server = user_data;
+  g_autoptr(GPtrArray) held = NULL;
+
+  g_mutex_lock (&server->lock);
+  held = g_steal_pointer (&server->held);
+  server->held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&server->lock);
+
+  for (guint i = 0; i < held->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (held, i);
+
+      serve_png (msg, g_object_get_data (G_OBJECT (msg), "haul-png"));
+      soup_server_message_unpause (msg);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+haul_test_server_set_holding (HaulTestServer *server,
+                              gboolean        holding)
+{
+  g_mutex_lock (&server->lock);
+  server->holding = holding;
+  g_mutex_unlock (&server->lock);
+
+  if (!holding)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, release_held_cb, server, NULL);
+      g_source_attach (source, server->context);
+      g_source_unref (source);
+    }
 }
 
 guint

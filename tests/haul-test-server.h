@@ -13,6 +13,7 @@ G_BEGIN_DECLS
  *   /slow/NAME.png     a PNG header, then a few bytes every 50 ms, for
  *                      about ten seconds: a download that can be cancelled
  *   /flaky/NAME.png    404 while the server is failing, else a PNG
+ *   /held/NAME.png     a PNG, but only once the server stops holding
  */
 typedef struct _HaulTestServer HaulTestServer;
 
@@ -22,6 +23,8 @@ char           *haul_test_server_url         (HaulTestServer *server,
                                               const char     *path);
 void            haul_test_server_set_failing (HaulTestServer *server,
                                               gboolean        failing);
+void            haul_test_server_set_holding (HaulTestServer *server,
+                                              gboolean        holding);
 guint           haul_test_server_get_requests (HaulTestServer *server);
 
 /* A colourful sample picture: @index picks the colours. */

@@ -9,6 +9,7 @@
 #include "haul-download.h"
 #include "haul-downloader.h"
 #include "haul-fetch.h"
+#include "test-images.h"
 #include "test-server.h"
 
 static TestServer *server;
@@ -274,6 +275,77 @@ time_batch (Fixture *fixture,
     }
 
   return (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+}
+
+typedef struct
+{
+  const char *path;           /* under /blob/ */
+  GBytes     *body;
+  const char *file_name;
+  const char *content_type;
+  int         width;          /* as displayed */
+  int         height;
+  guint       frames;         /* 0: a still image */
+} FormatCase;
+
+/* Each format served the way CDNs do, with no extension and as
+ * application/octet-stream, or under a type and name that lie: the bytes
+ * decide the name, the type and the dimensions. */
+static void
+test_formats (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GdkPixbuf) quadrants = test_image_quadrants (60, 40);
+  static const char svg[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"300\" height=\"600\"/>";
+  FormatCase cases[] = {
+    { "png-file", test_image_save (quadrants, "png"), "png-file.png", "image/png", 60, 40, 0 },
+    { "phone-photo", test_image_exif_jpeg (320, 200, 6), "phone-photo.jpg", "image/jpeg", 200, 320, 0 },
+    { "moving", test_image_gif_animation (3), "moving.gif", "image/gif", 1000, 1000, 3 },
+    { "moving-webp", test_image_read ("three-frames.webp"), "moving-webp.webp", "image/webp", 24, 16, 3 },
+    { "avif-file", test_image_read ("halves.avif"), "avif-file.avif", "image/avif", 64, 32, 0 },
+    { "heic-file", test_image_read ("halves.heic"), "heic-file.heic", "image/heic", 64, 32, 0 },
+    { "jxl-file", test_image_read ("halves.jxl"), "jxl-file.jxl", "image/jxl", 64, 32, 0 },
+    { "jxl-box", test_image_read ("halves-container.jxl"), "jxl-box.jxl", "image/jxl", 64, 32, 0 },
+    { "drawing", test_image_gzip (svg, strlen (svg)), "drawing.svgz", "image/svg+xml-compressed", 300, 600, 0 },
+    { "icon", test_image_ico (), "icon.ico", "image/vnd.microsoft.icon", 256, 256, 0 },
+    { "liar.jpg?type=image/webp", test_image_read ("halves.heic"), "liar.heic", "image/heic", 64, 32, 0 },
+    { "gz.svg?type=image/svg%2Bxml", test_image_gzip (svg, strlen (svg)), "gz.svgz",
+      "image/svg+xml-compressed", 300, 600, 0 },
+  };
+  haul_downloader_set_thumbnail_size (fixture->downloader, 64);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = g_strndup (cases[i].path, strcspn (cases[i].path, "?"));
+
+      test_server_add_blob (server, name, cases[i].body);
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const FormatCase *c = &cases[i];
+      g_autofree char *path = g_strconcat ("/blob/", c->path, NULL);
+      g_autoptr(HaulDownload) download = fetch_one (fixture, path);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      g_test_message ("%s", c->path);
+      g_assert_cmpint (haul_download_get_state (download), ==, HAUL_DOWNLOAD_DONE);
+      g_assert_cmpstr (haul_download_get_file_name (download), ==, c->file_name);
+      g_assert_cmpstr (haul_download_get_content_type (download), ==, c->content_type);
+      g_assert_cmpint (haul_download_get_width (download), ==, c->width);
+      g_assert_cmpint (haul_download_get_height (download), ==, c->height);
+      g_assert_cmpint (haul_download_get_animated (download), ==, c->frames > 0);
+      g_assert_cmpuint (haul_download_get_frames (download), ==, c->frames);
+
+      /* Saved as served, byte for byte. */
+      g_assert_true (g_file_get_contents (haul_download_get_file_path (download), &contents, &length, NULL));
+      g_assert_cmpmem (contents, length, g_bytes_get_data (c->body, NULL), g_bytes_get_size (c->body));
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_bytes_unref (cases[i].body);
 }
 
 static void
@@ -1114,6 +1186,7 @@ main (int   argc,
   g_test_add_func ("/downloader/properties", test_properties);
   g_test_add_func ("/downloader/retry-after-parse", test_retry_after_parse);
   ADD ("basic", test_basic, NULL);
+  ADD ("formats", test_formats, NULL);
   ADD ("concurrency", test_concurrency, NULL);
   ADD ("byte-exact", test_byte_exact, NULL);
   ADD ("redirects", test_redirects, NULL);

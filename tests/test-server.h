@@ -30,6 +30,8 @@
  *                           Content-Disposition: HEADER
  *   /escape                 500 whose reason phrase holds terminal escapes
  *   /escape-type            200 with text and an escape in its Content-Type
+ *   /blob/NAME[?type=TYPE]  what test_server_add_blob() gave for NAME, as
+ *                           application/octet-stream or TYPE
  */
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -53,6 +55,7 @@ typedef struct
   GCond         cond;
   gboolean      ready;
   GHashTable   *hits;           /* path -> count, under lock */
+  GHashTable   *blobs;          /* name -> GBytes, under lock */
   char         *user_agent;     /* of the last request, under lock */
   GPtrArray    *raw_threads;    /* under lock */
   gint          stop;           /* atomic */
@@ -333,6 +336,28 @@ test_server_handle (SoupServer        *server,
                                                              "User-Agent"));
   g_mutex_unlock (&self->lock);
 
+  if (g_str_has_prefix (path, "/blob/"))
+    {
+      g_autoptr(GBytes) blob = NULL;
+      const char *type = query ? g_hash_table_lookup (query, "type") : NULL;
+
+      g_mutex_lock (&self->lock);
+      blob = g_hash_table_lookup (self->blobs, path + strlen ("/blob/"));
+      if (blob != NULL)
+        g_bytes_ref (blob);
+      g_mutex_unlock (&self->lock);
+
+      if (blob == NULL)
+        soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      else
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+          soup_server_message_set_response (msg, type ? type : "application/octet-stream", SOUP_MEMORY_COPY,
+                                            g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+        }
+      return;
+    }
+
   if (g_str_has_prefix (path, "/png/"))
     {
       const char *delay = query ? g_hash_table_lookup (query, "delay") : NULL;
@@ -579,6 +604,7 @@ test_server_new (void)
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->blobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
   self->raw_threads = g_ptr_array_new ();
   self->png = test_make_png ();
   self->bomb = test_make_bomb ();
@@ -599,6 +625,17 @@ test_server_url (TestServer *self,
   return g_strconcat (self->base, path, NULL);
 }
 
+/* Serves @bytes at /blob/@name from now on. */
+static inline void
+test_server_add_blob (TestServer *self,
+                      const char *name,
+                      GBytes     *bytes)
+{
+  g_mutex_lock (&self->lock);
+  g_hash_table_replace (self->blobs, g_strdup (name), g_bytes_ref (bytes));
+  g_mutex_unlock (&self->lock);
+}
+
 static inline void
 test_server_free (TestServer *self)
 {
@@ -616,6 +653,7 @@ test_server_free (TestServer *self)
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
   g_hash_table_unref (self->hits);
+  g_hash_table_unref (self->blobs);
   g_ptr_array_unref (self->raw_threads);
   g_bytes_unref (self->png);
   g_bytes_unref (self->bomb);

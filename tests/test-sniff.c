@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <string.h>
 
 #include "haul-sniff.h"
+#include "test-images.h"
 
 typedef struct
 {
@@ -37,9 +38,21 @@ static const MagicCase magic_cases[] = {
   { "avif major", BYTES ("\0\0\0\x1c" "ftypavif\0\0\0\0avifmif1miaf"), "image/avif" },
   { "avis major", BYTES ("\0\0\0\x1c" "ftypavis\0\0\0\0avismif1miaf"), "image/avif" },
   { "avif compatible", BYTES ("\0\0\0\x18" "ftypmif1\0\0\0\0mif1avif"), "image/avif" },
-  { "heic", BYTES ("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic"), NULL },
+  { "heic", BYTES ("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic"), "image/heic" },
+  { "heix", BYTES ("\0\0\0\x18" "ftypheix\0\0\0\0mif1heix"), "image/heic" },
+  { "heic compatible", BYTES ("\0\0\0\x18" "ftypmif1\0\0\0\0mif1heic"), "image/heic" },
+  { "hevc sequence", BYTES ("\0\0\0\x18" "ftyphevc\0\0\0\0msf1hevc"), "image/heic" },
+  { "heif mif1", BYTES ("\0\0\0\x14" "ftypmif1\0\0\0\0mif1"), "image/heif" },
+  { "heif msf1", BYTES ("\0\0\0\x14" "ftypmsf1\0\0\0\0msf1"), "image/heif" },
+  { "avif naming mif1 too", BYTES ("\0\0\0\x18" "ftypmif1\0\0\0\0miafavif"), "image/avif" },
+  { "heic brand beyond the box", BYTES ("\0\0\0\x10" "ftypisom\0\0\0\0heic"), NULL },
+  { "heic minor version is not a brand", BYTES ("\0\0\0\x14" "ftypisomheicisom"), NULL },
+  { "jxl codestream", BYTES ("\xff\x0a\xc7\x41\x42\x71\x21\0"), "image/jxl" },
+  { "jxl container", BYTES ("\0\0\0\x0cJXL \r\n\x87\n\0\0\0\x14" "ftypjxl "), "image/jxl" },
+  { "jxl container near miss", BYTES ("\0\0\0\x0cJXL \r\n\x87\x0b"), NULL },
+  { "jxl one byte", BYTES ("\xff"), NULL },
   { "mp4", BYTES ("\0\0\0\x18" "ftypisom\0\0\0\0isomiso2"), NULL },
-  { "avif brand beyond the box", BYTES ("\0\0\0\x10" "ftypmif1\0\0\0\0avif"), NULL },
+  { "avif brand beyond the box", BYTES ("\0\0\0\x10" "ftypmif1\0\0\0\0avif"), "image/heif" },
   { "ftyp too short", BYTES ("\0\0\0\x1c" "ftypavi"), NULL },
   { "bmp v3", BYTES ("BM\x46\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0"), "image/bmp" },
   { "bmp v5", BYTES ("BM\x46\0\0\0\0\0\0\0\x7a\0\0\0\x7c\0\0\0"), "image/bmp" },
@@ -69,7 +82,7 @@ static const MagicCase magic_cases[] = {
   { "html without doctype", BYTES ("<html><svg></svg></html>"), NULL },
   { "xml other root", BYTES ("<?xml version=\"1.0\"?><feed><svg/></feed>"), NULL },
   { "svg text first", BYTES ("hello <svg>"), NULL },
-  { "svgz", BYTES ("\x1f\x8b\x08\0\0\0\0\0\0\x03"), NULL },
+  { "gzip header only", BYTES ("\x1f\x8b\x08\0\0\0\0\0\0\x03"), NULL },
   { "svgelement", BYTES ("<svgfoo>"), NULL },
   { "svg cut before the end", BYTES ("<svg"), NULL },
   { "svg unterminated comment", BYTES ("<!-- <svg>"), NULL },
@@ -130,6 +143,50 @@ test_sniff_prefix_is_enough (void)
   g_assert_cmpstr (haul_sniff_image_type (body, HAUL_SNIFF_LENGTH), ==, "image/gif");
 }
 
+/* Gzip is an SVG only when what it inflates to is one. */
+static void
+test_sniff_svgz (void)
+{
+  g_autoptr(GString) svg = g_string_new ("<?xml version=\"1.0\"?>\n<!-- ");
+  g_autoptr(GBytes) svgz = NULL;
+  g_autoptr(GBytes) html = NULL;
+  g_autoptr(GBytes) text = NULL;
+  const guint8 *data;
+  gsize length;
+
+  /* A long comment compresses well: the root element is still seen. */
+  for (guint i = 0; i < 2000; i++)
+    g_string_append_c (svg, 'x');
+  g_string_append (svg, " --><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>");
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_printf (svg, "<!-- %u -->", g_test_rand_int ());
+  svgz = test_image_gzip (svg->str, svg->len);
+  data = g_bytes_get_data (svgz, &length);
+
+  g_assert_cmpuint (length, >, HAUL_SNIFF_LENGTH);
+  g_assert_cmpstr (haul_sniff_image_type (data, length), ==, "image/svg+xml-compressed");
+  g_assert_cmpstr (haul_sniff_image_type (data, HAUL_SNIFF_LENGTH), ==, "image/svg+xml-compressed");
+  g_assert_cmpstr (haul_sniff_extension_for_type ("image/svg+xml-compressed"), ==, "svgz");
+  /* Too little to inflate as far as the root element. */
+  g_assert_null (haul_sniff_image_type (data, 12));
+
+  html = test_image_gzip ("<!DOCTYPE html><html><svg></svg></html>", 40);
+  data = g_bytes_get_data (html, &length);
+  g_assert_null (haul_sniff_image_type (data, length));
+
+  text = test_image_gzip ("plain text", 10);
+  data = g_bytes_get_data (text, &length);
+  g_assert_null (haul_sniff_image_type (data, length));
+
+  /* Damaged after the gzip header. */
+  {
+    g_autofree guint8 *broken = g_memdup2 (g_bytes_get_data (svgz, NULL), 64);
+
+    memset (broken + 10, 0xff, 54);
+    g_assert_null (haul_sniff_image_type (broken, 64));
+  }
+}
+
 typedef struct
 {
   const char *content_type;
@@ -155,7 +212,10 @@ static const TypeCase type_cases[] = {
   { "image/svg+xml; charset=utf-8", "svg", TRUE },
   { "image/vnd.microsoft.icon", "ico", TRUE },
   { "image/x-icon", "ico", TRUE },
-  { "image/heic", NULL, TRUE },
+  { "image/heic", "heic", TRUE },
+  { "image/heif", "heif", TRUE },
+  { "image/jxl", "jxl", TRUE },
+  { "image/svg+xml-compressed", "svgz", TRUE },
   { "image/x-portable-pixmap", NULL, TRUE },
   { "image/", NULL, FALSE },
   { "image", NULL, FALSE },
@@ -205,6 +265,7 @@ main (int   argc,
 
   g_test_add_func ("/sniff/magic", test_sniff_magic);
   g_test_add_func ("/sniff/svg-limit", test_sniff_svg_limit);
+  g_test_add_func ("/sniff/svgz", test_sniff_svgz);
   g_test_add_func ("/sniff/prefix-is-enough", test_sniff_prefix_is_enough);
   g_test_add_func ("/sniff/content-type", test_sniff_content_type);
   g_test_add_func ("/sniff/types-have-extensions", test_sniff_types_have_extensions);

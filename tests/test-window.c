@@ -5,9 +5,11 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "haul-add-dialog-private.h"
 #include "haul-application.h"
+#include "haul-download-private.h"
 #include "haul-download-row-private.h"
 #include "haul-preferences-window-private.h"
 #include "haul-test-server.h"
@@ -19,6 +21,8 @@ typedef struct
 {
   HaulWindow *window;
   char       *folder;
+  char       *state;
+  HaulRecord *record;     /* weak, while it goes */
 } Fixture;
 
 typedef gboolean (*Condition) (Fixture *fixture);
@@ -31,6 +35,12 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 /* Runs the main loop until @condition holds; fails after @seconds. */
 static void
 wait_until (Fixture   *fixture,
@@ -39,6 +49,8 @@ wait_until (Fixture   *fixture,
 {
   gboolean timed_out = FALSE;
   guint id = g_timeout_add_seconds (seconds, timeout_cb, &timed_out);
+  /* What another process does wakes nothing here: look again now and then. */
+  guint tick_id = g_timeout_add (50, tick_cb, NULL);
 
   while (!condition (fixture) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -47,6 +59,7 @@ wait_until (Fixture   *fixture,
     g_error ("Timed out after %u s", seconds);
 
   g_source_remove (id);
+  g_source_remove (tick_id);
 }
 
 static void
@@ -87,9 +100,13 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
 
-  /* Never the user's Pictures: a fresh folder for each test. */
+  /* Never the user's Pictures: a fresh folder for each test, and a record
+   * of its own. */
   fixture->folder = g_dir_make_tmp ("haul-test-XXXXXX", NULL);
   g_assert_nonnull (fixture->folder);
+  fixture->state = g_dir_make_tmp ("haul-state-XXXXXX", NULL);
+  g_assert_nonnull (fixture->state);
+  g_setenv ("XDG_STATE_HOME", fixture->state, TRUE);
   g_settings_set_string (settings, "download-folder", fixture->folder);
   g_settings_set_boolean (settings, "start-immediately", FALSE);
   g_settings_set_int (settings, "concurrent-downloads", 8);
@@ -106,6 +123,12 @@ is_idle (Fixture *fixture)
   return !haul_window_is_running (fixture->window);
 }
 
+static gboolean
+record_gone (Fixture *fixture)
+{
+  return fixture->record == NULL;
+}
+
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
@@ -115,25 +138,32 @@ fixture_tear_down (Fixture       *fixture,
   haul_window_cancel (window);
   wait_until (fixture, is_idle, 30);
 
+  /* The record outlives the window until its last write is done. */
+  g_object_add_weak_pointer (G_OBJECT (window->record), (gpointer *)&fixture->record);
+  fixture->record = window->record;
+
   gtk_window_destroy (GTK_WINDOW (window));
   fixture->window = NULL;
   g_assert_finalize_object (window);
+  wait_until (fixture, record_gone, 30);
 
   remove_tree (fixture->folder);
   g_free (fixture->folder);
+  remove_tree (fixture->state);
+  g_free (fixture->state);
 }
 
 static guint
 n_rows (Fixture *fixture)
 {
-  return g_list_model_get_n_items (G_LIST_MODEL (fixture->window->downloads));
+  return g_list_model_get_n_items (G_LIST_MODEL (fixture->window->queue));
 }
 
 static HaulDownload *
 row_item (Fixture *fixture,
           guint    position)
 {
-  g_autoptr(HaulDownload) download = g_list_model_get_item (G_LIST_MODEL (fixture->window->downloads),
+  g_autoptr(HaulDownload) download = g_list_model_get_item (G_LIST_MODEL (fixture->window->queue),
                                                             position);
 
   /* The store keeps it alive. */
@@ -452,6 +482,7 @@ test_window_download (Fixture       *fixture,
         continue;
       g_assert_nonnull (gtk_picture_get_paintable (row->picture));
       g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->picture)));
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
       g_assert_true (g_str_has_suffix (gtk_label_get_label (row->time_label), " s"));
       g_assert_cmpstr (gtk_label_get_label (row->status_label), ==, "Done");
       g_assert_true (gtk_widget_get_visible (row->menu_button));
@@ -520,7 +551,7 @@ test_window_close_while_running (Fixture       *fixture,
   /* Closing cancels; the batch ends after the window is gone. */
   gtk_window_close (GTK_WINDOW (window));
   gtk_window_destroy (GTK_WINDOW (window));
-  while (window->n_batches > 0)
+  while (haul_window_is_running (window))
     g_main_context_iteration (NULL, TRUE);
   g_assert_finalize_object (window);
   g_assert_cmpuint (count_files (fixture->folder), ==, 0);
@@ -570,7 +601,7 @@ test_window_quit_while_running (Fixture       *fixture,
   window = g_object_steal_data (G_OBJECT (app), "window");
   g_assert_nonnull (window);
   g_assert_null (gtk_window_get_application (GTK_WINDOW (window)));
-  g_assert_cmpuint (window->n_batches, ==, 0);
+  g_assert_false (haul_window_is_running (window));
   g_assert_cmpuint (count_files (fixture->folder), ==, 0);
   g_assert_finalize_object (g_steal_pointer (&window));
 }
@@ -819,11 +850,294 @@ test_window_unshared_folder (Fixture       *fixture,
   g_assert_cmpuint (count_files (fixture->folder), ==, 3);
 }
 
+/* What a killed window leaves must come back: run one in a child process,
+ * kill it with SIGKILL mid-batch, and start again. */
+static int
+run_killed_child (const char *folder,
+                  const char *urls)
+{
+  g_autoptr(GSettings) settings = NULL;
+  HaulWindow *window;
+
+  gtk_init ();
+  adw_init ();
+
+  settings = g_settings_new (APP_ID);
+  g_settings_set_string (settings, "download-folder", folder);
+  g_settings_set_boolean (settings, "start-immediately", TRUE);
+
+  window = haul_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  haul_window_add_text (window, urls, -1, "text/plain");
+
+  /* Until the parent kills it. */
+  for (;;)
+    g_main_context_iteration (NULL, TRUE);
+
+  return 1;
+}
+
+static guint
+count_pictures (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".png") && !g_str_has_prefix (name, ".haul-"))
+      n++;
+
+  return n;
+}
+
+static gboolean
+six_pictures (Fixture *fixture)
+{
+  return count_pictures (fixture->folder) >= 6;
+}
+
+static gboolean
+ten_rows (Fixture *fixture)
+{
+  return n_rows (fixture) == 10;
+}
+
+/* Lets the main loop run for @ms milliseconds. */
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_window_restore_after_kill (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GString) urls = g_string_new (NULL);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  HaulWindow *window = fixture->window;
+  guint requests_before = haul_test_server_get_requests (server);
+  guint n_done = 0, n_queued = 0;
+  const char *name;
+
+  /* Only the child's window runs at first. */
+  g_object_add_weak_pointer (G_OBJECT (window->record), (gpointer *)&fixture->record);
+  fixture->record = window->record;
+  gtk_window_destroy (GTK_WINDOW (window));
+  fixture->window = NULL;
+  g_assert_finalize_object (window);
+  wait_until (fixture, record_gone, 30);
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/img/kill-%02u.png", i);
+      g_autofree char *url = haul_test_server_url (server, path);
+
+      g_string_append_printf (urls, "%s\n", url);
+    }
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/held/later-%02u.png", i);
+      g_autofree char *url = haul_test_server_url (server, path);
+
+      g_string_append_printf (urls, "%s\n", url);
+    }
+
+  haul_test_server_set_holding (server, TRUE);
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                            "/proc/self/exe", "--killed-child", fixture->folder, urls->str, NULL);
+  g_assert_no_error (error);
+
+  wait_until (fixture, six_pictures, 60);
+  /* The list is written at most a second behind. */
+  spin (2500);
+
+  g_subprocess_force_exit (child);
+  g_assert_false (g_subprocess_wait (child, NULL, &error) && g_subprocess_get_successful (child));
+  g_assert_cmpuint (haul_test_server_get_requests (server) - requests_before, ==, 10);
+  haul_test_server_set_holding (server, FALSE);
+
+  /* Started again: every row is back as it was. */
+  fixture->window = haul_window_new (NULL);
+  g_object_ref_sink (fixture->window);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  wait_until (fixture, ten_rows, 30);
+
+  for (guint i = 0; i < 10; i++)
+    {
+      HaulDownload *d = row_item (fixture, i);
+
+      if (haul_download_get_state (d) == HAUL_DOWNLOAD_DONE)
+        {
+          n_done++;
+          g_assert_true (g_str_has_prefix (haul_download_get_file_name (d), "kill-"));
+          g_assert_true (g_file_test (haul_download_get_file_path (d), G_FILE_TEST_IS_REGULAR));
+        }
+      else if (haul_download_get_state (d) == HAUL_DOWNLOAD_QUEUED)
+        n_queued++;
+    }
+  g_assert_cmpuint (n_done, ==, 6);
+  g_assert_cmpuint (n_queued, ==, 4);
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (fixture->window->download_button)));
+
+  /* Continue fetches only what was left, and saves each picture once. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.download", NULL);
+  g_assert_true (haul_window_is_running (fixture->window));
+  wait_until (fixture, is_idle, 30);
+
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpint (haul_download_get_state (row_item (fixture, i)), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpuint (haul_test_server_get_requests (server) - requests_before, ==, 14);
+
+  dir = g_dir_open (fixture->folder, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_assert_null (strstr (name, " (1)"));
+      g_assert_false (g_str_has_prefix (name, ".haul-"));
+    }
+  g_assert_cmpuint (count_files (fixture->folder), ==, 10);
+}
+
+/* A thumbnail hides the placeholder (it would show through a transparent
+ * one); an animation is marked, with its frames. */
+static void
+test_row_thumbnail_and_animation (void)
+{
+  GtkWidget *widget = g_object_ref_sink (haul_download_row_new ());
+  HaulDownloadRow *row = HAUL_DOWNLOAD_ROW (widget);
+  g_autoptr(HaulDownload) item = haul_download_new ("https://example.org/moving.gif");
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 8, 8);
+
+  gdk_pixbuf_fill (pixbuf, 0);
+  haul_download_row_set_item (row, item);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+
+  haul_download_set_image (item, 640, 480, pixbuf);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+  g_assert_null (strstr (gtk_label_get_label (row->details_label), "animated"));
+
+  haul_download_set_animation (item, TRUE, 12);
+  g_assert_true (gtk_widget_get_visible (row->animated_badge));
+  g_assert_nonnull (strstr (gtk_label_get_label (row->details_label), "640 × 480 · animated, 12 frames"));
+
+  haul_download_set_animation (item, TRUE, 0);
+  g_assert_nonnull (strstr (gtk_label_get_label (row->details_label), "· animated"));
+
+  haul_download_set_image (item, 0, 0, NULL);
+  haul_download_set_animation (item, FALSE, 0);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row->placeholder)));
+  g_assert_false (gtk_widget_get_visible (row->animated_badge));
+
+  haul_download_row_set_item (row, NULL);
+  g_assert_finalize_object (widget);
+}
+
+static gboolean
+wait_timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates until @done says so, or 5 s have passed. */
+static void
+wait_for (gboolean (*done) (HaulDownloadRow *row),
+          HaulDownloadRow *row)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (5, wait_timeout_cb, &timed_out);
+
+  while (!done (row) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (source);
+}
+
+static gboolean
+frames_loaded (HaulDownloadRow *row)
+{
+  return row->animation_textures != NULL;
+}
+
+static gboolean
+second_frame_shown (HaulDownloadRow *row)
+{
+  return row->animation_index == 1;
+}
+
+/* An animation plays while the pointer is over its thumbnail, from
+ * frames decoded in a worker, unless it would not fit the memory budget. */
+static void
+test_row_play_on_hover (void)
+{
+  GtkWidget *widget = g_object_ref_sink (haul_download_row_new ());
+  HaulDownloadRow *row = HAUL_DOWNLOAD_ROW (widget);
+  g_autoptr(HaulDownload) item = haul_download_new ("https://example.org/moving");
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 24, 16);
+  g_autofree char *webp_path = g_test_build_filename (G_TEST_DIST, "images", "three-frames.webp", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *path = NULL;
+  gsize length = 0;
+  GdkPaintable *thumbnail;
+  int fd;
+
+  g_assert_true (g_file_get_contents (webp_path, &contents, &length, NULL));
+  fd = g_file_open_tmp ("haul-test-XXXXXX.webp", &path, NULL);
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, contents, length, NULL));
+
+  gdk_pixbuf_fill (pixbuf, 0x808080ff);
+  haul_download_set_response (item, 200, "https://example.org/moving", "image/webp");
+  haul_download_set_file_path (item, path);
+  haul_download_set_image (item, 24, 16, pixbuf);
+  haul_download_set_animation (item, TRUE, 3);
+  haul_download_set_state (item, HAUL_DOWNLOAD_DONE);
+  haul_download_row_set_item (row, item);
+  thumbnail = gtk_picture_get_paintable (row->picture);
+  g_assert_nonnull (thumbnail);
+
+  g_signal_emit_by_name (row->hover, "enter", 4.0, 4.0);
+  wait_for (frames_loaded, row);
+  g_assert_cmpuint (row->animation_textures->len, ==, 3);
+  g_assert_true (gtk_picture_get_paintable (row->picture) == g_ptr_array_index (row->animation_textures, 0));
+  wait_for (second_frame_shown, row);
+  g_assert_true (gtk_picture_get_paintable (row->picture) == g_ptr_array_index (row->animation_textures, 1));
+
+  g_signal_emit_by_name (row->hover, "leave");
+  g_assert_null (row->animation_textures);
+  g_assert_true (gtk_picture_get_paintable (row->picture) == thumbnail);
+
+  /* 5000 × 5000 × 3 frames is far beyond the budget: it stays still. */
+  haul_download_set_image (item, 5000, 5000, pixbuf);
+  g_signal_emit_by_name (row->hover, "enter", 4.0, 4.0);
+  g_assert_null (row->animation_cancellable);
+  g_signal_emit_by_name (row->hover, "leave");
+
+  haul_download_row_set_item (row, NULL);
+  g_assert_finalize_object (widget);
+  g_unlink (path);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   int ret;
+
+  if (argc == 4 && g_str_equal (argv[1], "--killed-child"))
+    return run_killed_child (argv[2], argv[3]);
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -833,6 +1147,8 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/window/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
+  g_test_add_func ("/row/thumbnail-and-animation", test_row_thumbnail_and_animation);
+  g_test_add_func ("/row/play-on-hover", test_row_play_on_hover);
   ADD ("draws", test_window_draws);
   ADD ("paste", test_window_paste);
   ADD ("drop", test_window_drop);
@@ -846,6 +1162,7 @@ main (int   argc,
   ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
   ADD ("unshared-folder", test_window_unshared_folder);
+  ADD ("restore-after-kill", test_window_restore_after_kill);
 
   ret = g_test_run ();
 

@@ -25,8 +25,13 @@ void          haul_download_set_image        (HaulDownload      *self,
                                               int                width,
                                               int                height,
                                               GdkPixbuf         *thumbnail);
+void          haul_download_set_animation    (HaulDownload      *self,
+                                              gboolean           animated,
+                                              guint              frames);
 void          haul_download_set_error_message (HaulDownload     *self,
                                               const char        *error_message);
+void          haul_download_set_skip_reason  (HaulDownload      *self,
+                                              HaulSkipReason     reason);
 void          haul_download_set_times        (HaulDownload      *self,
                                               gint64             started_time,
                                               gint64             first_byte_time,

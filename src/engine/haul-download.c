@@ -5,6 +5,7 @@
 
 #include "haul-download-private.h"
 #include "haul-enums.h"
+#include "haul-thumbnailer.h"
 
 struct _HaulDownload
 {
@@ -27,8 +28,13 @@ struct _HaulDownload
   gint64             finished_time;
   int                width;
   int                height;
+  guint              frames;
+  gboolean           animated;
   guint              http_status;
   HaulDownloadState  state;
+  HaulSkipReason     skip_reason;
+  /* The file path the thumbnail was last made again from, or being. */
+  char              *thumbnail_source;
 };
 
 G_DEFINE_FINAL_TYPE (HaulDownload, haul_download, G_TYPE_OBJECT)
@@ -48,6 +54,8 @@ enum {
   PROP_CONTENT_TYPE,
   PROP_WIDTH,
   PROP_HEIGHT,
+  PROP_ANIMATED,
+  PROP_FRAMES,
   PROP_ERROR_MESSAGE,
   PROP_THUMBNAIL,
   PROP_SECONDS,
@@ -67,6 +75,7 @@ haul_download_finalize (GObject *object)
   g_clear_pointer (&self->file_name, g_free);
   g_clear_pointer (&self->content_type, g_free);
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->thumbnail_source, g_free);
 
   G_OBJECT_CLASS (haul_download_parent_class)->finalize (object);
 }
@@ -142,6 +151,14 @@ haul_download_get_property (GObject    *object,
 
     case PROP_HEIGHT:
       g_value_set_int (value, self->height);
+      break;
+
+    case PROP_ANIMATED:
+      g_value_set_boolean (value, self->animated);
+      break;
+
+    case PROP_FRAMES:
+      g_value_set_uint (value, self->frames);
       break;
 
     case PROP_ERROR_MESSAGE:
@@ -255,6 +272,17 @@ haul_download_class_init (HaulDownloadClass *klass)
     g_param_spec_int ("height", NULL, NULL,
                       0, G_MAXINT, 0,
                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ANIMATED] =
+    g_param_spec_boolean ("animated", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The frames of an animation, 0 when they were not counted. */
+  properties[PROP_FRAMES] =
+    g_param_spec_uint ("frames", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_ERROR_MESSAGE] =
     g_param_spec_string ("error-message", NULL, NULL,
@@ -407,6 +435,22 @@ haul_download_get_height (HaulDownload *self)
   return self->height;
 }
 
+gboolean
+haul_download_get_animated (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), FALSE);
+
+  return self->animated;
+}
+
+guint
+haul_download_get_frames (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), 0);
+
+  return self->frames;
+}
+
 const char *
 haul_download_get_error_message (HaulDownload *self)
 {
@@ -550,7 +594,9 @@ haul_download_reset (HaulDownload *self,
   haul_download_set_response (self, 0, NULL, NULL);
   haul_download_set_file_path (self, NULL);
   haul_download_set_image (self, 0, 0, NULL);
+  haul_download_set_animation (self, FALSE, 0);
   haul_download_set_error_message (self, NULL);
+  haul_download_set_skip_reason (self, HAUL_SKIP_NONE);
   haul_download_set_times (self, 0, 0, 0);
 
   g_object_thaw_notify (G_OBJECT (self));
@@ -688,6 +734,30 @@ haul_download_set_image (HaulDownload *self,
 }
 
 void
+haul_download_set_animation (HaulDownload *self,
+                             gboolean      animated,
+                             guint         frames)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->animated != !!animated)
+    {
+      self->animated = !!animated;
+      notify (self, PROP_ANIMATED);
+    }
+
+  if (self->frames != frames)
+    {
+      self->frames = frames;
+      notify (self, PROP_FRAMES);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
 haul_download_set_error_message (HaulDownload *self,
                                  const char   *error_message)
 {
@@ -695,6 +765,23 @@ haul_download_set_error_message (HaulDownload *self,
 
   if (set_string (&self->error_message, error_message))
     notify (self, PROP_ERROR_MESSAGE);
+}
+
+HaulSkipReason
+haul_download_get_skip_reason (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), HAUL_SKIP_NONE);
+
+  return self->skip_reason;
+}
+
+void
+haul_download_set_skip_reason (HaulDownload   *self,
+                               HaulSkipReason  reason)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  self->skip_reason = reason;
 }
 
 void
@@ -715,4 +802,98 @@ haul_download_set_times (HaulDownload *self,
 
   if (old_seconds != haul_download_get_seconds (self))
     notify (self, PROP_SECONDS);
+}
+
+typedef struct
+{
+  char  *path;
+  guint  size;
+  int    width;
+  int    height;
+} ThumbnailJob;
+
+static void
+thumbnail_job_free (ThumbnailJob *job)
+{
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+load_thumbnail_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  ThumbnailJob *job = task_data;
+  g_autoptr(GFile) file = g_file_new_for_path (job->path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  g_autoptr(HaulThumbnailer) thumbnailer = NULL;
+  g_autofree guint8 *buffer = NULL;
+  GdkPixbuf *pixbuf;
+
+  if (in == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  thumbnailer = haul_thumbnailer_new (job->size, HAUL_THUMBNAILER_MAX_PIXELS);
+  buffer = g_malloc (64 * 1024);
+  for (;;)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buffer, 64 * 1024, NULL, NULL);
+
+      if (n <= 0 || !haul_thumbnailer_write (thumbnailer, buffer, n))
+        break;
+    }
+
+  pixbuf = haul_thumbnailer_finish (thumbnailer, &job->width, &job->height);
+  g_task_return_pointer (task, pixbuf, g_object_unref);
+}
+
+static void
+load_thumbnail_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  HaulDownload *self = HAUL_DOWNLOAD (object);
+  ThumbnailJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GdkPixbuf) pixbuf = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  /* A retry may have replaced the file meanwhile. */
+  if (pixbuf == NULL || self->state != HAUL_DOWNLOAD_DONE ||
+      g_strcmp0 (self->file_path, job->path) != 0)
+    return;
+
+  haul_download_set_image (self,
+                           self->width > 0 ? self->width : job->width,
+                           self->height > 0 ? self->height : job->height,
+                           pixbuf);
+}
+
+void
+haul_download_load_thumbnail (HaulDownload *self,
+                              guint         size)
+{
+  g_autoptr(GTask) task = NULL;
+  ThumbnailJob *job;
+
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  if (self->state != HAUL_DOWNLOAD_DONE || self->thumbnail != NULL ||
+      self->file_path == NULL || g_strcmp0 (self->thumbnail_source, self->file_path) == 0)
+    return;
+
+  g_free (self->thumbnail_source);
+  self->thumbnail_source = g_strdup (self->file_path);
+
+  job = g_new0 (ThumbnailJob, 1);
+  job->path = g_strdup (self->file_path);
+  job->size = size;
+
+  task = g_task_new (self, NULL, load_thumbnail_cb, NULL);
+  g_task_set_source_tag (task, haul_download_load_thumbnail);
+  g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
+  g_task_run_in_thread (task, load_thumbnail_thread);
 }

@@ -19,6 +19,15 @@ typedef enum
   HAUL_DOWNLOAD_SKIPPED,
 } HaulDownloadState;
 
+/* Why an item ended SKIPPED. */
+typedef enum
+{
+  HAUL_SKIP_NONE,
+  HAUL_SKIP_SAME_URL,       /* the same address twice in one batch */
+  HAUL_SKIP_SAVED,          /* saved in this folder before, still there */
+  HAUL_SKIP_SAME_IMAGE,     /* its content is already saved in this folder */
+} HaulSkipReason;
+
 #define HAUL_TYPE_DOWNLOAD (haul_download_get_type ())
 
 G_DECLARE_FINAL_TYPE (HaulDownload, haul_download, HAUL, DOWNLOAD, GObject)
@@ -41,7 +50,10 @@ const char        *haul_download_get_file_name     (HaulDownload      *self);
 const char        *haul_download_get_content_type  (HaulDownload      *self);
 int                haul_download_get_width         (HaulDownload      *self);
 int                haul_download_get_height        (HaulDownload      *self);
+gboolean           haul_download_get_animated      (HaulDownload      *self);
+guint              haul_download_get_frames        (HaulDownload      *self);
 const char        *haul_download_get_error_message (HaulDownload      *self);
+HaulSkipReason     haul_download_get_skip_reason   (HaulDownload      *self);
 GdkPixbuf         *haul_download_get_thumbnail     (HaulDownload      *self);
 gint64             haul_download_get_queued_time   (HaulDownload      *self);
 gint64             haul_download_get_started_time  (HaulDownload      *self);
@@ -49,6 +61,11 @@ gint64             haul_download_get_first_byte_time (HaulDownload    *self);
 gint64             haul_download_get_finished_time (HaulDownload      *self);
 double             haul_download_get_seconds       (HaulDownload      *self);
 void               haul_download_cancel            (HaulDownload      *self);
+/* Makes the thumbnail again from the saved file, in a worker thread, for
+ * an item that is done but has none (one brought back from the last run).
+ * Asked again while it loads, or after it failed, it does nothing. */
+void               haul_download_load_thumbnail    (HaulDownload      *self,
+                                                    guint              size);
 
 const char        *haul_download_state_to_string   (HaulDownloadState  state);
 

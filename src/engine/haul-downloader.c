@@ -12,6 +12,7 @@
 #include "haul-download-private.h"
 #include "haul-downloader.h"
 #include "haul-fetch.h"
+#include "haul-record.h"
 #include "haul-tls-database.h"
 #include "haul-update.h"
 
@@ -45,6 +46,7 @@ struct _HaulDownloader
   char         *ca_file;
   char         *ca_error;
   GFile        *output_folder;
+  HaulRecord   *record;
   GPtrArray    *batches;        /* Batch * */
   GHashTable   *active;         /* HaulDownload * -> Item * */
 
@@ -63,6 +65,8 @@ struct _HaulDownloader
   guint64       max_size;
   guint         thumbnail_size;
   gboolean      accept_any_type;
+  gboolean      skip_saved;
+  gboolean      keep_duplicates;
 };
 
 G_DEFINE_FINAL_TYPE (HaulDownloader, haul_downloader, G_TYPE_OBJECT)
@@ -77,6 +81,9 @@ enum {
   PROP_THUMBNAIL_SIZE,
   PROP_OUTPUT_FOLDER,
   PROP_CA_FILE,
+  PROP_SKIP_SAVED,
+  PROP_KEEP_DUPLICATES,
+  PROP_RECORD,
   PROP_RUNNING,
   N_PROPS
 };
@@ -181,7 +188,9 @@ apply_update (HaulDownloader *self,
       haul_download_set_progress (download, update->bytes_received, update->total_bytes);
       haul_download_set_file_path (download, update->file_path);
       haul_download_set_image (download, update->width, update->height, update->thumbnail);
+      haul_download_set_animation (download, update->animated, update->frames);
       haul_download_set_error_message (download, update->error_message);
+      haul_download_set_skip_reason (download, update->skip_reason);
       haul_download_set_times (download, item->started_time, item->first_byte_time,
                                item->started_time ? update->time : 0);
       haul_download_set_state (download, update->state);
@@ -398,6 +407,7 @@ haul_downloader_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
   g_clear_object (&self->output_folder);
+  g_clear_object (&self->record);
 
   G_OBJECT_CLASS (haul_downloader_parent_class)->dispose (object);
 }
@@ -476,6 +486,18 @@ haul_downloader_get_property (GObject    *object,
       g_value_set_string (value, self->ca_file);
       break;
 
+    case PROP_SKIP_SAVED:
+      g_value_set_boolean (value, self->skip_saved);
+      break;
+
+    case PROP_KEEP_DUPLICATES:
+      g_value_set_boolean (value, self->keep_duplicates);
+      break;
+
+    case PROP_RECORD:
+      g_value_set_object (value, self->record);
+      break;
+
     case PROP_RUNNING:
       g_value_set_boolean (value, haul_downloader_get_running (self));
       break;
@@ -525,6 +547,18 @@ haul_downloader_set_property (GObject      *object,
 
     case PROP_CA_FILE:
       self->ca_file = g_value_dup_string (value);
+      break;
+
+    case PROP_SKIP_SAVED:
+      haul_downloader_set_skip_saved (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_KEEP_DUPLICATES:
+      haul_downloader_set_keep_duplicates (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_RECORD:
+      haul_downloader_set_record (self, g_value_get_object (value));
       break;
 
     default:
@@ -585,6 +619,21 @@ haul_downloader_class_init (HaulDownloaderClass *klass)
                          NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_SKIP_SAVED] =
+    g_param_spec_boolean ("skip-saved", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_KEEP_DUPLICATES] =
+    g_param_spec_boolean ("keep-duplicates", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_RECORD] =
+    g_param_spec_object ("record", NULL, NULL,
+                         HAUL_TYPE_RECORD,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL,
                           FALSE,
@@ -618,6 +667,7 @@ haul_downloader_init (HaulDownloader *self)
   self->timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
   self->max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   self->thumbnail_size = HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE;
+  self->skip_saved = TRUE;
   self->batches = g_ptr_array_new ();
   self->active = g_hash_table_new (NULL, NULL);
   self->pool = g_thread_pool_new (worker, self, self->concurrency, FALSE, NULL);
@@ -815,6 +865,75 @@ haul_downloader_set_output_folder (HaulDownloader *self,
 }
 
 gboolean
+haul_downloader_get_skip_saved (HaulDownloader *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOADER (self), FALSE);
+
+  return self->skip_saved;
+}
+
+void
+haul_downloader_set_skip_saved (HaulDownloader *self,
+                                gboolean        skip_saved)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  skip_saved = !!skip_saved;
+  if (self->skip_saved == skip_saved)
+    return;
+
+  self->skip_saved = skip_saved;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SKIP_SAVED]);
+}
+
+gboolean
+haul_downloader_get_keep_duplicates (HaulDownloader *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOADER (self), FALSE);
+
+  return self->keep_duplicates;
+}
+
+void
+haul_downloader_set_keep_duplicates (HaulDownloader *self,
+                                     gboolean        keep_duplicates)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  keep_duplicates = !!keep_duplicates;
+  if (self->keep_duplicates == keep_duplicates)
+    return;
+
+  self->keep_duplicates = keep_duplicates;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEEP_DUPLICATES]);
+}
+
+/**
+ * haul_downloader_get_record:
+ *
+ * Returns: (transfer none) (nullable): where saved files and unfinished
+ *   transfers are remembered
+ */
+HaulRecord *
+haul_downloader_get_record (HaulDownloader *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOADER (self), NULL);
+
+  return self->record;
+}
+
+void
+haul_downloader_set_record (HaulDownloader *self,
+                            HaulRecord     *record)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+  g_return_if_fail (!record || HAUL_IS_RECORD (record));
+
+  if (g_set_object (&self->record, record))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+}
+
+gboolean
 haul_downloader_get_running (HaulDownloader *self)
 {
   g_return_val_if_fail (HAUL_IS_DOWNLOADER (self), FALSE);
@@ -916,6 +1035,9 @@ haul_downloader_run_async (HaulDownloader      *self,
       fetch->retries = self->retries;
       fetch->thumbnail_size = self->thumbnail_size;
       fetch->accept_any_type = self->accept_any_type;
+      fetch->skip_saved = self->skip_saved;
+      fetch->keep_duplicates = self->keep_duplicates;
+      fetch->record = self->record ? g_object_ref (self->record) : NULL;
 
       key = url_key (haul_download_get_url (download));
       if (g_hash_table_contains (seen, key))
@@ -923,6 +1045,7 @@ haul_downloader_run_async (HaulDownloader      *self,
           HaulUpdate *update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
 
           update->state = HAUL_DOWNLOAD_SKIPPED;
+          update->skip_reason = HAUL_SKIP_SAME_URL;
           update->error_message = g_strdup (_("same address as another item"));
           g_queue_push_tail (&finished, update);
         }

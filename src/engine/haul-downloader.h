@@ -28,6 +28,11 @@ G_DECLARE_FINAL_TYPE (HaulDownloader, haul_downloader, HAUL, DOWNLOADER, GObject
  *   "thumbnail-size"   guint pixels, 0 = only read the dimensions, default 256
  *   "output-folder"    GFile, created when a batch starts
  *   "ca-file"          string, construct-only: a PEM file trusted beside the system's CAs
+ *   "skip-saved"       gboolean, default TRUE: an item saved in this folder before, whose
+ *                      file is still there, is skipped without a request
+ *   "keep-duplicates"  gboolean, default FALSE: keep a body whose SHA-256 matches a file
+ *                      already saved in the folder
+ *   "record"           HaulRecord: what was saved where, to skip, dedupe and resume; NULL for none
  *   "running"          gboolean, read-only
  *
  * Signals (emitted on the main context):
@@ -57,6 +62,15 @@ GFile          *haul_downloader_get_output_folder   (HaulDownloader       *self)
 void            haul_downloader_set_output_folder   (HaulDownloader       *self,
                                                      GFile                *folder);
 gboolean        haul_downloader_get_running         (HaulDownloader       *self);
+gboolean        haul_downloader_get_skip_saved      (HaulDownloader       *self);
+void            haul_downloader_set_skip_saved      (HaulDownloader       *self,
+                                                     gboolean              skip_saved);
+gboolean        haul_downloader_get_keep_duplicates (HaulDownloader       *self);
+void            haul_downloader_set_keep_duplicates (HaulDownloader       *self,
+                                                     gboolean              keep_duplicates);
+HaulRecord     *haul_downloader_get_record          (HaulDownloader       *self);
+void            haul_downloader_set_record          (HaulDownloader       *self,
+                                                     HaulRecord           *record);
 
 /* Queues @downloads (HaulDownload *) and completes once every one of them
  * has finished. Finished items are reset and fetched again (Retry). More

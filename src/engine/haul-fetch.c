@@ -15,6 +15,7 @@
 #include "haul-error.h"
 #include "haul-fetch.h"
 #include "haul-naming.h"
+#include "haul-record.h"
 #include "haul-sniff.h"
 #include "haul-thumbnailer.h"
 
@@ -53,6 +54,8 @@ typedef struct
   gint64             last_progress;
   int                width;
   int                height;
+  gboolean           animated;
+  guint              frames;
   GdkPixbuf         *thumbnail;
 } Attempt;
 
@@ -79,6 +82,7 @@ haul_fetch_free (HaulFetch *fetch)
   g_free (fetch->folder);
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
+  g_clear_object (&fetch->record);
   g_free (fetch);
 }
 
@@ -114,6 +118,8 @@ attempt_clear (Attempt *attempt)
   attempt->last_progress = 0;
   attempt->width = 0;
   attempt->height = 0;
+  attempt->animated = FALSE;
+  attempt->frames = 0;
 }
 
 static void
@@ -790,6 +796,15 @@ write_all (Attempt       *attempt,
   return TRUE;
 }
 
+static void
+finish_thumbnail (Attempt *attempt)
+{
+  attempt->thumbnail = haul_thumbnailer_finish (attempt->thumbnailer,
+                                                &attempt->width, &attempt->height);
+  attempt->frames = haul_thumbnailer_get_frames (attempt->thumbnailer, &attempt->animated);
+  g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
+}
+
 static gboolean
 consume (Attempt       *attempt,
          const guint8  *data,
@@ -815,9 +830,7 @@ consume (Attempt       *attempt,
       !haul_thumbnailer_write (attempt->thumbnailer, data, length))
     {
       /* It has what it wants, or gave up: that is "no preview", not a failure. */
-      attempt->thumbnail = haul_thumbnailer_finish (attempt->thumbnailer,
-                                                    &attempt->width, &attempt->height);
-      g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
+      finish_thumbnail (attempt);
     }
 
   post_progress (attempt, FALSE);
@@ -851,8 +864,11 @@ receive_body (Attempt  *attempt,
     return FALSE;
 
   if (haul_sniff_is_image_type (attempt->content_type))
-    attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
-                                                 HAUL_THUMBNAILER_MAX_PIXELS);
+    {
+      attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
+                                                   HAUL_THUMBNAILER_MAX_PIXELS);
+      haul_thumbnailer_set_content_type (attempt->thumbnailer, attempt->content_type);
+    }
 
   while (n > 0)
     {
@@ -877,11 +893,7 @@ receive_body (Attempt  *attempt,
     goto truncated;
 
   if (attempt->thumbnailer != NULL)
-    {
-      attempt->thumbnail = haul_thumbnailer_finish (attempt->thumbnailer,
-                                                    &attempt->width, &attempt->height);
-      g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
-    }
+    finish_thumbnail (attempt);
 
   return TRUE;
 
@@ -957,6 +969,58 @@ run_attempt (Attempt  *attempt,
          save_file (attempt, error);
 }
 
+/* Remembers the file, so that the next run into this folder skips it. */
+static void
+record_saved (HaulFetch *fetch,
+              Attempt   *attempt)
+{
+  g_autofree char *name = NULL;
+  HaulRecordFile file = { 0 };
+
+  if (fetch->record == NULL || attempt->file_path == NULL)
+    return;
+
+  name = g_path_get_basename (attempt->file_path);
+  file.url = fetch->url;
+  file.name = name;
+  file.size = attempt->bytes;
+  haul_record_add_file (fetch->record, fetch->folder, &file);
+}
+
+/* An item saved in this folder before, whose file is still there as it was
+ * saved, needs no request. A file the user deleted, or one replaced by other
+ * content (its size differs), is fetched again. */
+static HaulUpdate *
+check_saved (HaulFetch *fetch)
+{
+  g_autoptr(HaulRecordFile) file = NULL;
+  g_autofree char *path = NULL;
+  HaulUpdate *update;
+  GStatBuf st;
+
+  if (fetch->record == NULL || !fetch->skip_saved || fetch->folder == NULL)
+    return NULL;
+
+  file = haul_record_lookup_file (fetch->record, fetch->folder, fetch->url);
+  if (file == NULL || file->name == NULL || strchr (file->name, '/') != NULL)
+    return NULL;
+
+  path = g_build_filename (fetch->folder, file->name, NULL);
+  if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) || (guint64)st.st_size != file->size)
+    return NULL;
+
+  update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
+  update->state = HAUL_DOWNLOAD_SKIPPED;
+  update->skip_reason = HAUL_SKIP_SAVED;
+  /* TRANSLATORS: an item skipped because its file is there from before */
+  update->error_message = g_strdup_printf (_("already downloaded (%s)"), file->name);
+  update->file_path = g_steal_pointer (&path);
+  update->bytes_received = file->size;
+  update->total_bytes = (gint64)file->size;
+
+  return update;
+}
+
 void
 haul_fetch_run (HaulFetch         *fetch,
                 HaulFetchPostFunc  post,
@@ -975,6 +1039,13 @@ haul_fetch_run (HaulFetch         *fetch,
   attempt_clear (&attempt);
 
   post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
+
+  if ((update = check_saved (fetch)) != NULL)
+    {
+      g_free (attempt.buffer);
+      post (update, user_data);
+      return;
+    }
 
   for (guint tries = 0; ; tries++)
     {
@@ -1003,10 +1074,13 @@ haul_fetch_run (HaulFetch         *fetch,
 
   if (error == NULL)
     {
+      record_saved (fetch, &attempt);
       update->state = HAUL_DOWNLOAD_DONE;
       update->file_path = g_steal_pointer (&attempt.file_path);
       update->width = attempt.width;
       update->height = attempt.height;
+      update->animated = attempt.animated;
+      update->frames = attempt.frames;
       update->thumbnail = g_steal_pointer (&attempt.thumbnail);
     }
   else if (g_cancellable_is_cancelled (fetch->cancellable))

@@ -27,6 +27,9 @@ struct _HaulFetch
   guint         retries;
   guint         thumbnail_size;
   gboolean      accept_any_type;
+  gboolean      skip_saved;
+  gboolean      keep_duplicates;
+  HaulRecord   *record;        /* nullable */
   gpointer      item;          /* the downloader's, opaque here */
 };
 

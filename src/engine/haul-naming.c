@@ -60,7 +60,7 @@ static const struct
   { "tif", "tiff" },
   { "tiff", "tiff" },
   { "svg", "svg" },
-  { "svgz", "svg" },
+  { "svgz", "svgz" },          /* gzipped: not the same bytes as .svg */
   { "ico", "ico" },
   { "cur", "ico" },
   { "heic", "heic" },

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "haul-sniff.h"
@@ -47,17 +48,12 @@ is_webp (const guint8 *data,
   return length >= 12 && memcmp (data, "RIFF", 4) == 0 && memcmp (data + 8, "WEBP", 4) == 0;
 }
 
+/* Whether an ISO base media file's ftyp box names one of @brands as its
+ * major brand or among its compatible brands. */
 static gboolean
-is_avif_brand (const guint8 *brand)
-{
-  return memcmp (brand, "avif", 4) == 0 || memcmp (brand, "avis", 4) == 0;
-}
-
-/* An ISO base media file whose ftyp box names AVIF as its major brand or
- * among its compatible brands (HEIC and MP4 are the near misses). */
-static gboolean
-is_avif (const guint8 *data,
-         gsize         length)
+has_brand (const guint8      *data,
+           gsize              length,
+           const char *const *brands)
 {
   guint32 box_size;
 
@@ -68,17 +64,45 @@ is_avif (const guint8 *data,
   if (box_size < 16)
     return FALSE;
 
-  if (is_avif_brand (data + 8))
-    return TRUE;
-
   /* Compatible brands follow the major brand and its minor version. */
-  for (gsize offset = 16; offset + 4 <= box_size && offset + 4 <= length; offset += 4)
+  for (gsize offset = 8; offset + 4 <= box_size && offset + 4 <= length; offset += offset == 8 ? 8 : 4)
     {
-      if (is_avif_brand (data + offset))
-        return TRUE;
+      for (gsize i = 0; brands[i] != NULL; i++)
+        {
+          if (memcmp (data + offset, brands[i], 4) == 0)
+            return TRUE;
+        }
     }
 
   return FALSE;
+}
+
+/* AVIF first: its files name the generic HEIF brands too. */
+static const char *
+iso_image_type (const guint8 *data,
+                gsize         length)
+{
+  static const char *const avif[] = { "avif", "avis", NULL };
+  static const char *const heic[] = { "heic", "heix", "heim", "heis", "hevc", "hevx", NULL };
+  static const char *const heif[] = { "mif1", "msf1", NULL };
+
+  if (has_brand (data, length, avif))
+    return "image/avif";
+  if (has_brand (data, length, heic))
+    return "image/heic";
+  if (has_brand (data, length, heif))
+    return "image/heif";
+
+  return NULL;
+}
+
+/* A bare codestream, or the container's signature box. */
+static gboolean
+is_jxl (const guint8 *data,
+        gsize         length)
+{
+  return has_prefix (data, length, "\xff\x0a", 2)
+         || has_prefix (data, length, "\0\0\0\x0cJXL \r\n\x87\n", 12);
 }
 
 /* "BM" alone starts plenty of text; the DIB header that follows has one of
@@ -254,13 +278,49 @@ is_svg (const guint8 *data,
   return FALSE;
 }
 
+/* Gzip whose first inflated bytes are an SVG. Only as much as the
+ * scan limit is inflated, from whatever part of the stream is here. */
+static gboolean
+is_svgz (const guint8 *data,
+         gsize         length)
+{
+  g_autoptr(GConverter) inflater = NULL;
+  g_autofree guint8 *text = NULL;
+  gsize read_total = 0;
+  gsize written_total = 0;
+
+  if (!has_prefix (data, length, "\x1f\x8b\x08", 3))
+    return FALSE;
+
+  inflater = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+  text = g_malloc (SVG_SCAN_LIMIT);
+
+  while (read_total < length && written_total < SVG_SCAN_LIMIT)
+    {
+      gsize bytes_read = 0;
+      gsize bytes_written = 0;
+      GConverterResult result;
+
+      result = g_converter_convert (inflater, data + read_total, length - read_total,
+                                    text + written_total, SVG_SCAN_LIMIT - written_total,
+                                    G_CONVERTER_NO_FLAGS, &bytes_read, &bytes_written, NULL);
+      read_total += bytes_read;
+      written_total += bytes_written;
+      if (result == G_CONVERTER_ERROR || result == G_CONVERTER_FINISHED
+          || (bytes_read == 0 && bytes_written == 0))
+        break;
+    }
+
+  return is_svg (text, written_total);
+}
+
 /**
  * haul_sniff_image_type:
  * @data: (array length=length): the first bytes of a body
  * @length: how many bytes @data holds
  *
  * Recognises an image from its first bytes. SVG is recognised when its root
- * element starts within the first 4096 bytes; gzipped SVG is not.
+ * element starts within the first 4096 bytes, also once inflated from gzip.
  *
  * Returns: (nullable): a static MIME type such as "image/png", or %NULL
  */
@@ -268,6 +328,8 @@ const char *
 haul_sniff_image_type (const guint8 *data,
                        gsize         length)
 {
+  const char *type;
+
   if (data == NULL || length == 0)
     return NULL;
 
@@ -279,8 +341,10 @@ haul_sniff_image_type (const guint8 *data,
     return "image/gif";
   if (is_webp (data, length))
     return "image/webp";
-  if (is_avif (data, length))
-    return "image/avif";
+  if ((type = iso_image_type (data, length)) != NULL)
+    return type;
+  if (is_jxl (data, length))
+    return "image/jxl";
   if (is_bmp (data, length))
     return "image/bmp";
   if (is_tiff (data, length))
@@ -289,6 +353,8 @@ haul_sniff_image_type (const guint8 *data,
     return "image/vnd.microsoft.icon";
   if (is_svg (data, length))
     return "image/svg+xml";
+  if (is_svgz (data, length))
+    return "image/svg+xml-compressed";
 
   return NULL;
 }
@@ -310,12 +376,18 @@ static const TypeExtension type_extensions[] = {
   { "image/webp", "webp" },
   { "image/avif", "avif" },
   { "image/avif-sequence", "avif" },
+  { "image/heic", "heic" },
+  { "image/heic-sequence", "heic" },
+  { "image/heif", "heif" },
+  { "image/heif-sequence", "heif" },
+  { "image/jxl", "jxl" },
   { "image/bmp", "bmp" },
   { "image/x-bmp", "bmp" },
   { "image/x-ms-bmp", "bmp" },
   { "image/tiff", "tiff" },
   { "image/tiff-fx", "tiff" },
   { "image/svg+xml", "svg" },
+  { "image/svg+xml-compressed", "svgz" },
   { "image/vnd.microsoft.icon", "ico" },
   { "image/x-icon", "ico" },
   { "image/ico", "ico" },

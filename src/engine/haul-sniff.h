@@ -8,10 +8,11 @@ G_BEGIN_DECLS
 /* The first bytes the sniffer wants to see; fewer are fine at the end of a body. */
 #define HAUL_SNIFF_LENGTH 512
 
-/* Recognises PNG, JPEG, GIF, WebP, AVIF, BMP, TIFF, SVG and ICO from their
- * first bytes. Returns a static MIME type such as "image/png", or NULL.
- * ICO is "image/vnd.microsoft.icon"; SVG must be plain text (not gzipped)
- * with its <svg root element within the first 4096 bytes. Thread-safe. */
+/* Recognises PNG, JPEG, GIF, WebP, AVIF, HEIC/HEIF, JPEG XL, BMP, TIFF,
+ * SVG, gzipped SVG and ICO from their first bytes. Returns a static MIME
+ * type such as "image/png", or NULL. ICO is "image/vnd.microsoft.icon",
+ * gzipped SVG "image/svg+xml-compressed"; an SVG's <svg root element must
+ * start within its first 4096 (inflated) bytes. Thread-safe. */
 const char *haul_sniff_image_type          (const guint8 *data,
                                             gsize         length);
 

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "haul-image-header.h"
 #include "haul-sniff.h"
 #include "haul-thumbnailer.h"
 
@@ -266,13 +267,24 @@ end_tracker_is_complete (EndTracker *end,
 struct _HaulThumbnailer
 {
   GdkPixbufLoader *loader;
-  /* The first bytes, held until there are enough to tell the format. */
+  /* The first bytes, held until there are enough to tell the format and
+   * read what its header declares. */
   GByteArray      *head;
+  gsize            head_wanted;
+  const char      *type;
+  char            *type_hint;
+  HaulImageHeader  header;
+  HaulFrameCounter frame_counter;
   guint64          fed;
+  /* The part of the body the loader sees: an icon's largest entry. */
+  guint64          window_start;
+  guint64          window_end;
   guint64          max_pixels;
   guint            max_size;
+  /* What the loader reported, as stored. */
   int              width;
   int              height;
+  guint            frames;
   EndTracker       end;
   /* Nothing more wanted: dimensions known in dimensions-only mode, image
    * refused or malformed, or input beyond the cap. */
@@ -280,6 +292,7 @@ struct _HaulThumbnailer
   /* A preview will never come of it. */
   guint            failed : 1;
   guint            size_known : 1;
+  guint            animated : 1;
 };
 
 static void
@@ -342,8 +355,9 @@ on_size_prepared (GdkPixbufLoader *loader,
  * @max_pixels: images with more pixels than this get no thumbnail
  *
  * Only formats the sniffer recognises are decoded (PNG, JPEG, GIF, WebP,
- * AVIF, BMP, TIFF, SVG, ICO, as far as gdk-pixbuf has loaders for them):
- * the loaders for rarer formats are not exposed to downloaded data.
+ * AVIF, HEIC/HEIF, JPEG XL, BMP, TIFF, SVG, SVGZ, ICO, as far as gdk-pixbuf
+ * has loaders for them): the loaders for rarer formats are not exposed to
+ * downloaded data.
  *
  * Returns: (transfer full): a new thumbnailer
  */
@@ -356,6 +370,8 @@ haul_thumbnailer_new (guint   max_size,
   self->max_size = max_size;
   self->max_pixels = max_pixels;
   self->head = g_byte_array_sized_new (HAUL_SNIFF_LENGTH);
+  self->head_wanted = HAUL_SNIFF_LENGTH;
+  self->window_end = G_MAXUINT64;
 
   return self;
 }
@@ -372,11 +388,26 @@ stop (HaulThumbnailer *self)
     gdk_pixbuf_loader_close (self->loader, NULL);
 }
 
+/* Hands the loader the bytes of its window among the @length from
+ * @offset in the body. */
 static gboolean
 feed (HaulThumbnailer *self,
       const guint8    *data,
-      gsize            length)
+      gsize            length,
+      guint64          offset)
 {
+  if (offset < self->window_start)
+    {
+      guint64 skip = MIN (self->window_start - offset, (guint64)length);
+
+      data += skip;
+      length -= skip;
+      offset += skip;
+    }
+  if (offset >= self->window_end)
+    return TRUE;
+  length = (gsize)MIN ((guint64)length, self->window_end - offset);
+
   if (length == 0)
     return TRUE;
 
@@ -400,55 +431,61 @@ feed (HaulThumbnailer *self,
   return TRUE;
 }
 
-/* The canvas size a WebP header announces. The WebP loader allocates
- * the full image whatever size-prepared answers, so its size has to be
- * checked here, before a loader sees the data. */
+/* Formats whose loaders allocate the whole image whatever
+ * "size-prepared" answers: without a size from the header, no preview. */
 static gboolean
-webp_dimensions (const guint8 *data,
-                 gsize         length,
-                 int          *width,
-                 int          *height)
+needs_header_size (const char *type)
 {
-  if (length < 30)
-    return FALSE;
+  static const char *const types[] = {
+    "image/webp", "image/avif", "image/heic", "image/heif", "image/jxl",
+  };
 
-  if (memcmp (data + 12, "VP8 ", 4) == 0 && memcmp (data + 23, "\x9d\x01\x2a", 3) == 0)
+  /* From 2.43 on, gdk-pixbuf may hand any format to a separate decoder
+   * that reads all the data before it reports a size. (An SVG has no
+   * such header; librsvg's limits and the decoder's sandbox remain.) */
+  if ((gdk_pixbuf_major_version > 2 || gdk_pixbuf_minor_version >= 43)
+      && haul_image_header_knows (type))
+    return TRUE;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
     {
-      *width = (data[26] | (data[27] << 8)) & 0x3fff;
-      *height = (data[28] | (data[29] << 8)) & 0x3fff;
-      return TRUE;
-    }
-
-  if (memcmp (data + 12, "VP8L", 4) == 0 && data[20] == 0x2f)
-    {
-      guint32 bits = read_le32 (data + 21);
-
-      *width = (bits & 0x3fff) + 1;
-      *height = ((bits >> 14) & 0x3fff) + 1;
-      return TRUE;
-    }
-
-  if (memcmp (data + 12, "VP8X", 4) == 0)
-    {
-      *width = (data[24] | (data[25] << 8) | (data[26] << 16)) + 1;
-      *height = (data[27] | (data[28] << 8) | (data[29] << 16)) + 1;
-      return TRUE;
+      if (g_strcmp0 (type, types[i]) == 0)
+        return TRUE;
     }
 
   return FALSE;
 }
 
-/* Picks the loader from the first bytes and hands them over. */
+/* The type to decode as: the bytes decide; the server's word counts only
+ * for an SVG whose root element starts beyond what is sniffed. */
+static const char *
+decoding_type (HaulThumbnailer *self)
+{
+  const char *type = haul_sniff_image_type (self->head->data, self->head->len);
+  const char *hinted = haul_sniff_extension_for_type (self->type_hint);
+
+  if (type == NULL && (g_strcmp0 (hinted, "svg") == 0 || g_strcmp0 (hinted, "svgz") == 0))
+    type = "image/svg+xml";
+
+  return type;
+}
+
+/* Reads the header, then picks the loader and hands over what came so
+ * far. FALSE once nothing more is wanted. */
 static gboolean
 start (HaulThumbnailer *self)
 {
-  const char *type = haul_sniff_image_type (self->head->data, self->head->len);
   g_autoptr(GByteArray) head = g_steal_pointer (&self->head);
+  const char *loader_type = self->type;
+  int width = self->header.width;
+  int height = self->header.height;
 
-  if (g_strcmp0 (type, "image/webp") == 0
-      && webp_dimensions (head->data, head->len, &self->width, &self->height))
+  haul_frame_counter_init (&self->frame_counter, self->type, head->data, head->len);
+  haul_frame_counter_feed (&self->frame_counter, head->data, head->len);
+
+  if (width > 0 && height > 0)
     {
-      gboolean too_big = (guint64)self->width * (guint64)self->height > self->max_pixels;
+      gboolean too_big = (guint64)width * (guint64)height > self->max_pixels;
 
       if (too_big || self->max_size == 0)
         {
@@ -457,11 +494,27 @@ start (HaulThumbnailer *self)
           return FALSE;
         }
     }
+  else if (self->type != NULL && needs_header_size (self->type))
+    {
+      self->failed = TRUE;
+      self->stopped = TRUE;
+      return FALSE;
+    }
 
-  if (type != NULL)
-    self->loader = gdk_pixbuf_loader_new_with_mime_type (type, NULL);
+  /* gdk-pixbuf's icon loader skips PNG entries, the large ones. */
+  if (self->header.part_is_png)
+    {
+      loader_type = "image/png";
+      self->window_start = self->header.part_offset;
+      self->window_end = self->header.part_offset + self->header.part_length;
+    }
 
-  end_tracker_init (&self->end, type, head->data, head->len);
+  if (loader_type != NULL)
+    self->loader = gdk_pixbuf_loader_new_with_mime_type (loader_type, NULL);
+
+  if (self->window_start < head->len)
+    end_tracker_init (&self->end, loader_type, head->data + self->window_start,
+                      head->len - self->window_start);
 
   if (self->loader == NULL)
     {
@@ -472,7 +525,32 @@ start (HaulThumbnailer *self)
 
   g_signal_connect (self->loader, "size-prepared", G_CALLBACK (on_size_prepared), self);
 
-  return feed (self, head->data, head->len);
+  return feed (self, head->data, head->len, 0);
+}
+
+/* Starts once the header is read, or at the end of the body; TRUE while
+ * waiting for more. */
+static gboolean
+try_start (HaulThumbnailer *self,
+           gboolean         at_end)
+{
+  gsize needed = 0;
+
+  if (self->head->len < self->head_wanted && !at_end)
+    return TRUE;
+
+  if (self->type == NULL)
+    self->type = decoding_type (self);
+
+  if (!haul_image_header_read (self->type, self->head->data, self->head->len,
+                               &self->header, &needed)
+      && !at_end)
+    {
+      self->head_wanted = needed;
+      return TRUE;
+    }
+
+  return start (self);
 }
 
 /**
@@ -506,27 +584,27 @@ haul_thumbnailer_write (HaulThumbnailer *self,
 
   if (self->head != NULL)
     {
-      gsize wanted = HAUL_SNIFF_LENGTH - self->head->len;
-      gsize taken = MIN (wanted, length);
-
-      g_byte_array_append (self->head, data, taken);
-      if (self->head->len < HAUL_SNIFF_LENGTH)
-        return TRUE;
-
-      if (!start (self))
-        return FALSE;
-
-      data += taken;
-      length -= taken;
+      g_byte_array_append (self->head, data, length);
+      return try_start (self, FALSE);
     }
 
-  return feed (self, data, length);
+  haul_frame_counter_feed (&self->frame_counter, data, length);
+
+  return feed (self, data, length, self->fed - length);
 }
 
-/* Some loaders (animations among them) hand back the image unscaled. */
-static GdkPixbuf *
-fit (GdkPixbuf *pixbuf,
-     guint      max_size)
+/**
+ * haul_thumbnailer_fit:
+ * @pixbuf: an image
+ * @max_size: the longest side wanted
+ *
+ * Some loaders (animations among them) hand back the image unscaled.
+ *
+ * Returns: (transfer full): @pixbuf, or a copy scaled down to fit @max_size
+ */
+GdkPixbuf *
+haul_thumbnailer_fit (GdkPixbuf *pixbuf,
+                      guint      max_size)
 {
   int width = gdk_pixbuf_get_width (pixbuf);
   int height = gdk_pixbuf_get_height (pixbuf);
@@ -550,14 +628,71 @@ fit (GdkPixbuf *pixbuf,
   return gdk_pixbuf_scale_simple (pixbuf, scaled_width, scaled_height, GDK_INTERP_BILINEAR);
 }
 
+/* Turns a decoded image the way its Exif orientation says (as
+ * gdk_pixbuf_apply_embedded_orientation() does, also for an orientation
+ * read from the header when the loader did not report it). */
+static GdkPixbuf *
+orient (GdkPixbuf *pixbuf,
+        guint      orientation)
+{
+  g_autoptr(GdkPixbuf) turned = NULL;
+
+  switch (orientation)
+    {
+    case 2:
+      return gdk_pixbuf_flip (pixbuf, TRUE);
+    case 3:
+      return gdk_pixbuf_rotate_simple (pixbuf, GDK_PIXBUF_ROTATE_UPSIDEDOWN);
+    case 4:
+      return gdk_pixbuf_flip (pixbuf, FALSE);
+    case 5:
+    case 7:
+      turned = gdk_pixbuf_rotate_simple (pixbuf, GDK_PIXBUF_ROTATE_CLOCKWISE);
+      return gdk_pixbuf_flip (turned, orientation == 5);
+    case 6:
+      return gdk_pixbuf_rotate_simple (pixbuf, GDK_PIXBUF_ROTATE_CLOCKWISE);
+    case 8:
+      return gdk_pixbuf_rotate_simple (pixbuf, GDK_PIXBUF_ROTATE_COUNTERCLOCKWISE);
+    default:
+      return g_object_ref (pixbuf);
+    }
+}
+
+static guint
+loaded_orientation (HaulThumbnailer *self,
+                    GdkPixbuf       *loaded)
+{
+  const char *option = loaded ? gdk_pixbuf_get_option (loaded, "orientation") : NULL;
+  guint64 value = 0;
+
+  if (option != NULL && g_ascii_string_to_unsigned (option, 10, 1, 8, &value, NULL))
+    return (guint)value;
+
+  return self->header.orientation;
+}
+
+static void
+note_animation (HaulThumbnailer *self)
+{
+  GdkPixbufAnimation *animation = self->loader ? gdk_pixbuf_loader_get_animation (self->loader) : NULL;
+  guint counted = haul_frame_counter_get_frames (&self->frame_counter);
+
+  self->animated = self->header.animated || counted > 1
+                   || (animation != NULL && !gdk_pixbuf_animation_is_static_image (animation));
+  if (counted > 1)
+    self->frames = counted;
+  else if (self->header.frames > 1)
+    self->frames = self->header.frames;
+}
+
 /**
  * haul_thumbnailer_finish:
  * @self: a #HaulThumbnailer
- * @width: (out) (optional): the image's own width, or 0 when unknown
- * @height: (out) (optional): the image's own height, or 0 when unknown
+ * @width: (out) (optional): the image's width as displayed, or 0 when unknown
+ * @height: (out) (optional): the image's height as displayed, or 0 when unknown
  *
  * Ends the input. The dimensions are reported also for an image refused
- * for its size.
+ * for its size. The thumbnail is turned as the image's orientation says.
  *
  * Returns: (transfer full) (nullable): the thumbnail, or %NULL for "no
  *   preview" (always with a @max_size of 0)
@@ -568,11 +703,13 @@ haul_thumbnailer_finish (HaulThumbnailer *self,
                          int             *height)
 {
   GdkPixbuf *pixbuf = NULL;
+  GdkPixbuf *loaded = NULL;
+  guint orientation;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   if (!self->stopped && self->head != NULL)
-    start (self);
+    try_start (self, TRUE);
 
   if (!self->stopped && self->loader != NULL)
     {
@@ -584,11 +721,30 @@ haul_thumbnailer_finish (HaulThumbnailer *self,
     }
 
   if (!self->failed && self->max_size > 0 && self->loader != NULL)
-    {
-      GdkPixbuf *loaded = gdk_pixbuf_loader_get_pixbuf (self->loader);
+    loaded = gdk_pixbuf_loader_get_pixbuf (self->loader);
 
-      if (loaded != NULL)
-        pixbuf = fit (loaded, self->max_size);
+  orientation = loaded_orientation (self, loaded);
+  if (loaded != NULL)
+    {
+      g_autoptr(GdkPixbuf) turned = orient (loaded, orientation);
+
+      pixbuf = haul_thumbnailer_fit (turned, self->max_size);
+    }
+
+  note_animation (self);
+
+  /* The header tells the size as displayed; a loader, as stored. */
+  if (self->header.width > 0 && self->header.height > 0)
+    {
+      self->width = self->header.width;
+      self->height = self->header.height;
+    }
+  else if (orientation >= 5)
+    {
+      int stored_width = self->width;
+
+      self->width = self->height;
+      self->height = stored_width;
     }
 
   if (width != NULL)
@@ -597,6 +753,46 @@ haul_thumbnailer_finish (HaulThumbnailer *self,
     *height = self->height;
 
   return pixbuf;
+}
+
+/**
+ * haul_thumbnailer_get_frames:
+ * @self: a #HaulThumbnailer, finished
+ * @animated: (out) (optional): whether the image is an animation
+ *
+ * Returns: how many frames the animation has, or 0 for a still image or
+ *   when they were not counted (the image did not arrive whole, or only
+ *   its dimensions were read)
+ */
+guint
+haul_thumbnailer_get_frames (HaulThumbnailer *self,
+                             gboolean        *animated)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  if (animated != NULL)
+    *animated = self->animated;
+
+  return self->animated ? self->frames : 0;
+}
+
+/**
+ * haul_thumbnailer_set_content_type:
+ * @self: a #HaulThumbnailer, before anything was written
+ * @content_type: (nullable): the type the server announced
+ *
+ * The bytes decide the format; the announced type only counts for an SVG
+ * whose root element starts too far in for them to tell.
+ */
+void
+haul_thumbnailer_set_content_type (HaulThumbnailer *self,
+                                   const char      *content_type)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->fed == 0);
+
+  g_free (self->type_hint);
+  self->type_hint = g_strdup (content_type);
 }
 
 void
@@ -613,5 +809,6 @@ haul_thumbnailer_free (HaulThumbnailer *self)
     }
 
   g_clear_pointer (&self->head, g_byte_array_unref);
+  g_free (self->type_hint);
   g_free (self);
 }

@@ -26,13 +26,25 @@ HaulThumbnailer *haul_thumbnailer_new    (guint            max_size,
 gboolean         haul_thumbnailer_write  (HaulThumbnailer *self,
                                           const guint8    *data,
                                           gsize            length);
-/* The thumbnail, or NULL for "no preview" (also for an image that did not
- * arrive whole). @width and @height get the image's own dimensions, or 0
- * when unknown; they are set also for an image refused for its size. */
+/* The type the server announced; the bytes still decide. */
+void             haul_thumbnailer_set_content_type (HaulThumbnailer *self,
+                                                    const char      *content_type);
+/* The thumbnail, turned as the image's orientation says, or NULL for "no
+ * preview" (also for an image that did not arrive whole). @width and
+ * @height get the image's dimensions as displayed, or 0 when unknown;
+ * they are set also for an image refused for its size. */
 GdkPixbuf       *haul_thumbnailer_finish (HaulThumbnailer *self,
                                           int             *width,
                                           int             *height);
+/* After finishing: the frames of an animation (0 when not counted), and
+ * whether it is one. */
+guint            haul_thumbnailer_get_frames (HaulThumbnailer *self,
+                                              gboolean        *animated);
 void             haul_thumbnailer_free   (HaulThumbnailer *self);
+
+/* @pixbuf, or a copy scaled down to fit @max_size. */
+GdkPixbuf       *haul_thumbnailer_fit    (GdkPixbuf       *pixbuf,
+                                          guint            max_size);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HaulThumbnailer, haul_thumbnailer_free)
 

@@ -9,6 +9,8 @@ typedef struct _HaulDownload     HaulDownload;
 typedef struct _HaulDownloader   HaulDownloader;
 typedef struct _HaulIntake       HaulIntake;
 typedef struct _HaulIntakeReject HaulIntakeReject;
+typedef struct _HaulQueue        HaulQueue;
+typedef struct _HaulRecord       HaulRecord;
 typedef struct _HaulThumbnailer  HaulThumbnailer;
 
 G_END_DECLS

@@ -30,10 +30,13 @@ typedef struct
   char              *final_url;
   char              *content_type;
   HaulDownloadState  state;           /* HAUL_UPDATE_FINISHED only */
+  HaulSkipReason     skip_reason;
   char              *error_message;
   char              *file_path;
-  int                width;
+  int                width;           /* as displayed */
   int                height;
+  gboolean           animated;
+  guint              frames;          /* of an animation; 0 when not counted */
   GdkPixbuf         *thumbnail;
 } HaulUpdate;
 

@@ -1,0 +1,857 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <errno.h>
+#include <sqlite3.h>
+
+#include "haul-record.h"
+
+/* Bumped whenever the tables change; a newer database is not touched. */
+#define SCHEMA_VERSION 1
+/* Another Haul may be writing: wait for it rather than fail. */
+#define BUSY_TIMEOUT_MS 5000
+
+static const char schema[] =
+  "CREATE TABLE IF NOT EXISTS saved ("
+  "  folder TEXT NOT NULL, url TEXT NOT NULL, name TEXT NOT NULL,"
+  "  size INTEGER NOT NULL, sha256 TEXT, etag TEXT, last_modified TEXT,"
+  "  saved_at INTEGER NOT NULL, PRIMARY KEY (folder, url));"
+  "CREATE INDEX IF NOT EXISTS saved_by_hash ON saved (folder, sha256);"
+  "CREATE TABLE IF NOT EXISTS partial ("
+  "  folder TEXT NOT NULL, url TEXT NOT NULL, part TEXT NOT NULL,"
+  "  etag TEXT, last_modified TEXT, total INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL, PRIMARY KEY (folder, url));"
+  "CREATE TABLE IF NOT EXISTS list ("
+  "  url TEXT PRIMARY KEY, position INTEGER NOT NULL, state INTEGER NOT NULL,"
+  "  folder TEXT, file_path TEXT, content_type TEXT, error_message TEXT,"
+  "  bytes INTEGER NOT NULL, total INTEGER NOT NULL, http_status INTEGER NOT NULL,"
+  "  width INTEGER NOT NULL, height INTEGER NOT NULL, seconds REAL NOT NULL);";
+
+typedef enum
+{
+  STMT_LOOKUP_FILE,
+  STMT_FIND_BY_HASH,
+  STMT_ADD_FILE,
+  STMT_REMOVE_FILE,
+  STMT_LOOKUP_PARTIAL,
+  STMT_SET_PARTIAL,
+  STMT_REMOVE_PARTIAL,
+  STMT_LIST_PARTIALS,
+  STMT_LOAD_ITEMS,
+  STMT_SAVE_ITEM,
+  STMT_REMOVE_ITEM,
+  N_STMTS
+} Stmt;
+
+static const char *const statements[N_STMTS] = {
+  [STMT_LOOKUP_FILE] =
+    "SELECT name, size, sha256, etag, last_modified, saved_at FROM saved"
+    " WHERE folder = ?1 AND url = ?2",
+  [STMT_FIND_BY_HASH] =
+    "SELECT url, name, size, sha256, etag, last_modified, saved_at FROM saved"
+    " WHERE folder = ?1 AND sha256 = ?2 ORDER BY saved_at DESC",
+  [STMT_ADD_FILE] =
+    "INSERT OR REPLACE INTO saved (folder, url, name, size, sha256, etag, last_modified, saved_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+  [STMT_REMOVE_FILE] =
+    "DELETE FROM saved WHERE folder = ?1 AND url = ?2",
+  [STMT_LOOKUP_PARTIAL] =
+    "SELECT part, etag, last_modified, total FROM partial WHERE folder = ?1 AND url = ?2",
+  [STMT_SET_PARTIAL] =
+    "INSERT OR REPLACE INTO partial (folder, url, part, etag, last_modified, total, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+  [STMT_REMOVE_PARTIAL] =
+    "DELETE FROM partial WHERE folder = ?1 AND url = ?2",
+  [STMT_LIST_PARTIALS] =
+    "SELECT url, part, etag, last_modified, total FROM partial WHERE folder = ?1",
+  [STMT_LOAD_ITEMS] =
+    "SELECT url, position, state, folder, file_path, content_type, error_message,"
+    " bytes, total, http_status, width, height, seconds FROM list ORDER BY position",
+  [STMT_SAVE_ITEM] =
+    "INSERT OR REPLACE INTO list (url, position, state, folder, file_path, content_type,"
+    " error_message, bytes, total, http_status, width, height, seconds)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+  [STMT_REMOVE_ITEM] =
+    "DELETE FROM list WHERE url = ?1",
+};
+
+struct _HaulRecord
+{
+  GObject       parent_instance;
+
+  char         *path;
+  GMainContext *context;
+
+  /* Guards everything below: one connection, used by one thread at a time. */
+  GMutex        lock;
+  sqlite3      *db;
+  sqlite3_stmt *stmts[N_STMTS];
+  gboolean      opened;
+  char         *warning;
+
+  GMutex        names_lock;
+};
+
+G_DEFINE_FINAL_TYPE (HaulRecord, haul_record, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PATH,
+  N_PROPS
+};
+
+enum {
+  WARNING,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+void
+haul_record_file_free (HaulRecordFile *file)
+{
+  if (file == NULL)
+    return;
+
+  g_free (file->url);
+  g_free (file->name);
+  g_free (file->sha256);
+  g_free (file->etag);
+  g_free (file->last_modified);
+  g_free (file);
+}
+
+void
+haul_record_partial_free (HaulRecordPartial *partial)
+{
+  if (partial == NULL)
+    return;
+
+  g_free (partial->url);
+  g_free (partial->part);
+  g_free (partial->etag);
+  g_free (partial->last_modified);
+  g_free (partial);
+}
+
+void
+haul_record_item_free (HaulRecordItem *item)
+{
+  if (item == NULL)
+    return;
+
+  g_free (item->url);
+  g_free (item->folder);
+  g_free (item->file_path);
+  g_free (item->content_type);
+  g_free (item->error_message);
+  g_free (item);
+}
+
+char *
+haul_record_default_path (void)
+{
+  /* g_get_user_state_dir() is read once per process; the variable is read
+   * here each time, so that tests can move the database. */
+  const char *state = g_getenv ("XDG_STATE_HOME");
+
+  if (state != NULL && g_path_is_absolute (state))
+    return g_build_filename (state, "haul", "haul.db", NULL);
+
+  return g_build_filename (g_get_user_state_dir (), "haul", "haul.db", NULL);
+}
+
+typedef struct
+{
+  HaulRecord *self;
+  char       *message;
+} Warning;
+
+static gboolean
+emit_warning (gpointer data)
+{
+  Warning *warning = data;
+
+  g_signal_emit (warning->self, signals[WARNING], 0, warning->message);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+warning_free (gpointer data)
+{
+  Warning *warning = data;
+
+  g_object_unref (warning->self);
+  g_free (warning->message);
+  g_free (warning);
+}
+
+/* Must hold the lock. The first problem is told; the rest would only
+ * repeat it. */
+static void
+warn (HaulRecord *self,
+      const char *reason)
+{
+  Warning *warning;
+
+  if (self->warning != NULL)
+    return;
+
+  /* TRANSLATORS: the record is the database of what was downloaded */
+  self->warning = g_strdup_printf (_("cannot use the download record %s (%s); "
+                                     "downloading without it"),
+                                   self->path ? self->path : ":memory:", reason);
+
+  warning = g_new0 (Warning, 1);
+  warning->self = g_object_ref (self);
+  warning->message = g_strdup (self->warning);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_warning,
+                              warning, warning_free);
+}
+
+static void
+close_db (HaulRecord *self)
+{
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&self->db, sqlite3_close_v2);
+}
+
+static gboolean
+setup_db (HaulRecord  *self,
+          const char  *path,
+          char       **reason)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = 0;
+  int rc;
+
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    goto failed;
+
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+
+  /* Reading the version is the first read of the file: a file that is no
+   * database fails here. */
+  rc = sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      version = sqlite3_column_int (stmt, 0);
+      rc = SQLITE_OK;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_OK)
+    goto failed;
+
+  if (version > SCHEMA_VERSION)
+    {
+      *reason = g_strdup (_("made by a newer version of Haul"));
+      close_db (self);
+      return FALSE;
+    }
+
+  /* WAL lets a second Haul read while this one writes; NORMAL still keeps
+   * the database whole after a power cut. */
+  rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                     NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    goto failed;
+
+  if (version < SCHEMA_VERSION)
+    {
+      g_autofree char *sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+                                              schema, SCHEMA_VERSION);
+
+      rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+      if (rc != SQLITE_OK)
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          goto failed;
+        }
+    }
+
+  for (guint i = 0; i < N_STMTS; i++)
+    {
+      rc = sqlite3_prepare_v3 (self->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &self->stmts[i], NULL);
+      if (rc != SQLITE_OK)
+        goto failed;
+    }
+
+  return TRUE;
+
+failed:
+  *reason = g_strdup (self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+  close_db (self);
+  return FALSE;
+}
+
+/* Must hold the lock. */
+static gboolean
+ensure_open (HaulRecord *self)
+{
+  g_autofree char *reason = NULL;
+
+  if (self->opened)
+    return self->db != NULL;
+
+  self->opened = TRUE;
+
+  if (self->path != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self->path);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        reason = g_strdup (g_strerror (errno));
+      else if (setup_db (self, self->path, &reason))
+        return TRUE;
+
+      warn (self, reason);
+      g_clear_pointer (&reason, g_free);
+    }
+
+  /* In memory, a run still knows what it saved itself. */
+  if (!setup_db (self, ":memory:", &reason))
+    {
+      warn (self, reason);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Must hold the lock. Returns the statement, reset and bound to nothing,
+ * or NULL without a database. */
+static sqlite3_stmt *
+get_stmt (HaulRecord *self,
+          Stmt        which)
+{
+  sqlite3_stmt *stmt;
+
+  if (!ensure_open (self))
+    return NULL;
+
+  stmt = self->stmts[which];
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return stmt;
+}
+
+/* Must hold the lock. A write that fails (disk full, a file turned
+ * read-only) is told once; downloads go on. */
+static void
+step_done (HaulRecord   *self,
+           sqlite3_stmt *stmt)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    warn (self, sqlite3_errmsg (self->db));
+  sqlite3_reset (stmt);
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static char *
+dup_column (sqlite3_stmt *stmt,
+            int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text ? g_strdup ((const char *)text) : NULL;
+}
+
+static void
+haul_record_finalize (GObject *object)
+{
+  HaulRecord *self = (HaulRecord *)object;
+
+  close_db (self);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->warning, g_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->names_lock);
+
+  G_OBJECT_CLASS (haul_record_parent_class)->finalize (object);
+}
+
+static void
+haul_record_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  HaulRecord *self = HAUL_RECORD (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+haul_record_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  HaulRecord *self = HAUL_RECORD (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      self->path = g_value_dup_string (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+haul_record_class_init (HaulRecordClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = haul_record_finalize;
+  object_class->get_property = haul_record_get_property;
+  object_class->set_property = haul_record_set_property;
+
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HaulRecord::warning:
+   * @message: what went wrong, for the user
+   *
+   * Emitted once, on the main context, when the database cannot be used.
+   */
+  signals[WARNING] =
+    g_signal_new ("warning",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+haul_record_init (HaulRecord *self)
+{
+  g_mutex_init (&self->lock);
+  g_mutex_init (&self->names_lock);
+  self->context = g_main_context_ref_thread_default ();
+}
+
+HaulRecord *
+haul_record_new (const char *path)
+{
+  return g_object_new (HAUL_TYPE_RECORD,
+                       "path", path,
+                       NULL);
+}
+
+const char *
+haul_record_get_path (HaulRecord *self)
+{
+  g_return_val_if_fail (HAUL_IS_RECORD (self), NULL);
+
+  return self->path;
+}
+
+char *
+haul_record_dup_warning (HaulRecord *self)
+{
+  char *warning;
+
+  g_return_val_if_fail (HAUL_IS_RECORD (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  warning = g_strdup (self->warning);
+  g_mutex_unlock (&self->lock);
+
+  return warning;
+}
+
+void
+haul_record_open (HaulRecord *self)
+{
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_lock (&self->lock);
+  ensure_open (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static HaulRecordFile *
+file_from_row (sqlite3_stmt *stmt,
+               const char   *url,
+               int           first)
+{
+  HaulRecordFile *file = g_new0 (HaulRecordFile, 1);
+
+  file->url = g_strdup (url);
+  file->name = dup_column (stmt, first);
+  file->size = (guint64)sqlite3_column_int64 (stmt, first + 1);
+  file->sha256 = dup_column (stmt, first + 2);
+  file->etag = dup_column (stmt, first + 3);
+  file->last_modified = dup_column (stmt, first + 4);
+  file->saved_at = sqlite3_column_int64 (stmt, first + 5);
+
+  return file;
+}
+
+HaulRecordFile *
+haul_record_lookup_file (HaulRecord *self,
+                         const char *folder,
+                         const char *url)
+{
+  HaulRecordFile *file = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (HAUL_IS_RECORD (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  if ((stmt = get_stmt (self, STMT_LOOKUP_FILE)) != NULL)
+    {
+      bind_text (stmt, 1, folder);
+      bind_text (stmt, 2, url);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        file = file_from_row (stmt, url, 0);
+      sqlite3_reset (stmt);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return file;
+}
+
+GPtrArray *
+haul_record_find_by_hash (HaulRecord *self,
+                          const char *folder,
+                          const char *sha256)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_record_file_free);
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (HAUL_IS_RECORD (self), files);
+
+  g_mutex_lock (&self->lock);
+  if ((stmt = get_stmt (self, STMT_FIND_BY_HASH)) != NULL)
+    {
+      bind_text (stmt, 1, folder);
+      bind_text (stmt, 2, sha256);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (files, file_from_row (stmt, (const char *)sqlite3_column_text (stmt, 0), 1));
+      sqlite3_reset (stmt);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return files;
+}
+
+void
+haul_record_add_file (HaulRecord           *self,
+                      const char           *folder,
+                      const HaulRecordFile *file)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_lock (&self->lock);
+  if ((stmt = get_stmt (self, STMT_ADD_FILE)) != NULL)
+    {
+      bind_text (stmt, 1, folder);
+      bind_text (stmt, 2, file->url);
+      bind_text (stmt, 3, file->name);
+      sqlite3_bind_int64 (stmt, 4, (sqlite3_int64)file->size);
+      bind_text (stmt, 5, file->sha256);
+      bind_text (stmt, 6, file->etag);
+      bind_text (stmt, 7, file->last_modified);
+      sqlite3_bind_int64 (stmt, 8, file->saved_at ? file->saved_at
+                                                   : g_get_real_time () / G_USEC_PER_SEC);
+      step_done (self, stmt);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Runs one statement bound to (folder, url). */
+static void
+run_folder_url (HaulRecord *self,
+                Stmt        which,
+                const char *folder,
+                const char *url)
+{
+  sqlite3_stmt *stmt;
+
+  g_mutex_lock (&self->lock);
+  if ((stmt = get_stmt (self, which)) != NULL)
+    {
+      bind_text (stmt, 1, folder);
+      bind_text (stmt, 2, url);
+      step_done (self, stmt);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+haul_record_remove_file (HaulRecord *self,
+                         const char *folder,
+                         const char *url)
+{
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  run_folder_url (self, STMT_REMOVE_FILE, folder, url);
+}
+
+void
+haul_record_lock_names (HaulRecord *self)
+{
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_lock (&self->names_lock);
+}
+
+void
+haul_record_unlock_names (HaulRecord *self)
+{
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_unlock (&self->names_lock);
+}
+
+HaulRecordPartial *
+haul_record_lookup_partial (HaulRecord *self,
+                            const char *folder,
+                            const char *url)
+{
+  HaulRecordPartial *partial = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (HAUL_IS_RECORD (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  if ((stmt = get_stmt (self, STMT_LOOKUP_PARTIAL)) != NULL)
+    {
+      bind_text (stmt, 1, folder);
+      bind_text (stmt, 2, url);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          partial = g_new0 (HaulRecordPartial, 1);
+          partial->url = g_strdup (url);
+          partial->part = dup_column (stmt, 0);
+          partial->etag = dup_column (stmt, 1);
+          partial->last_modified = dup_column (stmt, 2);
+          partial->total = sqlite3_column_int64 (stmt, 3);
+        }
+      sqlite3_reset (stmt);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return partial;
+}
+
+void
+haul_record_set_partial (HaulRecord              *self,
+                         const char              *folder,
+                         const HaulRecordPartial *partial)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_lock (&self->lock);
+  if ((stmt = get_stmt (self, STMT_SET_PARTIAL)) != NULL)
+    {
+      bind_text (stmt, 1, folder);
+      bind_text (stmt, 2, partial->url);
+      bind_text (stmt, 3, partial->part);
+      bind_text (stmt, 4, partial->etag);
+      bind_text (stmt, 5, partial->last_modified);
+      sqlite3_bind_int64 (stmt, 6, partial->total);
+      sqlite3_bind_int64 (stmt, 7, g_get_real_time () / G_USEC_PER_SEC);
+      step_done (self, stmt);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+haul_record_remove_partial (HaulRecord *self,
+                            const char *folder,
+                            const char *url)
+{
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  run_folder_url (self, STMT_REMOVE_PARTIAL, folder, url);
+}
+
+GPtrArray *
+haul_record_list_partials (HaulRecord *self,
+                           const char *folder)
+{
+  GPtrArray *partials = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_record_partial_free);
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (HAUL_IS_RECORD (self), partials);
+
+  g_mutex_lock (&self->lock);
+  if ((stmt = get_stmt (self, STMT_LIST_PARTIALS)) != NULL)
+    {
+      bind_text (stmt, 1, folder);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          HaulRecordPartial *partial = g_new0 (HaulRecordPartial, 1);
+
+          partial->url = dup_column (stmt, 0);
+          partial->part = dup_column (stmt, 1);
+          partial->etag = dup_column (stmt, 2);
+          partial->last_modified = dup_column (stmt, 3);
+          partial->total = sqlite3_column_int64 (stmt, 4);
+          g_ptr_array_add (partials, partial);
+        }
+      sqlite3_reset (stmt);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return partials;
+}
+
+GPtrArray *
+haul_record_load_items (HaulRecord *self)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_record_item_free);
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (HAUL_IS_RECORD (self), items);
+
+  g_mutex_lock (&self->lock);
+  if ((stmt = get_stmt (self, STMT_LOAD_ITEMS)) != NULL)
+    {
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          HaulRecordItem *item = g_new0 (HaulRecordItem, 1);
+          int state = sqlite3_column_int (stmt, 2);
+
+          item->url = dup_column (stmt, 0);
+          item->position = sqlite3_column_int64 (stmt, 1);
+          /* A row from a newer version, or a damaged one, comes back queued. */
+          item->state = state >= HAUL_DOWNLOAD_QUEUED && state <= HAUL_DOWNLOAD_SKIPPED
+                        ? (HaulDownloadState)state : HAUL_DOWNLOAD_QUEUED;
+          item->folder = dup_column (stmt, 3);
+          item->file_path = dup_column (stmt, 4);
+          item->content_type = dup_column (stmt, 5);
+          item->error_message = dup_column (stmt, 6);
+          item->bytes = (guint64)MAX (0, sqlite3_column_int64 (stmt, 7));
+          item->total = sqlite3_column_int64 (stmt, 8);
+          item->http_status = (guint)CLAMP (sqlite3_column_int (stmt, 9), 0, 999);
+          item->width = MAX (0, sqlite3_column_int (stmt, 10));
+          item->height = MAX (0, sqlite3_column_int (stmt, 11));
+          item->seconds = sqlite3_column_double (stmt, 12);
+          if (item->url != NULL)
+            g_ptr_array_add (items, item);
+          else
+            haul_record_item_free (item);
+        }
+      sqlite3_reset (stmt);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return items;
+}
+
+void
+haul_record_save_items (HaulRecord *self,
+                        GPtrArray  *items,
+                        GPtrArray  *removed)
+{
+  sqlite3_stmt *save;
+  sqlite3_stmt *remove;
+
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_lock (&self->lock);
+  if ((save = get_stmt (self, STMT_SAVE_ITEM)) == NULL ||
+      (remove = get_stmt (self, STMT_REMOVE_ITEM)) == NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+
+  /* One transaction: thousands of rows cost one commit. */
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      warn (self, sqlite3_errmsg (self->db));
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+
+  for (guint i = 0; removed != NULL && i < removed->len; i++)
+    {
+      bind_text (remove, 1, g_ptr_array_index (removed, i));
+      step_done (self, remove);
+    }
+
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      HaulRecordItem *item = g_ptr_array_index (items, i);
+
+      bind_text (save, 1, item->url);
+      sqlite3_bind_int64 (save, 2, item->position);
+      sqlite3_bind_int (save, 3, item->state);
+      bind_text (save, 4, item->folder);
+      bind_text (save, 5, item->file_path);
+      bind_text (save, 6, item->content_type);
+      bind_text (save, 7, item->error_message);
+      sqlite3_bind_int64 (save, 8, (sqlite3_int64)item->bytes);
+      sqlite3_bind_int64 (save, 9, item->total);
+      sqlite3_bind_int (save, 10, (int)item->http_status);
+      sqlite3_bind_int (save, 11, item->width);
+      sqlite3_bind_int (save, 12, item->height);
+      sqlite3_bind_double (save, 13, item->seconds);
+      step_done (self, save);
+    }
+
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      warn (self, sqlite3_errmsg (self->db));
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+haul_record_clear_items (HaulRecord *self)
+{
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_lock (&self->lock);
+  if (ensure_open (self) &&
+      sqlite3_exec (self->db, "DELETE FROM list", NULL, NULL, NULL) != SQLITE_OK)
+    warn (self, sqlite3_errmsg (self->db));
+  g_mutex_unlock (&self->lock);
+}
