@@ -500,6 +500,7 @@ main (int   argc,
   gboolean no_skip = FALSE;
   gboolean keep_duplicates = FALSE;
   gboolean no_record = FALSE;
+  gboolean no_mtime = FALSE;
   int jobs = HAUL_DOWNLOADER_DEFAULT_CONCURRENCY;
   int retries = HAUL_DOWNLOADER_DEFAULT_RETRIES;
   int timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
@@ -535,6 +536,8 @@ main (int   argc,
       N_("Download again what was already saved in the folder"), NULL },
     { "keep-duplicates", 0, 0, G_OPTION_ARG_NONE, &keep_duplicates,
       N_("Keep an image whose content is already saved in the folder under another name"), NULL },
+    { "no-mtime", 0, 0, G_OPTION_ARG_NONE, &no_mtime,
+      N_("Give saved files the time of the download, not the server’s Last-Modified"), NULL },
     { "no-record", 0, 0, G_OPTION_ARG_NONE, &no_record,
       N_("Neither read nor write the record of what was downloaded: skip nothing, resume nothing"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
@@ -634,6 +637,7 @@ main (int   argc,
 
   haul_downloader_set_skip_saved (downloader, !no_skip);
   haul_downloader_set_keep_duplicates (downloader, keep_duplicates);
+  haul_downloader_set_server_time (downloader, !no_mtime);
 
   /* What was saved where: so that a second run skips it and an interrupted
    * one resumes. */

@@ -160,7 +160,7 @@ static void
 test_cli_download (void)
 {
   g_autofree char *folder = make_folder ();
-  g_autofree char *a = test_server_url (server, "/png/a.png");
+  g_autofree char *a = test_server_url (server, "/unique/a.png");
   g_autofree char *b = test_server_url (server, "/mismatch/b.jpg");
   const char *args[] = { "-o", folder, "-j", "2", a, b, NULL };
   g_autofree char *out = NULL;
@@ -327,8 +327,8 @@ static void
 test_cli_stdin (void)
 {
   g_autofree char *folder = make_folder ();
-  g_autofree char *a = test_server_url (server, "/png/in1.png");
-  g_autofree char *b = test_server_url (server, "/png/in2.png");
+  g_autofree char *a = test_server_url (server, "/unique/in1.png");
+  g_autofree char *b = test_server_url (server, "/unique/in2.png");
   g_autofree char *input = g_strdup_printf ("%s\n%s\n", a, b);
   const char *args[] = { "--quiet", "-o", folder, "-", NULL };
   g_autofree char *out = NULL;
@@ -423,6 +423,233 @@ test_cli_https (void)
   g_assert_cmpint (run_cli (plain, &out, &err), ==, 1);
   g_assert_nonnull (strstr (out, "TLS certificate not trusted"));
   g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+  remove_folder (g_steal_pointer (&folder));
+}
+
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      remove_tree (child);
+    }
+  g_remove (path);
+}
+
+static char *
+find_part (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, ".haul-") && g_str_has_suffix (name, ".part"))
+      return g_build_filename (folder, name, NULL);
+
+  return NULL;
+}
+
+/* haul-cli gets a record of its own in @state. */
+static void
+use_state (const char *state)
+{
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+}
+
+/* The second run of a list into the same folder sends no request for what
+ * is there, says so in both formats, and a deleted file comes back. */
+static void
+test_cli_second_run (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *state = make_folder ();
+  g_autofree char *a = test_server_url (server, "/unique/second-a.png");
+  g_autofree char *b = test_server_url (server, "/unique/second-b.png");
+  g_autofree char *a_path = g_build_filename (folder, "second-a.png", NULL);
+  g_autofree char *b_path = g_build_filename (folder, "second-b.png", NULL);
+  const char *args[] = { "-o", folder, a, b, NULL };
+  const char *json[] = { "--json", "-o", folder, a, NULL };
+  const char *no_skip[] = { "--no-skip", "-o", folder, a, NULL };
+  const char *keep[] = { "--no-skip", "--keep-duplicates", "-o", folder, a, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(GStrv) lines = NULL;
+  JsonObject *object;
+
+  use_state (state);
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_cmpuint (test_server_get_hits (server, "/unique/second-a.png"), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (g_unlink (b_path), ==, 0);
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  expected = g_strdup_printf ("skipped: %s: already downloaded (second-a.png)\n", a);
+  g_assert_nonnull (strstr (out, expected));
+  g_assert_nonnull (strstr (out, "done: second-b.png, "));
+  g_assert_cmpuint (test_server_get_hits (server, "/unique/second-a.png"), ==, 1);
+  g_assert_cmpuint (test_server_get_hits (server, "/unique/second-b.png"), ==, 2);
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (json, &out, &err), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_true (json_parser_load_from_data (parser, lines[0], -1, NULL));
+  object = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "skipped");
+  g_assert_cmpstr (json_object_get_string_member (object, "file"), ==, a_path);
+  g_assert_cmpstr (json_object_get_string_member (object, "error"), ==, "already downloaded");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Asked again, the same body is still not kept twice... */
+  g_assert_cmpint (run_cli (no_skip, &out, &err), ==, 0);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("skipped: %s: same image as second-a.png\n", a);
+  g_assert_nonnull (strstr (out, expected));
+  g_assert_cmpuint (test_server_get_hits (server, "/unique/second-a.png"), ==, 2);
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* ...unless asked to keep it. */
+  g_assert_cmpint (run_cli (keep, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "done: second-a (1).png, "));
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 3);
+
+  g_unsetenv ("XDG_STATE_HOME");
+  remove_folder (g_steal_pointer (&folder));
+  remove_tree (state);
+}
+
+/* Two addresses of one picture keep one file. */
+static void
+test_cli_same_image (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *state = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/first.png");
+  g_autofree char *b = test_server_url (server, "/png/again.png?delay=300");
+  const char *args[] = { "-o", folder, a, b, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+
+  use_state (state);
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  expected = g_strdup_printf ("skipped: %s: same image as first.png\n", b);
+  g_assert_nonnull (strstr (out, "done: first.png, "));
+  g_assert_nonnull (strstr (out, expected));
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 1);
+
+  g_unsetenv ("XDG_STATE_HOME");
+  remove_folder (g_steal_pointer (&folder));
+  remove_tree (state);
+}
+
+static gboolean
+part_is_big (const char *folder)
+{
+  g_autofree char *part = find_part (folder);
+  GStatBuf st;
+
+  return part != NULL && g_stat (part, &st) == 0 && st.st_size >= TEST_BIG_CUT;
+}
+
+/* kill -9 in the middle of a big transfer: the next run asks for the rest
+ * with Range and If-Range, and the file comes out whole. */
+static void
+test_cli_resume_after_kill (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *state = make_folder ();
+  g_autofree char *url = test_server_url (server, "/big/killed");
+  g_autofree char *path = g_build_filename (folder, "killed.png", NULL);
+  const char *args[] = { "-o", folder, url, NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autofree guint8 *expected = test_make_pattern (TEST_BIG_LENGTH);
+  g_autofree char *expected_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, expected,
+                                                              TEST_BIG_LENGTH);
+  g_autofree char *contents = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *range = NULL;
+  g_autofree char *if_range = NULL;
+  g_autofree char *left = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  gsize length;
+
+  use_state (state);
+  proc = spawn_cli (args, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  while (!part_is_big (folder))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+  /* The record is written as the part gets its name; a moment more. */
+  g_usleep (G_USEC_PER_SEC / 5);
+  g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, NULL);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (part_is_big (folder));
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "done: killed.png, "));
+  g_assert_cmpuint (test_server_get_hits (server, "/big/killed"), ==, 2);
+  g_mutex_lock (&server->lock);
+  range = g_strdup (server->range);
+  if_range = g_strdup (server->if_range);
+  g_mutex_unlock (&server->lock);
+  g_assert_nonnull (range);
+  g_assert_true (g_str_has_prefix (range, "bytes="));
+  g_assert_cmpuint (g_ascii_strtoull (range + 6, NULL, 10), >=, TEST_BIG_CUT);
+  g_assert_cmpstr (if_range, ==, "\"b1\"");
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, ==, TEST_BIG_LENGTH);
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *)contents, length);
+  g_assert_cmpstr (sha, ==, expected_sha);
+  left = find_part (folder);
+  g_assert_null (left);
+
+  g_unsetenv ("XDG_STATE_HOME");
+  remove_folder (g_steal_pointer (&folder));
+  remove_tree (state);
+}
+
+/* The saved file's time is the server's Last-Modified, unless asked not. */
+static void
+test_cli_mtime (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *url = test_server_url (server, "/dated.png");
+  g_autofree char *path = g_build_filename (folder, "dated.png", NULL);
+  g_autofree char *path2 = g_build_filename (folder, "dated (1).png", NULL);
+  const char *args[] = { "--no-record", "-o", folder, url, NULL };
+  const char *now[] = { "--no-record", "--no-mtime", "-o", folder, url, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  GStatBuf st;
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mtime, ==, TEST_LAST_MODIFIED_UNIX);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (now, &out, &err), ==, 0);
+  g_assert_cmpint (g_stat (path2, &st), ==, 0);
+  g_assert_cmpint (st.st_mtime, >, g_get_real_time () / G_USEC_PER_SEC - 600);
   remove_folder (g_steal_pointer (&folder));
 }
 
@@ -616,19 +843,15 @@ static void
 fake_sandbox_clear (FakeSandbox *fake)
 {
   const char *files[] = { ".config/user-dirs.dirs", "flatpak-info", "mountinfo" };
-  const char *folders[] = { "Pictures/Haul", "Pictures", ".config" };
 
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
     {
       g_autofree char *path = g_build_filename (fake->home, files[i], NULL);
-      g_assert_cmpint (g_unlink (path), ==, 0);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
     }
-  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
-    {
-      g_autofree char *path = g_build_filename (fake->home, folders[i], NULL);
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (fake->home), ==, 0);
+  /* With what haul-cli left there: the record, in .local/state. */
+  remove_tree (fake->home);
+  g_assert_false (g_file_test (fake->home, G_FILE_TEST_EXISTS));
   g_clear_pointer (&fake->home, g_free);
   g_clear_pointer (&fake->shared, g_free);
   g_clear_pointer (&fake->info, g_free);
@@ -837,6 +1060,10 @@ main (int   argc,
   g_test_add_func ("/cli/interrupt", test_cli_interrupt);
   g_test_add_func ("/cli/terminate", test_cli_terminate);
   g_test_add_func ("/cli/c-locale", test_cli_c_locale);
+  g_test_add_func ("/cli/second-run", test_cli_second_run);
+  g_test_add_func ("/cli/same-image", test_cli_same_image);
+  g_test_add_func ("/cli/resume-after-kill", test_cli_resume_after_kill);
+  g_test_add_func ("/cli/mtime", test_cli_mtime);
   g_test_add_func ("/cli/default-folder", test_cli_default_folder);
   g_test_add_func ("/cli/sandbox/default-folder", test_cli_sandbox_default_folder);
   g_test_add_func ("/cli/sandbox/unshared-folder", test_cli_sandbox_unshared_folder);

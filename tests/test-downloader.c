@@ -5,10 +5,12 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "haul-download.h"
 #include "haul-downloader.h"
 #include "haul-fetch.h"
+#include "haul-update.h"
 #include "test-images.h"
 #include "test-server.h"
 
@@ -231,6 +233,11 @@ test_basic (Fixture       *fixture,
                    haul_download_get_first_byte_time (download));
   g_assert_cmpfloat (haul_download_get_seconds (download), >=, 0.0);
   assert_file_is_png (expected);
+  {
+    g_autofree char *sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, server->png);
+
+    g_assert_cmpstr (haul_download_get_sha256 (download), ==, sha256);
+  }
 
   g_mutex_lock (&server->lock);
   g_assert_cmpstr (server->user_agent, ==, "Haul/" PACKAGE_VERSION);
@@ -645,6 +652,340 @@ test_truncated (Fixture       *fixture,
   /* "identity" is no compression: the Content-Length still counts. */
   assert_failed_with (identity, "incomplete");
   assert_folder_empty (fixture);
+}
+
+/* The file and the SHA-256 reported are exactly @expected. */
+static void
+assert_saved (HaulDownload *download,
+              const guint8 *expected,
+              gsize         length)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, expected, length);
+  gsize got;
+
+  if (haul_download_get_state (download) != HAUL_DOWNLOAD_DONE)
+    g_error ("%s: %s", haul_download_get_url (download),
+             haul_download_get_error_message (download));
+  g_assert_true (g_file_get_contents (haul_download_get_file_path (download), &contents, &got, NULL));
+  g_assert_cmpmem (contents, got, expected, length);
+  g_assert_cmpstr (haul_download_get_sha256 (download), ==, sha256);
+}
+
+/* A chunked body that ends properly is saved whole. */
+static void
+test_chunked (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(HaulDownload) download = fetch_one (fixture, "/chunked.png");
+  g_autoptr(GPtrArray) kept = make_downloads ("/chunked-kept.png", "/chunked-kept.png?2",
+                                              "/chunked-kept.png?3", NULL);
+  g_autofree guint8 *expected = test_make_pattern (TEST_CHUNKED_LENGTH);
+
+  assert_saved (download, expected, TEST_CHUNKED_LENGTH);
+
+  /* One after another on the same connection, too. */
+  haul_downloader_set_concurrency (fixture->downloader, 1);
+  g_assert_true (run_batch (fixture, kept, NULL, NULL));
+  for (guint i = 0; i < kept->len; i++)
+    assert_saved (kept->pdata[i], expected, TEST_CHUNKED_LENGTH);
+}
+
+/* One that ends between chunks, without its last, empty chunk, is cut
+ * off: never saved as if complete, and tried again. */
+static void
+test_chunked_cut (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(HaulDownload) failed = fetch_one (fixture, "/chunked-cut/1");
+  g_autoptr(HaulDownload) retried = NULL;
+  g_autofree guint8 *expected = test_make_pattern (TEST_CHUNKED_LENGTH);
+
+  assert_failed_with (failed, "incomplete");
+  assert_folder_empty (fixture);
+
+  haul_downloader_set_retries (fixture->downloader, 1);
+  retried = fetch_one (fixture, "/chunked-cut/2");
+  assert_saved (retried, expected, TEST_CHUNKED_LENGTH);
+  g_assert_cmpuint (test_server_get_hits (server, "/chunked-cut/2"), ==, 2);
+}
+
+/* A body shorter than its Content-Length is tried again. */
+static void
+test_short_body_retried (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(HaulDownload) download = NULL;
+  g_autofree guint8 *expected = test_make_pattern (20000);
+
+  haul_downloader_set_retries (fixture->downloader, 1);
+  download = fetch_one (fixture, "/short/1");
+
+  assert_saved (download, expected, 20000);
+  g_assert_cmpuint (test_server_get_hits (server, "/short/1"), ==, 2);
+}
+
+typedef struct
+{
+  const char *path;
+  guint       hits;
+  gboolean    changed;       /* the body the file must hold */
+  gboolean    last_ranged;   /* whether the last request asked for a range */
+} ResumeCase;
+
+/* A cut transfer goes on with a Range request and If-Range; whatever
+ * the server answers, the file ends byte for byte the server's. */
+static void
+test_resume (Fixture       *fixture,
+             gconstpointer  data)
+{
+  static const ResumeCase cases[] = {
+    { "/resume/1?cut=close&answer=ranges", 2, FALSE, TRUE },
+    { "/resume/2?cut=chunked&answer=ranges", 2, FALSE, TRUE },
+    { "/resume/3?cut=reset&answer=ranges", 2, FALSE, TRUE },
+    { "/resume/4?cut=close&answer=ranges&plain=1", 2, FALSE, TRUE },
+    { "/resume/5?cut=close&answer=ignore", 2, FALSE, TRUE },
+    { "/resume/6?cut=close&answer=changed", 2, TRUE, TRUE },
+    /* A new ETag on a 206 is not the same body: asked for again whole. */
+    { "/resume/7?cut=close&answer=changed206", 3, TRUE, FALSE },
+    { "/resume/8?cut=chunked&answer=416", 3, FALSE, FALSE },
+  };
+
+  haul_downloader_set_retries (fixture->downloader, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const ResumeCase *c = &cases[i];
+      g_autoptr(HaulDownload) download = NULL;
+      g_autofree guint8 *expected = test_make_resume_body (c->changed);
+      g_autofree char *path = g_strndup (c->path, strcspn (c->path, "?"));
+      g_autofree char *range = NULL;
+      g_autofree char *if_range = NULL;
+
+      g_test_message ("%s", c->path);
+      download = fetch_one (fixture, c->path);
+      assert_saved (download, expected, TEST_RESUME_LENGTH);
+      g_assert_cmpuint (test_server_get_hits (server, path), ==, c->hits);
+      g_assert_cmpstr (haul_download_get_etag (download), ==, c->changed ? "\"v2\"" : "\"v1\"");
+      g_assert_cmpstr (haul_download_get_last_modified (download), ==, TEST_LAST_MODIFIED);
+
+      g_mutex_lock (&server->lock);
+      range = g_strdup (server->range);
+      if_range = g_strdup (server->if_range);
+      g_mutex_unlock (&server->lock);
+
+      if (!c->last_ranged)
+        {
+          g_assert_null (range);
+          continue;
+        }
+
+      /* A reset may lose what was in flight; the others arrive whole. */
+      if (strstr (c->path, "reset") == NULL)
+        g_assert_cmpstr (range, ==, "bytes=" G_STRINGIFY (TEST_RESUME_CUT) "-");
+      else
+        g_assert_true (range != NULL && g_str_has_prefix (range, "bytes="));
+      g_assert_cmpstr (if_range, ==, "\"v1\"");
+    }
+}
+
+static void
+collect_update (HaulUpdate *update,
+                gpointer    user_data)
+{
+  g_ptr_array_add (user_data, update);
+}
+
+/* Runs one fetch in this thread, as a worker would, and returns its
+ * updates; the last is FINISHED. */
+static GPtrArray *
+run_fetch (Fixture   *fixture,
+           HaulFetch *fetch)
+{
+  GPtrArray *updates = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_update_free);
+  HaulUpdate *last;
+
+  fetch->session = soup_session_new ();
+  fetch->max_size = G_MAXUINT64;
+  haul_fetch_run (fetch, collect_update, updates);
+
+  last = g_ptr_array_index (updates, updates->len - 1);
+  g_assert_cmpint (last->kind, ==, HAUL_UPDATE_FINISHED);
+  /* It travels with its last update; this test frees it itself. */
+  for (guint i = 0; i < updates->len; i++)
+    ((HaulUpdate *)g_ptr_array_index (updates, i))->fetch = NULL;
+  haul_fetch_free (fetch);
+
+  return updates;
+}
+
+/* The hooks a record of unfinished transfers uses: a body that grew big
+ * enough gets a partial name, which a failed fetch leaves in place; the
+ * next fetch continues it with a Range request. */
+static void
+test_resume_part (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *url = test_server_url (server, "/resume/20?cut=close&answer=ranges");
+  g_autofree guint8 *expected = test_make_resume_body (FALSE);
+  g_autofree char *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, expected,
+                                                        TEST_RESUME_LENGTH);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  g_autofree char *part_name = NULL;
+  g_autofree char *part_path = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  HaulFetch *fetch;
+  HaulUpdate *finished;
+  gsize length;
+
+  fetch = haul_fetch_new (url, fixture->folder, NULL, NULL);
+  fetch->name_part_after = 64 * 1024;
+  fetch->keep_part = TRUE;
+  first = run_fetch (fixture, fetch);
+
+  for (guint i = 0; i < first->len && part_name == NULL; i++)
+    {
+      HaulUpdate *update = g_ptr_array_index (first, i);
+
+      if (update->kind == HAUL_UPDATE_PROGRESS && update->part_name != NULL)
+        {
+          g_assert_cmpuint (update->bytes_received, >=, 64 * 1024);
+          g_assert_cmpstr (update->etag, ==, "\"v1\"");
+          part_name = g_strdup (update->part_name);
+        }
+    }
+  g_assert_nonnull (part_name);
+
+  finished = g_ptr_array_index (first, first->len - 1);
+  g_assert_cmpint (finished->state, ==, HAUL_DOWNLOAD_FAILED);
+  g_assert_cmpstr (finished->part_name, ==, part_name);
+  g_assert_cmpstr (finished->etag, ==, "\"v1\"");
+  g_assert_cmpstr (finished->last_modified, ==, TEST_LAST_MODIFIED);
+  part_path = g_build_filename (fixture->folder, part_name, NULL);
+  g_assert_true (g_file_get_contents (part_path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, expected, TEST_RESUME_CUT);
+
+  fetch = haul_fetch_new (url, fixture->folder, NULL, NULL);
+  fetch->resume_part = g_strdup (part_name);
+  fetch->resume_etag = g_strdup (finished->etag);
+  fetch->resume_last_modified = g_strdup (finished->last_modified);
+  second = run_fetch (fixture, fetch);
+
+  finished = g_ptr_array_index (second, second->len - 1);
+  g_assert_cmpint (finished->state, ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpstr (finished->sha256, ==, sha256);
+  g_assert_null (finished->part_name);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (finished->file_path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, expected, TEST_RESUME_LENGTH);
+
+  g_mutex_lock (&server->lock);
+  g_assert_cmpstr (server->range, ==, "bytes=" G_STRINGIFY (TEST_RESUME_CUT) "-");
+  g_assert_cmpstr (server->if_range, ==, "\"v1\"");
+  g_mutex_unlock (&server->lock);
+
+  /* Only the final name is left. */
+  names = list_folder (fixture->folder);
+  g_assert_cmpuint (names->len, ==, 1);
+}
+
+static gint64
+mtime_of (const char *path)
+{
+  struct stat st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mtime;
+}
+
+/* A saved file is dated as the server dates it, unless asked not to. */
+static void
+test_server_time (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(HaulDownload) dated = fetch_one (fixture, "/dated.png");
+  g_autoptr(HaulDownload) undated = fetch_one (fixture, "/png/undated.png");
+  g_autoptr(HaulDownload) now = NULL;
+  gint64 real_now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_cmpint (mtime_of (haul_download_get_file_path (dated)), ==, TEST_LAST_MODIFIED_UNIX);
+  g_assert_cmpint (ABS (mtime_of (haul_download_get_file_path (undated)) - real_now), <, 60);
+
+  g_assert_true (haul_downloader_get_server_time (fixture->downloader));
+  haul_downloader_set_server_time (fixture->downloader, FALSE);
+  now = fetch_one (fixture, "/dated.png");
+  g_assert_cmpint (ABS (mtime_of (haul_download_get_file_path (now)) - real_now), <, 60);
+}
+
+/* The nice value of each of this process's threads, from /proc. */
+static GArray *
+thread_nice_values (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", name, "stat", NULL);
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *after_name;
+      int nice;
+
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* The name in parentheses may hold spaces; field 19 is the nice value. */
+      after_name = strrchr (stat, ')');
+      g_assert_nonnull (after_name);
+      fields = g_strsplit (after_name + 2, " ", -1);
+      g_assert_cmpuint (g_strv_length (fields), >, 16);
+      nice = atoi (fields[16]);
+      g_array_append_val (values, nice);
+    }
+
+  return values;
+}
+
+static gboolean
+sample_nice_values (gpointer user_data)
+{
+  GArray *all = user_data;
+  g_autoptr(GArray) values = thread_nice_values ();
+
+  g_array_append_vals (all, values->data, values->len);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Workers run at the process's own priority: a thread that lowers its
+ * own makes GLib fail to copy the settings into threads it spawns later,
+ * which users who are not root see as a CRITICAL on every run. */
+static void
+test_workers_keep_priority (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_downloads ("/png/p1.png?delay=300", "/png/p2.png?delay=300",
+                                                   "/png/p3.png?delay=300", NULL);
+  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (int));
+  int own = getpriority (PRIO_PROCESS, 0);
+  guint id;
+
+  if (!g_file_test ("/proc/self/task", G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("no /proc/self/task");
+      return;
+    }
+
+  id = g_timeout_add (50, sample_nice_values, values);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+  g_source_remove (id);
+
+  g_assert_cmpuint (values->len, >, 3);
+  for (guint i = 0; i < values->len; i++)
+    g_assert_cmpint (g_array_index (values, int, i), ==, own);
 }
 
 static void
@@ -1197,6 +1538,13 @@ main (int   argc,
   ADD ("collisions-concurrent", test_collisions_concurrent, NULL);
   ADD ("duplicates", test_duplicates, NULL);
   ADD ("truncated", test_truncated, NULL);
+  ADD ("chunked", test_chunked, NULL);
+  ADD ("chunked-cut", test_chunked_cut, NULL);
+  ADD ("short-body-retried", test_short_body_retried, NULL);
+  ADD ("resume", test_resume, NULL);
+  ADD ("resume-part", test_resume_part, NULL);
+  ADD ("server-time", test_server_time, NULL);
+  ADD ("workers-keep-priority", test_workers_keep_priority, NULL);
   ADD ("http-errors", test_http_errors, NULL);
   ADD ("server-text-escaped", test_server_text_escaped, NULL);
   ADD ("unknown-image-type", test_unknown_image_type, NULL);

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <utime.h>
 
 #include "haul-download.h"
 #include "haul-downloader.h"
@@ -242,6 +243,9 @@ test_run_and_summary (Fixture       *fixture,
   HaulQueueCounts counts;
   HaulQueueSummary summary;
 
+  g_assert_cmpuint (added->len, ==, 4);
+  /* The server sends the same picture for each: keep them all. */
+  haul_downloader_set_keep_duplicates (fixture->downloader, TRUE);
   run_queue (fixture, NULL);
 
   g_assert_cmpuint (fixture->finished->len, ==, 4);
@@ -285,6 +289,7 @@ test_cancel_summary (Fixture       *fixture,
   HaulQueueSummary summary;
   guint sessions = fixture->n_sessions;
 
+  g_assert_cmpuint (added->len, ==, 3);
   haul_queue_start (fixture->queue, NULL);
   g_timeout_add_once (300, (GSourceOnceFunc)haul_queue_cancel, fixture->queue);
   while (fixture->n_sessions == sessions)
@@ -520,6 +525,52 @@ test_corrupt_record (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (contents, "This is not an SQLite database"));
 }
 
+/* What an interrupted run left for URLs the next run does not hold is
+ * removed; a part someone is still writing to is left alone. */
+static void
+test_sweep_parts (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) urls = make_urls ("/bytes/6001", NULL);
+  g_autoptr(GPtrArray) added = NULL;
+  g_autofree char *old_part = g_build_filename (fixture->folder, ".haul-oldone.part", NULL);
+  g_autofree char *new_part = g_build_filename (fixture->folder, ".haul-fresh1.part", NULL);
+  g_autofree char *planted = g_build_filename (fixture->folder, ".haul-planted.part", NULL);
+  HaulRecordPartial old = { (char *)"http://127.0.0.1:1/gone.png", (char *)".haul-oldone.part",
+                            (char *)"\"x\"", NULL, 5000 };
+  HaulRecordPartial fresh = { (char *)"http://127.0.0.1:1/busy.png", (char *)".haul-fresh1.part",
+                              (char *)"\"y\"", NULL, 5000 };
+  struct utimbuf long_ago = { 1000000000, 1000000000 };
+  g_autoptr(HaulRecordPartial) left = NULL;
+  g_autoptr(HaulRecordPartial) kept = NULL;
+  gint64 deadline;
+
+  g_assert_true (g_file_set_contents (old_part, "old bytes", -1, NULL));
+  g_assert_cmpint (utime (old_part, &long_ago), ==, 0);
+  g_assert_true (g_file_set_contents (new_part, "new bytes", -1, NULL));
+  g_assert_true (g_file_set_contents (planted, "not ours", -1, NULL));
+  g_assert_cmpint (utime (planted, &long_ago), ==, 0);
+  haul_record_set_partial (fixture->record, fixture->folder, &old);
+  haul_record_set_partial (fixture->record, fixture->folder, &fresh);
+
+  added = haul_queue_add_urls (fixture->queue, urls, NULL);
+  run_queue (fixture, NULL);
+
+  /* The sweep runs beside the downloads. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_file_test (old_part, G_FILE_TEST_EXISTS) && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+
+  g_assert_false (g_file_test (old_part, G_FILE_TEST_EXISTS));
+  left = haul_record_lookup_partial (fixture->record, fixture->folder, old.url);
+  g_assert_null (left);
+  g_assert_true (g_file_test (new_part, G_FILE_TEST_EXISTS));
+  kept = haul_record_lookup_partial (fixture->record, fixture->folder, fresh.url);
+  g_assert_nonnull (kept);
+  /* Nobody recorded it: not Haul's to remove. */
+  g_assert_true (g_file_test (planted, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -540,6 +591,7 @@ main (int   argc,
   ADD ("restore", test_restore);
   ADD ("gradual", test_gradual);
   ADD ("corrupt-record", test_corrupt_record);
+  ADD ("sweep-parts", test_sweep_parts);
 
   result = g_test_run ();
   test_server_free (server);

@@ -6,6 +6,7 @@
  * context (or wait for a subprocess) while it answers.
  *
  *   /png/NAME[?delay=MS]    a small PNG, optionally after a delay
+ *   /unique/NAME            a small PNG whose bytes differ for each NAME
  *   /mismatch/NAME          the PNG, labelled image/jpeg
  *   /bytes/N                N bytes: a PNG signature, then a pattern
  *   /redirect/N             N redirects, then the PNG
@@ -30,6 +31,27 @@
  *                           Content-Disposition: HEADER
  *   /escape                 500 whose reason phrase holds terminal escapes
  *   /escape-type            200 with text and an escape in its Content-Type
+ *   /chunked.png            the /bytes/ pattern in whole chunks, properly ended
+ *   /chunked-kept.png       the same from the server itself, on a kept-alive
+ *                           connection
+ *   /chunked-cut/ID         the first time, half of that in whole chunks and no
+ *                           last chunk; then all of it
+ *   /short/ID               the first time, 600 of 20000 bytes; then all of them
+ *   /dated.png              the PNG with a Last-Modified of 2015-10-21 07:28 GMT
+ *   /resume/ID?cut=C&answer=A
+ *                           TEST_RESUME_LENGTH bytes with ETag, Last-Modified
+ *                           and Accept-Ranges (none with "&plain=1"); the first
+ *                           time cut after TEST_RESUME_CUT bytes (C: "close"
+ *                           short of its Content-Length, "reset", or "chunked"
+ *                           without its last chunk); then, to a Range request,
+ *                           A: "ranges" sends the rest (206), "ignore" sends it
+ *                           all (200), "changed" sends a new body with a new
+ *                           ETag (200), "changed206" sends the rest of that
+ *                           new body (206), "416" refuses the range
+ *   /big/ID                 TEST_BIG_LENGTH bytes with ETag, Last-Modified and
+ *                           Accept-Ranges; the first time TEST_BIG_CUT of them,
+ *                           then silence until the client goes; then the rest
+ *                           to a Range request (206), else all of it
  *   /blob/NAME[?type=TYPE]  what test_server_add_blob() gave for NAME, as
  *                           application/octet-stream or TYPE
  */
@@ -57,6 +79,8 @@ typedef struct
   GHashTable   *hits;           /* path -> count, under lock */
   GHashTable   *blobs;          /* name -> GBytes, under lock */
   char         *user_agent;     /* of the last request, under lock */
+  char         *range;          /* its Range and If-Range, under lock */
+  char         *if_range;
   GPtrArray    *raw_threads;    /* under lock */
   gint          stop;           /* atomic */
 } TestServer;
@@ -68,6 +92,7 @@ typedef struct
   GSocket    *socket;
   char       *head;
   gsize       body_length;      /* bytes to send after the head */
+  GBytes     *body;             /* what they are; NULL for the /bytes/ pattern */
   enum { RAW_CLOSE, RAW_STALL, RAW_ENDLESS, RAW_TRICKLE, RAW_RESET } mode;
 } RawResponse;
 
@@ -184,7 +209,8 @@ test_raw_thread (gpointer user_data)
 
   if (!g_output_stream_write_all (out, raw->head, strlen (raw->head), NULL, NULL, NULL))
     goto out;
-  if (!g_output_stream_write_all (out, body, raw->body_length, NULL, NULL, NULL))
+  if (!g_output_stream_write_all (out, raw->body ? g_bytes_get_data (raw->body, NULL) : body,
+                                  raw->body_length, NULL, NULL, NULL))
     goto out;
   g_output_stream_flush (out, NULL, NULL);
 
@@ -219,21 +245,24 @@ out:
   g_io_stream_close (raw->stream, NULL, NULL);
   g_object_unref (raw->stream);
   g_object_unref (raw->socket);
+  g_clear_pointer (&raw->body, g_bytes_unref);
   g_free (raw->head);
   g_free (raw);
   return NULL;
 }
 
 static inline void
-test_server_respond_raw (TestServer        *self,
-                         SoupServerMessage *msg,
-                         const char        *head,
-                         gsize              body_length,
-                         int                mode)
+test_server_respond_raw_bytes (TestServer        *self,
+                               SoupServerMessage *msg,
+                               const char        *head,
+                               GBytes            *body,
+                               gsize              body_length,
+                               int                mode)
 {
   RawResponse *raw = g_new0 (RawResponse, 1);
 
   raw->server = self;
+  raw->body = body ? g_bytes_ref (body) : NULL;
   raw->socket = g_object_ref (soup_server_message_get_socket (msg));
   raw->stream = soup_server_message_steal_connection (msg);
   raw->head = g_strdup (head);
@@ -246,6 +275,186 @@ test_server_respond_raw (TestServer        *self,
 }
 
 static inline void
+test_server_respond_raw (TestServer        *self,
+                         SoupServerMessage *msg,
+                         const char        *head,
+                         gsize              body_length,
+                         int                mode)
+{
+  test_server_respond_raw_bytes (self, msg, head, NULL, body_length, mode);
+}
+
+#define TEST_CHUNKED_LENGTH 40000
+#define TEST_CHUNK_SIZE     5000
+#define TEST_RESUME_LENGTH  300000
+#define TEST_RESUME_CUT     100000
+#define TEST_LAST_MODIFIED  "Wed, 21 Oct 2015 07:28:00 GMT"
+#define TEST_BIG_LENGTH     (3 * 1024 * 1024)
+#define TEST_BIG_CUT        (3 * 1024 * 1024 / 2)
+#define TEST_LAST_MODIFIED_UNIX 1445412480
+
+/* @data in chunks of TEST_CHUNK_SIZE, ended properly when @last. */
+static inline GBytes *
+test_chunk_body (const guint8 *data,
+                 gsize         length,
+                 gboolean      last)
+{
+  GString *out = g_string_new (NULL);
+
+  for (gsize at = 0; at < length; at += TEST_CHUNK_SIZE)
+    {
+      gsize size = MIN (TEST_CHUNK_SIZE, length - at);
+
+      g_string_append_printf (out, "%" G_GSIZE_MODIFIER "x\r\n", size);
+      g_string_append_len (out, (const char *)data + at, size);
+      g_string_append (out, "\r\n");
+    }
+  if (last)
+    g_string_append (out, "0\r\n\r\n");
+
+  return g_string_free_to_bytes (out);
+}
+
+/* The body /resume/ serves: the pattern, or after a change another one. */
+static inline guint8 *
+test_make_resume_body (gboolean changed)
+{
+  guint8 *data = test_make_pattern (TEST_RESUME_LENGTH);
+
+  if (changed)
+    for (gsize i = 8; i < TEST_RESUME_LENGTH; i++)
+      data[i] ^= 0x5a;
+
+  return data;
+}
+
+static inline void
+test_server_chunked (TestServer        *self,
+                     SoupServerMessage *msg,
+                     const char        *extra_headers,
+                     const guint8      *data,
+                     gsize              length,
+                     gboolean           last)
+{
+  g_autoptr(GBytes) body = test_chunk_body (data, length, last);
+  g_autofree char *head =
+    g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
+                     "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+                     extra_headers);
+
+  test_server_respond_raw_bytes (self, msg, head, body, g_bytes_get_size (body), RAW_CLOSE);
+}
+
+static inline void
+test_server_resume (TestServer        *self,
+                    SoupServerMessage *msg,
+                    GHashTable        *query,
+                    guint              hits)
+{
+  const char *cut = query ? g_hash_table_lookup (query, "cut") : NULL;
+  const char *answer = query ? g_hash_table_lookup (query, "answer") : NULL;
+  const char *range = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                    "Range");
+  gboolean plain = query && g_hash_table_contains (query, "plain");
+  gboolean changed = hits > 1 && answer && g_str_has_prefix (answer, "changed");
+  g_autofree guint8 *data = test_make_resume_body (changed);
+  g_autofree char *validators =
+    g_strdup_printf ("ETag: \"v%d\"\r\nLast-Modified: %s\r\n%s", changed ? 2 : 1,
+                     TEST_LAST_MODIFIED, plain ? "" : "Accept-Ranges: bytes\r\n");
+  guint64 from = 0;
+  g_autofree char *head = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  if (hits == 1 && g_strcmp0 (cut, "chunked") == 0)
+    {
+      test_server_chunked (self, msg, validators, data, TEST_RESUME_CUT, FALSE);
+      return;
+    }
+
+  if (hits == 1)
+    {
+      head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
+                              "Content-Length: %d\r\nConnection: close\r\n\r\n",
+                              validators, TEST_RESUME_LENGTH);
+      body = g_bytes_new (data, TEST_RESUME_CUT);
+      test_server_respond_raw_bytes (self, msg, head, body, TEST_RESUME_CUT,
+                                     g_strcmp0 (cut, "reset") == 0 ? RAW_RESET : RAW_CLOSE);
+      return;
+    }
+
+  if (range != NULL && g_str_has_prefix (range, "bytes="))
+    from = g_ascii_strtoull (range + strlen ("bytes="), NULL, 10);
+
+  if (range != NULL && g_strcmp0 (answer, "416") == 0)
+    {
+      test_server_respond_raw (self, msg,
+                               "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n", 0, RAW_CLOSE);
+      return;
+    }
+
+  if (range == NULL || from >= TEST_RESUME_LENGTH || g_strcmp0 (answer, "ignore") == 0 ||
+      g_strcmp0 (answer, "changed") == 0)
+    from = 0;
+
+  if (from > 0)
+    head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: image/png\r\n%s"
+                            "Content-Range: bytes %" G_GUINT64_FORMAT "-%d/%d\r\n"
+                            "Content-Length: %" G_GUINT64_FORMAT "\r\n"
+                            "Connection: close\r\n\r\n",
+                            validators, from, TEST_RESUME_LENGTH - 1, TEST_RESUME_LENGTH,
+                            TEST_RESUME_LENGTH - from);
+  else
+    head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
+                            "Content-Length: %d\r\nConnection: close\r\n\r\n",
+                            validators, TEST_RESUME_LENGTH);
+  body = g_bytes_new (data + from, TEST_RESUME_LENGTH - from);
+  test_server_respond_raw_bytes (self, msg, head, body, TEST_RESUME_LENGTH - from, RAW_CLOSE);
+}
+
+/* Big enough to be resumed in a later run, and cut the first time with the
+ * connection left open, for the client to be killed meanwhile. */
+static inline void
+test_server_big (TestServer        *self,
+                 SoupServerMessage *msg,
+                 guint              hits)
+{
+  const char *range = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                    "Range");
+  g_autofree guint8 *data = test_make_pattern (TEST_BIG_LENGTH);
+  const char *validators = "ETag: \"b1\"\r\nLast-Modified: " TEST_LAST_MODIFIED "\r\n"
+                           "Accept-Ranges: bytes\r\n";
+  g_autofree char *head = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint64 from = 0;
+
+  if (hits == 1)
+    {
+      head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
+                              "Content-Length: %d\r\n\r\n", validators, TEST_BIG_LENGTH);
+      body = g_bytes_new (data, TEST_BIG_CUT);
+      test_server_respond_raw_bytes (self, msg, head, body, TEST_BIG_CUT, RAW_STALL);
+      return;
+    }
+
+  if (range != NULL && g_str_has_prefix (range, "bytes="))
+    from = MIN (g_ascii_strtoull (range + strlen ("bytes="), NULL, 10), TEST_BIG_LENGTH);
+
+  if (from > 0)
+    head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: image/png\r\n%s"
+                            "Content-Range: bytes %" G_GUINT64_FORMAT "-%d/%d\r\n"
+                            "Content-Length: %" G_GUINT64_FORMAT "\r\nConnection: close\r\n\r\n",
+                            validators, from, TEST_BIG_LENGTH - 1, TEST_BIG_LENGTH,
+                            TEST_BIG_LENGTH - from);
+  else
+    head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
+                            "Content-Length: %d\r\nConnection: close\r\n\r\n",
+                            validators, TEST_BIG_LENGTH);
+  body = g_bytes_new (data + from, TEST_BIG_LENGTH - from);
+  test_server_respond_raw_bytes (self, msg, head, body, TEST_BIG_LENGTH - from, RAW_CLOSE);
+}
+
+static inline void
 test_server_set_png (TestServer        *self,
                      SoupServerMessage *msg,
                      const char        *content_type)
@@ -254,6 +463,25 @@ test_server_set_png (TestServer        *self,
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                     g_bytes_get_data (self->png, NULL),
                                     g_bytes_get_size (self->png));
+}
+
+/* The small PNG with a text chunk naming @path before its end: another
+ * image, as far as its bytes go, for each path. */
+static inline GBytes *
+test_server_unique_png (TestServer *self,
+                        const char *path)
+{
+  gsize size = g_bytes_get_size (self->png);
+  const guint8 *data = g_bytes_get_data (self->png, NULL);
+  GByteArray *out = g_byte_array_new ();
+  g_autofree char *text = g_strconcat ("Title ", path, NULL);
+
+  text[5] = '\0';  /* the keyword, a NUL, then the text */
+  g_byte_array_append (out, data, size - 12);
+  test_png_chunk (out, "tEXt", (const guint8 *)text, 6 + strlen (path));
+  g_byte_array_append (out, data + size - 12, 12);
+
+  return g_byte_array_free_to_bytes (out);
 }
 
 typedef struct
@@ -334,6 +562,12 @@ test_server_handle (SoupServer        *server,
   g_free (self->user_agent);
   self->user_agent = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                              "User-Agent"));
+  g_free (self->range);
+  self->range = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                        "Range"));
+  g_free (self->if_range);
+  self->if_range = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                           "If-Range"));
   g_mutex_unlock (&self->lock);
 
   if (g_str_has_prefix (path, "/blob/"))
@@ -355,6 +589,16 @@ test_server_handle (SoupServer        *server,
           soup_server_message_set_response (msg, type ? type : "application/octet-stream", SOUP_MEMORY_COPY,
                                             g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
         }
+      return;
+    }
+
+  if (g_str_has_prefix (path, "/unique/"))
+    {
+      g_autoptr(GBytes) png = test_server_unique_png (self, path);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (png, NULL), g_bytes_get_size (png));
       return;
     }
 
@@ -521,6 +765,40 @@ test_server_handle (SoupServer        *server,
                              "HTTP/1.1 500 \033]0;owned\007\033[31mBad\r\nContent-Length: 0\r\n"
                              "Connection: close\r\n\r\n",
                              0, RAW_CLOSE);
+  else if (strcmp (path, "/chunked.png") == 0 || g_str_has_prefix (path, "/chunked-cut/"))
+    {
+      g_autofree guint8 *data = test_make_pattern (TEST_CHUNKED_LENGTH);
+      gboolean cut = hits == 1 && g_str_has_prefix (path, "/chunked-cut/");
+
+      test_server_chunked (self, msg, "", data,
+                           cut ? TEST_CHUNKED_LENGTH / 2 : TEST_CHUNKED_LENGTH, !cut);
+    }
+  else if (strcmp (path, "/chunked-kept.png") == 0)
+    {
+      g_autofree guint8 *data = test_make_pattern (TEST_CHUNKED_LENGTH);
+      SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_set_content_type (headers, "image/png", NULL);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      for (gsize at = 0; at < TEST_CHUNKED_LENGTH; at += TEST_CHUNK_SIZE)
+        soup_message_body_append (body, SOUP_MEMORY_COPY, data + at, TEST_CHUNK_SIZE);
+      soup_message_body_complete (body);
+    }
+  else if (g_str_has_prefix (path, "/short/"))
+    test_server_respond_raw (self, msg,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                             "Content-Length: 20000\r\nConnection: close\r\n\r\n",
+                             hits == 1 ? 600 : 20000, RAW_CLOSE);
+  else if (strcmp (path, "/dated.png") == 0)
+    {
+      test_server_set_png (self, msg, "image/png");
+      soup_message_headers_replace (headers, "Last-Modified", TEST_LAST_MODIFIED);
+    }
+  else if (g_str_has_prefix (path, "/resume/"))
+    test_server_resume (self, msg, query, hits);
+  else if (g_str_has_prefix (path, "/big/"))
+    test_server_big (self, msg, hits);
   else if (strcmp (path, "/escape-type") == 0)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
@@ -660,6 +938,8 @@ test_server_free (TestServer *self)
   g_free (self->base);
   g_free (self->tls_base);
   g_free (self->user_agent);
+  g_free (self->range);
+  g_free (self->if_range);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);

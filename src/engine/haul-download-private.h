@@ -30,6 +30,10 @@ void          haul_download_set_animation    (HaulDownload      *self,
                                               guint              frames);
 void          haul_download_set_error_message (HaulDownload     *self,
                                               const char        *error_message);
+void          haul_download_set_validators   (HaulDownload      *self,
+                                              const char        *sha256,
+                                              const char        *etag,
+                                              const char        *last_modified);
 void          haul_download_set_skip_reason  (HaulDownload      *self,
                                               HaulSkipReason     reason);
 void          haul_download_set_times        (HaulDownload      *self,

@@ -17,6 +17,9 @@ struct _HaulDownload
   char              *file_name;
   char              *content_type;
   char              *error_message;
+  char              *sha256;
+  char              *etag;
+  char              *last_modified;
   GdkPixbuf         *thumbnail;
   GCancellable      *cancellable;
 
@@ -75,6 +78,9 @@ haul_download_finalize (GObject *object)
   g_clear_pointer (&self->file_name, g_free);
   g_clear_pointer (&self->content_type, g_free);
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->sha256, g_free);
+  g_clear_pointer (&self->etag, g_free);
+  g_clear_pointer (&self->last_modified, g_free);
   g_clear_pointer (&self->thumbnail_source, g_free);
 
   G_OBJECT_CLASS (haul_download_parent_class)->finalize (object);
@@ -459,6 +465,47 @@ haul_download_get_error_message (HaulDownload *self)
   return self->error_message;
 }
 
+/**
+ * haul_download_get_sha256:
+ *
+ * Returns: (nullable): the SHA-256 of the saved file, computed as it
+ *   arrived, in lower-case hex; %NULL unless the item is done
+ */
+const char *
+haul_download_get_sha256 (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->sha256;
+}
+
+/**
+ * haul_download_get_etag:
+ *
+ * Returns: (nullable): the ETag of the last response for the item's body,
+ *   as the server sent it, once the item has finished
+ */
+const char *
+haul_download_get_etag (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->etag;
+}
+
+/**
+ * haul_download_get_last_modified:
+ *
+ * Returns: (nullable): the Last-Modified of that response, as sent
+ */
+const char *
+haul_download_get_last_modified (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->last_modified;
+}
+
 GdkPixbuf *
 haul_download_get_thumbnail (HaulDownload *self)
 {
@@ -596,6 +643,7 @@ haul_download_reset (HaulDownload *self,
   haul_download_set_image (self, 0, 0, NULL);
   haul_download_set_animation (self, FALSE, 0);
   haul_download_set_error_message (self, NULL);
+  haul_download_set_validators (self, NULL, NULL, NULL);
   haul_download_set_skip_reason (self, HAUL_SKIP_NONE);
   haul_download_set_times (self, 0, 0, 0);
 
@@ -765,6 +813,30 @@ haul_download_set_error_message (HaulDownload *self,
 
   if (set_string (&self->error_message, error_message))
     notify (self, PROP_ERROR_MESSAGE);
+}
+
+/**
+ * haul_download_set_validators:
+ * @sha256: (nullable): the saved body's SHA-256, lower-case hex
+ * @etag: (nullable): the response's ETag, as sent
+ * @last_modified: (nullable): its Last-Modified, as sent
+ *
+ * What a record of the saved file keeps, to find it again and to resume.
+ */
+void
+haul_download_set_validators (HaulDownload *self,
+                              const char   *sha256,
+                              const char   *etag,
+                              const char   *last_modified)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  g_free (self->sha256);
+  self->sha256 = g_strdup (sha256);
+  g_free (self->etag);
+  self->etag = g_strdup (etag);
+  g_free (self->last_modified);
+  self->last_modified = g_strdup (last_modified);
 }
 
 HaulSkipReason

@@ -3,11 +3,6 @@
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
-#ifdef __linux__
-# include <sys/resource.h>
-# include <sys/syscall.h>
-# include <unistd.h>
-#endif
 
 #include "haul-download-private.h"
 #include "haul-downloader.h"
@@ -65,6 +60,7 @@ struct _HaulDownloader
   guint64       max_size;
   guint         thumbnail_size;
   gboolean      accept_any_type;
+  gboolean      server_time;
   gboolean      skip_saved;
   gboolean      keep_duplicates;
 };
@@ -78,6 +74,7 @@ enum {
   PROP_TIMEOUT,
   PROP_MAX_SIZE,
   PROP_ACCEPT_ANY_TYPE,
+  PROP_SERVER_TIME,
   PROP_THUMBNAIL_SIZE,
   PROP_OUTPUT_FOLDER,
   PROP_CA_FILE,
@@ -190,6 +187,8 @@ apply_update (HaulDownloader *self,
       haul_download_set_image (download, update->width, update->height, update->thumbnail);
       haul_download_set_animation (download, update->animated, update->frames);
       haul_download_set_error_message (download, update->error_message);
+      haul_download_set_validators (download, update->sha256, update->etag,
+                                    update->last_modified);
       haul_download_set_skip_reason (download, update->skip_reason);
       haul_download_set_times (download, item->started_time, item->first_byte_time,
                                item->started_time ? update->time : 0);
@@ -325,30 +324,12 @@ post_updates (HaulDownloader *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Workers decode thumbnails too: a little below the main thread, so that on a
- * busy machine the window keeps drawing. Linux sets the nice value per thread. */
-static void
-lower_worker_priority (void)
-{
-#ifdef __linux__
-  static GPrivate lowered;
-
-  if (g_private_get (&lowered) == NULL)
-    {
-      setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), 5);
-      g_private_set (&lowered, GINT_TO_POINTER (TRUE));
-    }
-#endif
-}
-
 static void
 worker (gpointer data,
         gpointer user_data)
 {
   HaulDownloader *self = user_data;
   HaulFetch *fetch = data;
-
-  lower_worker_priority ();
 
   g_mutex_lock (&self->lock);
   fetch->session = g_object_ref (self->session);
@@ -474,6 +455,10 @@ haul_downloader_get_property (GObject    *object,
       g_value_set_boolean (value, self->accept_any_type);
       break;
 
+    case PROP_SERVER_TIME:
+      g_value_set_boolean (value, self->server_time);
+      break;
+
     case PROP_THUMBNAIL_SIZE:
       g_value_set_uint (value, self->thumbnail_size);
       break;
@@ -535,6 +520,10 @@ haul_downloader_set_property (GObject      *object,
 
     case PROP_ACCEPT_ANY_TYPE:
       haul_downloader_set_accept_any_type (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_SERVER_TIME:
+      haul_downloader_set_server_time (self, g_value_get_boolean (value));
       break;
 
     case PROP_THUMBNAIL_SIZE:
@@ -604,6 +593,11 @@ haul_downloader_class_init (HaulDownloaderClass *klass)
                           FALSE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_SERVER_TIME] =
+    g_param_spec_boolean ("server-time", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_THUMBNAIL_SIZE] =
     g_param_spec_uint ("thumbnail-size", NULL, NULL,
                        0, 4096, HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE,
@@ -667,6 +661,7 @@ haul_downloader_init (HaulDownloader *self)
   self->timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
   self->max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   self->thumbnail_size = HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE;
+  self->server_time = TRUE;
   self->skip_saved = TRUE;
   self->batches = g_ptr_array_new ();
   self->active = g_hash_table_new (NULL, NULL);
@@ -812,6 +807,33 @@ haul_downloader_set_accept_any_type (HaulDownloader *self,
 
   self->accept_any_type = accept_any_type;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCEPT_ANY_TYPE]);
+}
+
+gboolean
+haul_downloader_get_server_time (HaulDownloader *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOADER (self), FALSE);
+
+  return self->server_time;
+}
+
+/**
+ * haul_downloader_set_server_time:
+ * @server_time: whether a saved file's modification time is the server's
+ *   Last-Modified, when it sends one, rather than the time it was saved
+ */
+void
+haul_downloader_set_server_time (HaulDownloader *self,
+                                 gboolean        server_time)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  server_time = !!server_time;
+  if (self->server_time == server_time)
+    return;
+
+  self->server_time = server_time;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_TIME]);
 }
 
 guint
@@ -1035,9 +1057,17 @@ haul_downloader_run_async (HaulDownloader      *self,
       fetch->retries = self->retries;
       fetch->thumbnail_size = self->thumbnail_size;
       fetch->accept_any_type = self->accept_any_type;
+      fetch->server_time = self->server_time;
       fetch->skip_saved = self->skip_saved;
       fetch->keep_duplicates = self->keep_duplicates;
       fetch->record = self->record ? g_object_ref (self->record) : NULL;
+      /* With a record, a transfer of a mebibyte or more that is interrupted
+       * can go on in the next run. */
+      if (self->record != NULL)
+        {
+          fetch->name_part_after = HAUL_DOWNLOADER_RESUME_AFTER;
+          fetch->keep_part = TRUE;
+        }
 
       key = url_key (haul_download_get_url (download));
       if (g_hash_table_contains (seen, key))

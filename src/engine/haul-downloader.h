@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 #define HAUL_DOWNLOADER_DEFAULT_TIMEOUT      30
 #define HAUL_DOWNLOADER_DEFAULT_MAX_SIZE     (G_GUINT64_CONSTANT (1) << 30)
 #define HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE 256
+/* Smaller transfers are started again rather than resumed in a later run. */
+#define HAUL_DOWNLOADER_RESUME_AFTER         (G_GUINT64_CONSTANT (1) << 20)
 
 #define HAUL_TYPE_DOWNLOADER (haul_downloader_get_type ())
 
@@ -25,6 +27,7 @@ G_DECLARE_FINAL_TYPE (HaulDownloader, haul_downloader, HAUL, DOWNLOADER, GObject
  *   "timeout"          guint seconds, connect and idle read, default 30
  *   "max-size"         guint64 bytes, default 1 GiB
  *   "accept-any-type"  gboolean, default FALSE
+ *   "server-time"      gboolean, a saved file's mtime from Last-Modified, default TRUE
  *   "thumbnail-size"   guint pixels, 0 = only read the dimensions, default 256
  *   "output-folder"    GFile, created when a batch starts
  *   "ca-file"          string, construct-only: a PEM file trusted beside the system's CAs
@@ -55,6 +58,9 @@ void            haul_downloader_set_max_size        (HaulDownloader       *self,
 gboolean        haul_downloader_get_accept_any_type (HaulDownloader       *self);
 void            haul_downloader_set_accept_any_type (HaulDownloader       *self,
                                                      gboolean              accept_any_type);
+gboolean        haul_downloader_get_server_time     (HaulDownloader       *self);
+void            haul_downloader_set_server_time     (HaulDownloader       *self,
+                                                     gboolean              server_time);
 guint           haul_downloader_get_thumbnail_size  (HaulDownloader       *self);
 void            haul_downloader_set_thumbnail_size  (HaulDownloader       *self,
                                                      guint                 thumbnail_size);

@@ -1,20 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#ifndef _GNU_SOURCE
-# define _GNU_SOURCE /* O_TMPFILE */
-#endif
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "haul-body.h"
 #include "haul-error.h"
-#include "haul-fetch.h"
+#include "haul-fetch-private.h"
 #include "haul-naming.h"
+#include "haul-range.h"
 #include "haul-record.h"
 #include "haul-sniff.h"
 #include "haul-thumbnailer.h"
@@ -28,37 +24,6 @@
 /* A server may ask for a longer pause, but one item never waits longer. */
 #define RETRY_AFTER_MAX      (60 * G_USEC_PER_SEC)
 
-/* The state of one attempt; reset before each retry. */
-typedef struct
-{
-  HaulFetch         *fetch;
-  HaulFetchPostFunc  post;
-  gpointer           post_data;
-
-  SoupMessage       *msg;
-  GInputStream      *stream;
-  guint8            *buffer;
-  HaulThumbnailer   *thumbnailer;
-  char              *tmp_path;
-  int                fd;
-
-  guint              http_status;
-  char              *final_url;
-  char              *content_type;
-  char              *extension;
-  char              *content_disposition;
-  char              *file_path;
-  guint64            bytes;
-  gint64             total;
-  gint64             retry_after;
-  gint64             last_progress;
-  int                width;
-  int                height;
-  gboolean           animated;
-  guint              frames;
-  GdkPixbuf         *thumbnail;
-} Attempt;
-
 HaulFetch *
 haul_fetch_new (const char   *url,
                 const char   *folder,
@@ -71,6 +36,7 @@ haul_fetch_new (const char   *url,
   fetch->folder = g_strdup (folder);
   fetch->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
   fetch->item = item;
+  fetch->server_time = TRUE;
 
   return fetch;
 }
@@ -80,6 +46,9 @@ haul_fetch_free (HaulFetch *fetch)
 {
   g_free (fetch->url);
   g_free (fetch->folder);
+  g_free (fetch->resume_part);
+  g_free (fetch->resume_etag);
+  g_free (fetch->resume_last_modified);
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
   g_clear_object (&fetch->record);
@@ -95,14 +64,8 @@ attempt_clear (Attempt *attempt)
   g_clear_object (&attempt->msg);
   g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
 
-  if (attempt->fd >= 0)
-    close (attempt->fd);
-  attempt->fd = -1;
-
   /* Whatever went wrong, no partial file stays behind. */
-  if (attempt->tmp_path != NULL)
-    g_unlink (attempt->tmp_path);
-  g_clear_pointer (&attempt->tmp_path, g_free);
+  g_clear_pointer (&attempt->body, haul_body_free);
 
   g_clear_pointer (&attempt->final_url, g_free);
   g_clear_pointer (&attempt->content_type, g_free);
@@ -110,7 +73,15 @@ attempt_clear (Attempt *attempt)
   g_clear_pointer (&attempt->content_disposition, g_free);
   g_clear_pointer (&attempt->file_path, g_free);
   g_clear_object (&attempt->thumbnail);
+  g_clear_pointer (&attempt->etag, g_free);
+  g_clear_pointer (&attempt->last_modified, g_free);
+  g_clear_pointer (&attempt->duplicate_of, g_free);
 
+  attempt->resumable = FALSE;
+  attempt->chunked = FALSE;
+  attempt->body_ended = FALSE;
+  attempt->appending = FALSE;
+  attempt->ask_again = FALSE;
   attempt->http_status = 0;
   attempt->bytes = 0;
   attempt->total = -1;
@@ -294,7 +265,7 @@ set_network_error (Attempt  *attempt,
           else
             g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
                                  _("incomplete: the connection ended early"));
-          return FALSE;
+          return TRUE;
 
         case G_IO_ERROR_HOST_UNREACHABLE:
         case G_IO_ERROR_NETWORK_UNREACHABLE:
@@ -309,31 +280,6 @@ set_network_error (Attempt  *attempt,
 
   g_set_error (error, HAUL_ERROR, HAUL_ERROR_FAILED, _("network error: %s"), in->message);
   return FALSE;
-}
-
-static void
-set_errno_error (int          saved_errno,
-                 const char  *folder,
-                 GError     **error)
-{
-  switch (saved_errno)
-    {
-    case ENOSPC:
-    case EDQUOT:
-      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_DISK_FULL, _("disk full"));
-      break;
-
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      g_set_error (error, HAUL_ERROR, HAUL_ERROR_PERMISSION,
-                   _("permission denied: cannot write to %s"), folder);
-      break;
-
-    default:
-      g_set_error (error, HAUL_ERROR, HAUL_ERROR_FAILED,
-                   _("cannot write to %s: %s"), folder, g_strerror (saved_errno));
-    }
 }
 
 static gboolean
@@ -382,6 +328,7 @@ send_request (Attempt  *attempt,
       g_clear_object (&attempt->msg);
       attempt->msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
       soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT);
+      haul_fetch_prepare_transfer (attempt);
       /* Images gain nothing from compression, so none is asked for; a server
        * that compresses anyway is decoded by the session, and the size
        * cap then counts the decoded bytes, as a small gzip can inflate to
@@ -510,21 +457,6 @@ parse_content_length (const char *value,
   return TRUE;
 }
 
-/* Whether the body comes compressed, so that its Content-Length counts
- * other bytes than the ones read; "identity" is no compression. */
-static gboolean
-is_compressed (SoupMessageHeaders *headers)
-{
-  const char *encoding = soup_message_headers_get_list (headers, "Content-Encoding");
-  g_autofree char *trimmed = NULL;
-
-  if (encoding == NULL)
-    return FALSE;
-
-  trimmed = g_strstrip (g_strdup (encoding));
-  return trimmed[0] != '\0' && g_ascii_strcasecmp (trimmed, "identity") != 0;
-}
-
 static gboolean
 check_response (Attempt  *attempt,
                 gboolean *transient,
@@ -538,6 +470,7 @@ check_response (Attempt  *attempt,
   gboolean length_valid = TRUE;
 
   attempt->http_status = soup_message_get_status (attempt->msg);
+  haul_fetch_read_transfer_headers (attempt, headers);
   type = soup_message_headers_get_content_type (headers, NULL);
   attempt->content_type = type && is_media_type (type) ? g_ascii_strdown (type, -1) : NULL;
   attempt->content_disposition =
@@ -547,8 +480,11 @@ check_response (Attempt  *attempt,
   if (has_length)
     length_valid = parse_content_length (soup_message_headers_get_one (headers, "Content-Length"),
                                          &length);
-  if (has_length && length_valid && !is_compressed (headers))
+  if (has_length && length_valid && !haul_range_is_compressed (headers))
     attempt->total = (gint64)MIN (length, (guint64)G_MAXINT64);
+
+  if (!haul_fetch_continue_partial (attempt, headers, error))
+    return FALSE;
 
   post_response (attempt);
 
@@ -612,9 +548,8 @@ read_at_least (Attempt  *attempt,
   while (filled < want)
     {
       g_autoptr(GError) local_error = NULL;
-      gssize n = g_input_stream_read (attempt->stream, attempt->buffer + filled,
-                                      READ_SIZE - filled, attempt->fetch->cancellable,
-                                      &local_error);
+      gssize n = haul_fetch_read_body (attempt, attempt->buffer + filled, READ_SIZE - filled,
+                            &local_error);
 
       if (n < 0)
         {
@@ -692,110 +627,6 @@ check_type (Attempt       *attempt,
   return FALSE;
 }
 
-#ifdef O_TMPFILE
-/* A file opened with O_TMPFILE is named through /proc/self/fd. */
-static gboolean
-can_name_anonymous_files (void)
-{
-  static gsize result = 0;
-
-  if (g_once_init_enter (&result))
-    g_once_init_leave (&result, access ("/proc/self/fd", X_OK) == 0 ? 1 : 2);
-
-  return result == 1;
-}
-#endif
-
-/* Opens the file the body goes to: where the file system allows, one
- * without a name (O_TMPFILE), which nobody can see or open before it is
- * complete and which vanishes with the process whatever happens; its
- * inode is also made without holding the folder's lock, which the other
- * workers would wait for. Otherwise a hidden temporary file. */
-static int
-open_body_file (Attempt   *attempt,
-                gboolean  *anonymous)
-{
-  const char *folder = attempt->fetch->folder;
-
-#ifdef O_TMPFILE
-  if (*anonymous)
-    {
-      int fd = open (folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-
-      /* Not supported here: EOPNOTSUPP, or EISDIR from kernels that do
-       * not know the flag. */
-      if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-        return fd;
-      *anonymous = FALSE;
-    }
-#endif
-
-  /* Hidden, and O_EXCL through g_mkstemp: never anybody else's file. */
-  attempt->tmp_path = g_build_filename (folder, ".haul-XXXXXX.part", NULL);
-  return g_mkstemp_full (attempt->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-}
-
-static gboolean
-open_temporary (Attempt  *attempt,
-                GError  **error)
-{
-  const char *folder = attempt->fetch->folder;
-  gboolean anonymous = FALSE;
-  int saved_errno = 0;
-
-#ifdef O_TMPFILE
-  anonymous = can_name_anonymous_files ();
-#endif
-
-  /* The folder is made only when missing, which saves two system calls
-   * per item in the common case. */
-  for (guint tries = 0; tries < 2; tries++)
-    {
-      attempt->fd = open_body_file (attempt, &anonymous);
-      if (attempt->fd >= 0)
-        return TRUE;
-
-      saved_errno = errno;
-      g_clear_pointer (&attempt->tmp_path, g_free);
-
-      if (saved_errno != ENOENT || tries > 0)
-        break;
-
-      if (g_mkdir_with_parents (folder, 0777) != 0)
-        {
-          saved_errno = errno;
-          break;
-        }
-    }
-
-  set_errno_error (saved_errno, folder, error);
-  return FALSE;
-}
-
-static gboolean
-write_all (Attempt       *attempt,
-           const guint8  *data,
-           gsize          length,
-           GError       **error)
-{
-  while (length > 0)
-    {
-      gssize n = write (attempt->fd, data, length);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          set_errno_error (errno, attempt->fetch->folder, error);
-          return FALSE;
-        }
-      data += n;
-      length -= n;
-    }
-
-  return TRUE;
-}
-
 static void
 finish_thumbnail (Attempt *attempt)
 {
@@ -821,8 +652,9 @@ consume (Attempt       *attempt,
       return FALSE;
     }
 
-  if (!write_all (attempt, data, length, error))
+  if (!haul_body_write (attempt->body, data, length, error))
     return FALSE;
+  haul_fetch_name_part_when_due (attempt, length);
 
   attempt->bytes += length;
 
@@ -838,38 +670,25 @@ consume (Attempt       *attempt,
 }
 
 static gboolean
-receive_body (Attempt  *attempt,
+set_truncated (Attempt  *attempt,
+               gboolean *transient,
+               GError  **error)
+{
+  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
+               _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
+               (uint64_t) attempt->bytes, (int64_t) attempt->total);
+  /* The connection ended too early: the next try may get it whole. */
+  *transient = TRUE;
+  return FALSE;
+}
+
+/* Writes the @n bytes in the buffer and the rest of the body. */
+static gboolean
+receive_rest (Attempt  *attempt,
+              gssize    n,
               gboolean *transient,
               GError  **error)
 {
-  HaulFetch *fetch = attempt->fetch;
-  gssize n;
-
-  n = read_at_least (attempt, HAUL_SNIFF_LENGTH, transient, error);
-  if (n < 0)
-    return FALSE;
-
-  if (n == 0)
-    {
-      if (attempt->total > 0)
-        goto truncated;
-      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_EMPTY, _("empty response"));
-      return FALSE;
-    }
-
-  if (!check_type (attempt, attempt->buffer, n, error))
-    return FALSE;
-
-  if (!open_temporary (attempt, error))
-    return FALSE;
-
-  if (haul_sniff_is_image_type (attempt->content_type))
-    {
-      attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
-                                                   HAUL_THUMBNAILER_MAX_PIXELS);
-      haul_thumbnailer_set_content_type (attempt->thumbnailer, attempt->content_type);
-    }
-
   while (n > 0)
     {
       g_autoptr(GError) local_error = NULL;
@@ -877,8 +696,7 @@ receive_body (Attempt  *attempt,
       if (!consume (attempt, attempt->buffer, n, error))
         return FALSE;
 
-      n = g_input_stream_read (attempt->stream, attempt->buffer, READ_SIZE,
-                               fetch->cancellable, &local_error);
+      n = haul_fetch_read_body (attempt, attempt->buffer, READ_SIZE, &local_error);
       if (n < 0)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -890,18 +708,58 @@ receive_body (Attempt  *attempt,
     }
 
   if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
-    goto truncated;
+    return set_truncated (attempt, transient, error);
 
   if (attempt->thumbnailer != NULL)
     finish_thumbnail (attempt);
 
   return TRUE;
+}
 
-truncated:
-  g_set_error (error, HAUL_ERROR, HAUL_ERROR_TRUNCATED,
-               _("incomplete: received %" PRIu64 " of %" PRId64 " bytes"),
-               (uint64_t) attempt->bytes, (int64_t) attempt->total);
-  return FALSE;
+static gboolean
+receive_body (Attempt  *attempt,
+              gboolean *transient,
+              GError  **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  gssize n;
+
+  /* The type was decided from the first part's first bytes. */
+  if (attempt->appending)
+    {
+      n = read_at_least (attempt, 1, transient, error);
+      return n >= 0 && receive_rest (attempt, n, transient, error);
+    }
+
+  n = read_at_least (attempt, HAUL_SNIFF_LENGTH, transient, error);
+  if (n < 0)
+    return FALSE;
+
+  if (n == 0)
+    {
+      if (attempt->total > 0)
+        return set_truncated (attempt, transient, error);
+      g_set_error_literal (error, HAUL_ERROR, HAUL_ERROR_EMPTY, _("empty response"));
+      return FALSE;
+    }
+
+  if (!check_type (attempt, attempt->buffer, n, error))
+    return FALSE;
+
+  /* A body that starts over is written over the earlier try's. */
+  if (attempt->body == NULL)
+    attempt->body = haul_body_new (fetch->folder, error);
+  if (attempt->body == NULL)
+    return FALSE;
+
+  if (haul_sniff_is_image_type (attempt->content_type))
+    {
+      attempt->thumbnailer = haul_thumbnailer_new (fetch->thumbnail_size,
+                                                   HAUL_THUMBNAILER_MAX_PIXELS);
+      haul_thumbnailer_set_content_type (attempt->thumbnailer, attempt->content_type);
+    }
+
+  return receive_rest (attempt, n, transient, error);
 }
 
 static gboolean
@@ -909,17 +767,6 @@ save_file (Attempt  *attempt,
            GError  **error)
 {
   g_autofree char *name = NULL;
-  int fd = attempt->fd;
-
-  if (attempt->tmp_path != NULL)
-    {
-      attempt->fd = -1;
-      if (close (fd) != 0)
-        {
-          set_errno_error (errno, attempt->fetch->folder, error);
-          return FALSE;
-        }
-    }
 
   if (g_cancellable_set_error_if_cancelled (attempt->fetch->cancellable, error))
     return FALSE;
@@ -927,33 +774,31 @@ save_file (Attempt  *attempt,
   name = haul_naming_choose (attempt->content_disposition, attempt->final_url,
                              attempt->extension);
 
-  if (attempt->tmp_path == NULL)
+  /* As wget and gallery-dl do; a date that cannot be set is no failure. */
+  if (attempt->fetch->server_time)
     {
-      /* A file without a name: it gets one only once complete, and the
-       * descriptor is closed afterwards, since naming it needs it open. */
-      attempt->file_path = haul_naming_claim_fd (attempt->fetch->folder, fd, name, error);
-      if (attempt->file_path == NULL)
-        return FALSE;
+      gint64 modified = haul_range_parse_http_date (attempt->last_modified);
 
-      attempt->fd = -1;
-      if (close (fd) != 0)
-        {
-          set_errno_error (errno, attempt->fetch->folder, error);
-          g_unlink (attempt->file_path);
-          g_clear_pointer (&attempt->file_path, g_free);
-          return FALSE;
-        }
-      return TRUE;
+      if (modified >= 0)
+        haul_body_set_mtime (attempt->body, modified, NULL);
     }
 
-  attempt->file_path = haul_naming_claim (attempt->fetch->folder, attempt->tmp_path,
-                                          name, error);
-  if (attempt->file_path == NULL)
-    return FALSE;
+  /* Deciding that the body is new and giving it its name go together, so
+   * that two workers finishing the same image keep one copy. */
+  if (attempt->fetch->record != NULL)
+    haul_record_lock_names (attempt->fetch->record);
 
-  /* The temporary file now has its final name. */
-  g_clear_pointer (&attempt->tmp_path, g_free);
-  return TRUE;
+  if (!haul_fetch_record_find_duplicate (attempt))
+    {
+      attempt->file_path = haul_body_claim (attempt->body, name, error);
+      if (attempt->file_path != NULL)
+        haul_fetch_record_saved (attempt);
+    }
+
+  if (attempt->fetch->record != NULL)
+    haul_record_unlock_names (attempt->fetch->record);
+
+  return attempt->file_path != NULL || attempt->duplicate_of != NULL;
 }
 
 static gboolean
@@ -961,64 +806,24 @@ run_attempt (Attempt  *attempt,
              gboolean *transient,
              GError  **error)
 {
-  *transient = FALSE;
+  for (guint asked = 0; ; asked++)
+    {
+      *transient = FALSE;
 
-  return send_request (attempt, transient, error) &&
-         check_response (attempt, transient, error) &&
-         receive_body (attempt, transient, error) &&
-         save_file (attempt, error);
-}
+      if (send_request (attempt, transient, error) &&
+          check_response (attempt, transient, error) &&
+          receive_body (attempt, transient, error) &&
+          save_file (attempt, error))
+        return TRUE;
 
-/* Remembers the file, so that the next run into this folder skips it. */
-static void
-record_saved (HaulFetch *fetch,
-              Attempt   *attempt)
-{
-  g_autofree char *name = NULL;
-  HaulRecordFile file = { 0 };
+      /* A Range request whose answer cannot be used is made again at
+       * once without Range; that is no new try. */
+      if (!attempt->ask_again || asked > 0)
+        return FALSE;
 
-  if (fetch->record == NULL || attempt->file_path == NULL)
-    return;
-
-  name = g_path_get_basename (attempt->file_path);
-  file.url = fetch->url;
-  file.name = name;
-  file.size = attempt->bytes;
-  haul_record_add_file (fetch->record, fetch->folder, &file);
-}
-
-/* An item saved in this folder before, whose file is still there as it was
- * saved, needs no request. A file the user deleted, or one replaced by other
- * content (its size differs), is fetched again. */
-static HaulUpdate *
-check_saved (HaulFetch *fetch)
-{
-  g_autoptr(HaulRecordFile) file = NULL;
-  g_autofree char *path = NULL;
-  HaulUpdate *update;
-  GStatBuf st;
-
-  if (fetch->record == NULL || !fetch->skip_saved || fetch->folder == NULL)
-    return NULL;
-
-  file = haul_record_lookup_file (fetch->record, fetch->folder, fetch->url);
-  if (file == NULL || file->name == NULL || strchr (file->name, '/') != NULL)
-    return NULL;
-
-  path = g_build_filename (fetch->folder, file->name, NULL);
-  if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) || (guint64)st.st_size != file->size)
-    return NULL;
-
-  update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
-  update->state = HAUL_DOWNLOAD_SKIPPED;
-  update->skip_reason = HAUL_SKIP_SAVED;
-  /* TRANSLATORS: an item skipped because its file is there from before */
-  update->error_message = g_strdup_printf (_("already downloaded (%s)"), file->name);
-  update->file_path = g_steal_pointer (&path);
-  update->bytes_received = file->size;
-  update->total_bytes = (gint64)file->size;
-
-  return update;
+      g_clear_error (error);
+      attempt_clear (attempt);
+    }
 }
 
 void
@@ -1034,18 +839,22 @@ haul_fetch_run (HaulFetch         *fetch,
   attempt.fetch = fetch;
   attempt.post = post;
   attempt.post_data = user_data;
-  attempt.fd = -1;
   attempt.buffer = g_malloc (READ_SIZE);
   attempt_clear (&attempt);
+  haul_fetch_partial_clear (&attempt.partial);
 
   post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
 
-  if ((update = check_saved (fetch)) != NULL)
+  if ((update = haul_fetch_record_check_saved (fetch)) != NULL)
     {
       g_free (attempt.buffer);
       post (update, user_data);
       return;
     }
+
+  haul_fetch_record_find_part (fetch);
+  if (fetch->resume_part != NULL)
+    haul_fetch_open_resume_part (&attempt);
 
   for (guint tries = 0; ; tries++)
     {
@@ -1062,8 +871,10 @@ haul_fetch_run (HaulFetch         *fetch,
           g_cancellable_is_cancelled (fetch->cancellable))
         break;
 
-      /* What the failed try received does not wait on disk for the next. */
+      /* What the failed try received waits for the next only where that
+       * can go on with it. */
       delay = haul_fetch_backoff (tries, attempt.retry_after);
+      haul_fetch_keep_partial (&attempt);
       attempt_clear (&attempt);
 
       if (!wait_cancellable (fetch->cancellable, delay))
@@ -1072,9 +883,17 @@ haul_fetch_run (HaulFetch         *fetch,
 
   update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
 
-  if (error == NULL)
+  if (error == NULL && attempt.duplicate_of != NULL)
     {
-      record_saved (fetch, &attempt);
+      update->state = HAUL_DOWNLOAD_SKIPPED;
+      update->skip_reason = HAUL_SKIP_SAME_IMAGE;
+      /* TRANSLATORS: an item whose content is already saved under that name */
+      update->error_message = g_strdup_printf (_("same image as %s"), attempt.duplicate_of);
+      update->file_path = g_build_filename (fetch->folder, attempt.duplicate_of, NULL);
+      update->sha256 = g_strdup (haul_body_get_sha256 (attempt.body));
+    }
+  else if (error == NULL)
+    {
       update->state = HAUL_DOWNLOAD_DONE;
       update->file_path = g_steal_pointer (&attempt.file_path);
       update->width = attempt.width;
@@ -1082,6 +901,7 @@ haul_fetch_run (HaulFetch         *fetch,
       update->animated = attempt.animated;
       update->frames = attempt.frames;
       update->thumbnail = g_steal_pointer (&attempt.thumbnail);
+      update->sha256 = g_strdup (haul_body_get_sha256 (attempt.body));
     }
   else if (g_cancellable_is_cancelled (fetch->cancellable))
     {
@@ -1100,7 +920,25 @@ haul_fetch_run (HaulFetch         *fetch,
   update->final_url = g_strdup (attempt.final_url);
   update->content_type = g_strdup (attempt.content_type);
 
+  if (error != NULL)
+    haul_fetch_keep_partial (&attempt);
+  update->etag = g_strdup (attempt.partial.body ? attempt.partial.etag : attempt.etag);
+  update->last_modified = g_strdup (attempt.partial.body ? attempt.partial.last_modified
+                                                         : attempt.last_modified);
+  /* What was cut, by Ctrl+C or by the network, waits for the next run;
+   * there is a partial body only after a cut that a Range request could
+   * continue. Anything else leaves nothing behind. */
+  if (error != NULL && fetch->keep_part &&
+      attempt.partial.body != NULL && haul_body_get_part_name (attempt.partial.body) != NULL)
+    {
+      haul_body_keep_part (attempt.partial.body);
+      update->part_name = g_strdup (haul_body_get_part_name (attempt.partial.body));
+    }
+  else
+    haul_fetch_record_forget_part (fetch);
+
   attempt_clear (&attempt);
+  haul_fetch_partial_clear (&attempt.partial);
   g_free (attempt.buffer);
 
   post (update, user_data);

@@ -27,10 +27,23 @@ struct _HaulFetch
   guint         retries;
   guint         thumbnail_size;
   gboolean      accept_any_type;
+  gboolean      server_time;   /* the file's mtime from Last-Modified; default TRUE */
   gboolean      skip_saved;
   gboolean      keep_duplicates;
   HaulRecord   *record;        /* nullable */
   gpointer      item;          /* the downloader's, opaque here */
+
+  /* Resuming across runs; all unset by default, which leaves no partial
+   * file behind whatever happens. */
+  char         *resume_part;   /* a ".haul-*.part" in @folder to continue, */
+  char         *resume_etag;   /* with the validators its bytes came with */
+  char         *resume_last_modified;
+  guint64       name_part_after; /* received bytes after which a body gets a
+                                  * ".part" name, posted in a PROGRESS
+                                  * update's part_name; 0 for never */
+  gboolean      keep_part;     /* a cancelled transfer leaves its named
+                                * part, in FINISHED's part_name */
+  gboolean      part_recorded; /* the worker's: the record lists a part */
 };
 
 HaulFetch *haul_fetch_new  (const char        *url,

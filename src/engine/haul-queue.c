@@ -511,6 +511,90 @@ output_folder_path (HaulQueue *self)
   return folder ? g_file_get_path (folder) : g_get_current_dir ();
 }
 
+/* A part nobody wrote to for this long belongs to no Haul still running. */
+#define STALE_PART_AGE (10 * 60)
+
+typedef struct
+{
+  HaulRecord *record;
+  char       *folder;
+  GHashTable *urls;      /* the queue's, when it started */
+} Sweep;
+
+static void
+sweep_free (Sweep *sweep)
+{
+  g_clear_object (&sweep->record);
+  g_free (sweep->folder);
+  g_clear_pointer (&sweep->urls, g_hash_table_unref);
+  g_free (sweep);
+}
+
+static void
+sweep_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Sweep *sweep = task_data;
+  g_autoptr(GPtrArray) partials = haul_record_list_partials (sweep->record, sweep->folder);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < partials->len; i++)
+    {
+      HaulRecordPartial *partial = g_ptr_array_index (partials, i);
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (g_hash_table_contains (sweep->urls, partial->url))
+        continue;
+
+      if (g_str_has_prefix (partial->part, ".haul-") && strchr (partial->part, '/') == NULL)
+        {
+          path = g_build_filename (sweep->folder, partial->part, NULL);
+          if (g_lstat (path, &st) == 0)
+            {
+              if (now - st.st_mtime < STALE_PART_AGE)
+                continue;
+              g_unlink (path);
+            }
+        }
+      haul_record_remove_partial (sweep->record, sweep->folder, partial->url);
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The next run in a folder resumes what an interrupted one left there, or
+ * removes it: parts of transfers that this queue does not hold are not
+ * wanted any more. */
+static void
+sweep_partials (HaulQueue  *self,
+                const char *folder)
+{
+  g_autoptr(GTask) task = NULL;
+  HaulRecord *record = get_record (self);
+  GHashTableIter iter;
+  gpointer key;
+  Sweep *sweep;
+
+  if (record == NULL || folder == NULL)
+    return;
+
+  sweep = g_new0 (Sweep, 1);
+  sweep->record = g_object_ref (record);
+  sweep->folder = g_strdup (folder);
+  sweep->urls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_iter_init (&iter, self->by_url);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (sweep->urls, g_strdup (key));
+
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, sweep_partials);
+  g_task_set_task_data (task, sweep, (GDestroyNotify)sweep_free);
+  g_task_run_in_thread (task, sweep_thread);
+}
+
 void
 haul_queue_start (HaulQueue *self,
                   GPtrArray *items)
@@ -579,6 +663,9 @@ haul_queue_start (HaulQueue *self,
         g_hash_table_insert (self->folders, d, g_strdup (folder));
       mark_dirty (self, d);
     }
+
+  if (self->n_batches == 0)
+    sweep_partials (self, folder);
 
   batch = g_new0 (Batch, 1);
   batch->self = g_object_ref (self);

@@ -376,6 +376,46 @@ haul_thumbnailer_new (guint   max_size,
   return self;
 }
 
+/* Decoding a picture keeps a processor busy. With every worker decoding at
+ * once, a small machine would leave the window's main thread none: one
+ * processor is left free for it (on one, a single decoder runs at a time).
+ * Reading only the dimensions, as the command line does, is not held back.
+ * A worker lowering its own priority instead makes GLib fail to copy the
+ * scheduler settings into the threads it spawns later. */
+static GMutex decode_lock;
+static GCond decode_cond;
+static guint decoding;
+
+static void
+decode_enter (HaulThumbnailer *self)
+{
+  static gsize limit = 0;
+
+  if (self->max_size == 0)
+    return;
+
+  if (g_once_init_enter (&limit))
+    g_once_init_leave (&limit, MAX (2, g_get_num_processors ()) - 1);
+
+  g_mutex_lock (&decode_lock);
+  while (decoding >= limit)
+    g_cond_wait (&decode_cond, &decode_lock);
+  decoding++;
+  g_mutex_unlock (&decode_lock);
+}
+
+static void
+decode_leave (HaulThumbnailer *self)
+{
+  if (self->max_size == 0)
+    return;
+
+  g_mutex_lock (&decode_lock);
+  decoding--;
+  g_cond_signal (&decode_cond);
+  g_mutex_unlock (&decode_lock);
+}
+
 static void
 stop (HaulThumbnailer *self)
 {
@@ -396,6 +436,8 @@ feed (HaulThumbnailer *self,
       gsize            length,
       guint64          offset)
 {
+  gboolean written;
+
   if (offset < self->window_start)
     {
       guint64 skip = MIN (self->window_start - offset, (guint64)length);
@@ -413,7 +455,10 @@ feed (HaulThumbnailer *self,
 
   end_tracker_feed (&self->end, data, length);
 
-  if (!gdk_pixbuf_loader_write (self->loader, data, length, NULL))
+  decode_enter (self);
+  written = gdk_pixbuf_loader_write (self->loader, data, length, NULL);
+  decode_leave (self);
+  if (!written)
     {
       /* The loader closed itself; after dimensions-only mode stopped it,
        * this is the expected end. */
@@ -711,6 +756,7 @@ haul_thumbnailer_finish (HaulThumbnailer *self,
   if (!self->stopped && self->head != NULL)
     try_start (self, TRUE);
 
+  decode_enter (self);
   if (!self->stopped && self->loader != NULL)
     {
       self->stopped = TRUE;
@@ -746,6 +792,7 @@ haul_thumbnailer_finish (HaulThumbnailer *self,
       self->width = self->height;
       self->height = stored_width;
     }
+  decode_leave (self);
 
   if (width != NULL)
     *width = self->width;

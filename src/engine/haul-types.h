@@ -5,6 +5,7 @@
 
 G_BEGIN_DECLS
 
+typedef struct _HaulBody         HaulBody;
 typedef struct _HaulDownload     HaulDownload;
 typedef struct _HaulDownloader   HaulDownloader;
 typedef struct _HaulIntake       HaulIntake;

@@ -25,6 +25,10 @@ haul_update_free (HaulUpdate *update)
   g_free (update->content_type);
   g_free (update->error_message);
   g_free (update->file_path);
+  g_free (update->sha256);
+  g_free (update->etag);
+  g_free (update->last_modified);
+  g_free (update->part_name);
   g_clear_object (&update->thumbnail);
   g_free (update);
 }

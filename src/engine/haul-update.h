@@ -38,6 +38,10 @@ typedef struct
   gboolean           animated;
   guint              frames;          /* of an animation; 0 when not counted */
   GdkPixbuf         *thumbnail;
+  char              *sha256;          /* of the saved body, FINISHED only */
+  char              *etag;            /* the response's validators, as sent */
+  char              *last_modified;
+  char              *part_name;       /* see HaulFetch's name_part_after, keep_part */
 } HaulUpdate;
 
 HaulUpdate *haul_update_new  (HaulUpdateKind  kind,
