@@ -12,7 +12,7 @@ runs=${RUNS:-7}
 jobs=${JOBS:-16}
 count=${COUNT:-2000}
 
-"$top/build-aux/install-deps.sh" nginx python3 bc
+"$top/build-aux/install-deps.sh" nginx python3 bc time
 if [[ ! -f _build-bench/build.ninja ]]; then
   meson setup _build-bench --buildtype=release
 fi
@@ -35,7 +35,8 @@ def png(i):
         return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
     raw = b"".join(b"\0" + bytes([(i * 7 + x) % 256 for x in range(48)]) for _ in range(16))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"tEXt", b"n\0%d" % i)  # each its own image
+            + chunk(b"IEND", b""))
 for i in range(n):
     with open(os.path.join(out, f"p{i:05d}.png"), "wb") as f:
         f.write(png(i))
@@ -60,31 +61,32 @@ for _ in $(seq 50); do [[ -s $tmp/nginx.pid ]] && break; sleep 0.1; done
 
 for i in $(seq 0 $((count - 1))); do printf 'http://127.0.0.1:%s/p%05d.png\n' "$port" "$i"; done > "$tmp/urls.txt"
 
+# Prints "WALL CPU" in seconds: CPU (user + system) says what the record
+# costs even on a machine busy with other work, where wall time wanders.
 run () {
-  local mode=$1 out=$tmp/out state=$tmp/state start end
+  local mode=$1 out=$tmp/out state=$tmp/state extra=()
   rm -rf "$out" "$state"
-  start=$(date +%s.%N)
-  if [[ $mode == record ]]; then
-    XDG_STATE_HOME=$state _build-bench/src/haul-cli -q -j "$jobs" -o "$out" "$tmp/urls.txt"
-  else
-    XDG_STATE_HOME=$state _build-bench/src/haul-cli -q -j "$jobs" --no-record -o "$out" "$tmp/urls.txt"
-  fi
-  end=$(date +%s.%N)
+  [[ $mode == record ]] || extra=(--no-record)
+  XDG_STATE_HOME=$state /usr/bin/time -f '%e %U %S' -o "$tmp/time" \
+    _build-bench/src/haul-cli -q -j "$jobs" "${extra[@]}" -o "$out" "$tmp/urls.txt"
   [[ $(ls "$out" | wc -l) == "$count" ]] || { echo "not every file arrived" >&2; exit 1; }
-  echo "$end - $start" | bc -l
+  awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$tmp/time"
 }
 
-with=() without=()
+with_wall=() with_cpu=() without_wall=() without_cpu=()
 run record >/dev/null  # warm the caches
 for _ in $(seq "$runs"); do
-  without+=("$(run none)")
-  with+=("$(run record)")
+  read -r w c < <(run none); without_wall+=("$w"); without_cpu+=("$c")
+  read -r w c < <(run record); with_wall+=("$w"); with_cpu+=("$c")
 done
 
 median () { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-m_with=$(median "${with[@]}")
-m_without=$(median "${without[@]}")
-printf 'files: %s, workers: %s, runs: %s\n' "$count" "$jobs" "$runs"
-printf 'without the record: %.3f s (median; %s)\n' "$m_without" "${without[*]}"
-printf 'with the record:    %.3f s (median; %s)\n' "$m_with" "${with[*]}"
-printf 'cost of the record: %+.1f %%\n' "$(echo "($m_with - $m_without) * 100 / $m_without" | bc -l)"
+percent () { echo "($1 - $2) * 100 / $2" | bc -l; }
+printf 'files: %s, workers: %s, runs: %s, load before: %s\n' "$count" "$jobs" "$runs" "$(cut -d' ' -f1-3 /proc/loadavg)"
+for kind in wall cpu; do
+  declare -n w=with_$kind n=without_$kind
+  mw=$(median "${w[@]}"); mn=$(median "${n[@]}")
+  printf '%-4s without the record: %.3f s (median of %s)\n' "$kind" "$mn" "${n[*]}"
+  printf '%-4s with the record:    %.3f s (median of %s)\n' "$kind" "$mw" "${w[*]}"
+  printf '%-4s cost of the record: %+.1f %%\n' "$kind" "$(percent "$mw" "$mn")"
+done

@@ -16,6 +16,8 @@
 #include "haul-downloader.h"
 #include "haul-error.h"
 #include "haul-intake.h"
+#include "haul-politeness.h"
+#include "haul-request.h"
 #include "haul-queue.h"
 #include "haul-record.h"
 #include "haul-sandbox.h"
@@ -82,6 +84,147 @@ parse_size (const char  *option_name,
     }
 
   *size = number * factor;
+  return TRUE;
+}
+
+/* Seconds, fractions allowed, written the C way ("0.2") whatever the locale. */
+static gboolean
+parse_seconds (const char  *option_name,
+               const char  *value,
+               double       max,
+               gboolean     zero_ok,
+               double      *seconds,
+               GError     **error)
+{
+  g_autofree char *text = g_strstrip (g_strdup (value));
+  char *end = NULL;
+  double number = text[0] != '\0' ? g_ascii_strtod (text, &end) : -1;
+
+  if (end == NULL || *end != '\0' || !isfinite (number) || number < 0 || number > max ||
+      (!zero_ok && number == 0))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s must be a number of seconds up to %g, not “%s”"),
+                   option_name, max, value);
+      return FALSE;
+    }
+
+  *seconds = number;
+  return TRUE;
+}
+
+/* The options that shape requests and pace them, checked before anything
+ * is fetched: each bad one is a usage error. */
+typedef struct
+{
+  char     *referer;
+  char    **headers;
+  char     *user_agent;
+  char     *cookies;
+  char     *proxy;
+  int       per_host;
+  char     *delay_text;
+  char     *limit_rate_text;
+  char     *max_time_text;
+  double    delay;
+  guint64   limit_rate;
+  double    max_time;
+} Manners;
+
+static void
+manners_clear (Manners *manners)
+{
+  g_free (manners->referer);
+  g_strfreev (manners->headers);
+  g_free (manners->user_agent);
+  g_free (manners->cookies);
+  g_free (manners->proxy);
+  g_free (manners->delay_text);
+  g_free (manners->limit_rate_text);
+  g_free (manners->max_time_text);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Manners, manners_clear)
+
+static gboolean
+check_manners (Manners  *manners,
+               GError  **error)
+{
+  if (manners->per_host != -1 &&
+      (manners->per_host < 1 || manners->per_host > HAUL_POLITENESS_MAX_PER_HOST))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--per-host must be between 1 and 64"));
+      return FALSE;
+    }
+
+  if (manners->delay_text != NULL &&
+      !parse_seconds ("--delay", manners->delay_text, HAUL_DOWNLOADER_MAX_DELAY, TRUE,
+                      &manners->delay, error))
+    return FALSE;
+
+  if (manners->max_time_text != NULL &&
+      !parse_seconds ("--max-time", manners->max_time_text, HAUL_DOWNLOADER_MAX_MAX_TIME, FALSE,
+                      &manners->max_time, error))
+    return FALSE;
+
+  if (manners->limit_rate_text != NULL &&
+      !parse_size ("--limit-rate", manners->limit_rate_text, &manners->limit_rate, error))
+    return FALSE;
+
+  for (guint i = 0; manners->headers != NULL && manners->headers[i] != NULL; i++)
+    {
+      if (!haul_request_parse_header (manners->headers[i], NULL, NULL, error))
+        {
+          g_prefix_error (error, "-H: ");
+          return FALSE;
+        }
+    }
+
+  if (manners->user_agent != NULL &&
+      (manners->user_agent[0] == '\0' ||
+       !haul_request_check_value ("--user-agent", manners->user_agent, error)))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                             _("--user-agent must not be empty"));
+      return FALSE;
+    }
+
+  if (manners->referer != NULL)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (manners->referer, G_URI_FLAGS_NONE, NULL);
+
+      if (!haul_request_check_value ("--referer", manners->referer, error))
+        return FALSE;
+      if (uri == NULL || g_uri_get_host (uri) == NULL ||
+          (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 &&
+           g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("--referer must be an http or https URL, not “%s”"), manners->referer);
+          return FALSE;
+        }
+    }
+
+  if (manners->proxy != NULL)
+    {
+      g_autoptr(GProxyResolver) resolver = haul_request_proxy_resolver_new (manners->proxy, error);
+
+      if (resolver == NULL)
+        return FALSE;
+    }
+
+  /* Read now, so that a file that cannot be used stops the run before it
+   * starts; the downloader reads it again for itself. */
+  if (manners->cookies != NULL)
+    {
+      g_autoptr(SoupCookieJar) jar = haul_request_load_cookies (manners->cookies, error);
+
+      if (jar == NULL)
+        return FALSE;
+    }
+
   return TRUE;
 }
 
@@ -201,6 +344,19 @@ on_item_finished (HaulQueue    *queue,
     print_item_json (download);
   else
     print_item_human (cli, download);
+}
+
+/* Standard error, so that the output formats stay as they are. */
+static void
+on_host_paused (HaulDownloader *downloader,
+                const char     *host,
+                guint           seconds,
+                Cli            *cli)
+{
+  if (!cli->quiet)
+    g_printerr (ngettext ("haul-cli: %s asked to wait %u s\n",
+                          "haul-cli: %s asked to wait %u s\n", seconds),
+                host, seconds);
 }
 
 static void
@@ -505,6 +661,7 @@ main (int   argc,
   int retries = HAUL_DOWNLOADER_DEFAULT_RETRIES;
   int timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
   guint64 max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
+  g_auto(Manners) manners = { .per_host = -1 };
   GPtrArray *urls;
   HaulSandbox *sandbox;
   Cli cli = { 0 };
@@ -526,6 +683,24 @@ main (int   argc,
       N_("Save files that are not images too"), NULL },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
       N_("Also trust the certificate authorities in PEM"), N_("PEM") },
+    { "referer", 0, 0, G_OPTION_ARG_STRING, &manners.referer,
+      N_("Send URL as the Referer; a refused image is tried once with the other policy"), N_("URL") },
+    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &manners.headers,
+      N_("Add a request header “Name: Value” (repeatable)"), N_("HEADER") },
+    { "user-agent", 0, 0, G_OPTION_ARG_STRING, &manners.user_agent,
+      N_("Send STRING as the User-Agent (default: Haul/VERSION)"), N_("STRING") },
+    { "cookies", 0, 0, G_OPTION_ARG_FILENAME, &manners.cookies,
+      N_("Send the cookies of a Netscape cookies.txt or Firefox cookies.sqlite (read only)"), N_("FILE") },
+    { "proxy", 0, 0, G_OPTION_ARG_STRING, &manners.proxy,
+      N_("Use this http, https or socks proxy instead of the system settings"), N_("URL") },
+    { "per-host", 0, 0, G_OPTION_ARG_INT, &manners.per_host,
+      N_("At most N transfers to one host at once, 1–64 (default: no limit beyond -j)"), N_("N") },
+    { "delay", 0, 0, G_OPTION_ARG_STRING, &manners.delay_text,
+      N_("Start requests to one host at least SECONDS apart (fractions allowed)"), N_("SECONDS") },
+    { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &manners.limit_rate_text,
+      N_("Download at most RATE bytes per second in all (K, M or G allowed)"), N_("RATE") },
+    { "max-time", 0, 0, G_OPTION_ARG_STRING, &manners.max_time_text,
+      N_("Fail an attempt that takes longer than SECONDS in all"), N_("SECONDS") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print one JSON object per line"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
@@ -576,6 +751,8 @@ main (int   argc,
   if (timeout < 0)
     return usage_error (_("--timeout must not be negative"));
   if (max_size_text != NULL && !parse_size ("--max-size", max_size_text, &max_size, &error))
+    return usage_error (error->message);
+  if (!check_manners (&manners, &error))
     return usage_error (error->message);
   if (inputs == NULL || inputs[0] == NULL)
     return usage_error (_("no input: give URLs, files of URLs, or - for standard input"));
@@ -631,6 +808,17 @@ main (int   argc,
   haul_downloader_set_timeout (downloader, timeout);
   haul_downloader_set_max_size (downloader, max_size);
   haul_downloader_set_accept_any_type (downloader, any_type);
+  g_object_set (downloader,
+                "referer", manners.referer,
+                "headers", manners.headers,
+                "user-agent", manners.user_agent,
+                "cookies-file", manners.cookies,
+                "proxy", manners.proxy,
+                "per-host", (guint)MAX (manners.per_host, 0),
+                "delay", manners.delay,
+                "limit-rate", manners.limit_rate,
+                "max-time", manners.max_time,
+                NULL);
   /* Only the dimensions: the command line shows no preview. */
   haul_downloader_set_thumbnail_size (downloader, 0);
   haul_downloader_set_output_folder (downloader, folder);
@@ -658,6 +846,7 @@ main (int   argc,
   cli.json = json;
   cli.quiet = quiet;
 
+  g_signal_connect (downloader, "host-paused", G_CALLBACK (on_host_paused), &cli);
   g_signal_connect (queue, "item-finished", G_CALLBACK (on_item_finished), &cli);
   g_signal_connect (queue, "session-finished", G_CALLBACK (on_session_finished), &cli);
   signal_ids[0] = g_unix_signal_add (SIGINT, on_interrupt, &cli);

@@ -29,6 +29,7 @@ struct _HaulDownloadRow
   GtkProgressBar *progress_bar;
   GtkLabel       *status_label;
   GtkLabel       *time_label;
+  GtkWidget      *retry_button;
   GtkWidget      *menu_button;
 };
 

@@ -234,6 +234,13 @@ update_progress (HaulDownloadRow *self)
                                   -1);
 }
 
+static gboolean
+refused_by_site (HaulDownload *item)
+{
+  return haul_download_get_state (item) == HAUL_DOWNLOAD_FAILED &&
+         haul_download_get_http_status (item) == 403;
+}
+
 static void
 update_status (HaulDownloadRow *self)
 {
@@ -266,8 +273,12 @@ update_status (HaulDownloadRow *self)
       break;
     case HAUL_DOWNLOAD_FAILED:
       error = haul_download_get_error_message (self->item);
-      /* TRANSLATORS: a download that failed, and why */
-      status = g_strdup_printf (_("Failed: %s"), error ? error : _("unknown error"));
+      if (refused_by_site (self->item))
+        /* TRANSLATORS: a download that failed with HTTP 403 Forbidden */
+        status = g_strdup_printf (_("Refused by the site: %s"), error ? error : "HTTP 403");
+      else
+        /* TRANSLATORS: a download that failed, and why */
+        status = g_strdup_printf (_("Failed: %s"), error ? error : _("unknown error"));
       gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
       break;
     case HAUL_DOWNLOAD_CANCELLED:
@@ -302,6 +313,9 @@ update_actions (HaulDownloadRow *self)
                                  state == HAUL_DOWNLOAD_FAILED || state == HAUL_DOWNLOAD_CANCELLED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel",
                                  state == HAUL_DOWNLOAD_CONNECTING || state == HAUL_DOWNLOAD_DOWNLOADING);
+  /* A site that refused once (after the other Referer too) may let a later
+   * try through, say after logging in: Retry is offered on the row itself. */
+  gtk_widget_set_visible (self->retry_button, refused_by_site (self->item));
 }
 
 static void
@@ -589,6 +603,7 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, HaulDownloadRow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, title_query_tooltip_cb);
   gtk_widget_class_bind_template_callback (widget_class, status_query_tooltip_cb);

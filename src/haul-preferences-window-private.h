@@ -19,6 +19,11 @@ struct _HaulPreferencesWindow
   GtkSpinButton        *timeout_spin;
   GtkSpinButton        *max_size_spin;
   GtkSwitch            *any_type_switch;
+  GtkSpinButton        *per_host_spin;
+  GtkSpinButton        *delay_spin;
+  GtkSpinButton        *speed_spin;
+  AdwActionRow         *cookies_row;
+  GtkButton            *cookies_clear_button;
 };
 
 G_END_DECLS

@@ -8,25 +8,27 @@
 
 G_DEFINE_FINAL_TYPE (HaulPreferencesWindow, haul_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-#define MEGABYTE (1024.0 * 1024.0)
+#define KIBIBYTE 1024
+#define MEGABYTE (1024 * 1024)
 
+/* A byte count shown in units of GPOINTER_TO_UINT (@user_data) bytes. */
 static gboolean
-bytes_to_megabytes (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
+bytes_to_units (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
 {
-  g_value_set_double (to, g_value_get_uint64 (from) / MEGABYTE);
+  g_value_set_double (to, g_value_get_uint64 (from) / (double)GPOINTER_TO_UINT (user_data));
   return TRUE;
 }
 
 static gboolean
-megabytes_to_bytes (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
+units_to_bytes (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
 {
-  g_value_set_uint64 (to, (guint64)(g_value_get_double (from) * MEGABYTE));
+  g_value_set_uint64 (to, (guint64)(g_value_get_double (from) * GPOINTER_TO_UINT (user_data)));
   return TRUE;
 }
 
@@ -95,6 +97,65 @@ folder_reset_clicked_cb (HaulPreferencesWindow *self,
 }
 
 static void
+update_cookies (HaulPreferencesWindow *self)
+{
+  const char *path = haul_settings_get_cookies_file (self->settings);
+  g_autofree char *shown = path[0] != '\0' ? g_filename_display_name (path) : NULL;
+
+  adw_action_row_set_subtitle (self->cookies_row,
+                               shown ? shown : _("None: a cookies.txt or Firefox’s cookies.sqlite, only read"));
+  gtk_widget_set_visible (GTK_WIDGET (self->cookies_clear_button), shown != NULL);
+}
+
+static void
+cookies_response_cb (HaulPreferencesWindow *self,
+                     int                    response,
+                     GtkFileChooserNative  *native)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      /* Read by the downloader when a batch starts, off the main thread. */
+      if (path != NULL)
+        haul_settings_set_cookies_file (self->settings, path);
+    }
+
+  g_object_unref (native);
+}
+
+static void
+cookies_clicked_cb (HaulPreferencesWindow *self,
+                    GtkButton             *button)
+{
+  GtkFileChooserNative *native;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  /* Through the portal when sandboxed: the app sees only the chosen file. */
+  native = gtk_file_chooser_native_new (_("Choose a Cookies File"),
+                                        GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Select"),
+                                        _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_filter_set_name (filter, _("Cookies (cookies.txt, cookies.sqlite)"));
+  gtk_file_filter_add_pattern (filter, "*.txt");
+  gtk_file_filter_add_pattern (filter, "*.sqlite");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+
+  g_signal_connect_object (native, "response", G_CALLBACK (cookies_response_cb), self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+cookies_clear_clicked_cb (HaulPreferencesWindow *self,
+                          GtkButton             *button)
+{
+  haul_settings_set_cookies_file (self->settings, NULL);
+}
+
+static void
 haul_preferences_window_dispose (GObject *object)
 {
   HaulPreferencesWindow *self = HAUL_PREFERENCES_WINDOW (object);
@@ -123,6 +184,13 @@ haul_preferences_window_class_init (HaulPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, max_size_spin);
   gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, any_type_switch);
+  gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, per_host_spin);
+  gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, delay_spin);
+  gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, speed_spin);
+  gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, cookies_row);
+  gtk_widget_class_bind_template_child (widget_class, HaulPreferencesWindow, cookies_clear_button);
+  gtk_widget_class_bind_template_callback (widget_class, cookies_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cookies_clear_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, folder_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, folder_reset_clicked_cb);
 
@@ -164,7 +232,8 @@ haul_preferences_window_new (GtkWindow    *parent,
   g_object_bind_property_full (settings, "max-size",
                                gtk_spin_button_get_adjustment (self->max_size_spin), "value",
                                G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL,
-                               bytes_to_megabytes, megabytes_to_bytes, NULL, NULL);
+                               bytes_to_units, units_to_bytes,
+                               GUINT_TO_POINTER (MEGABYTE), NULL);
   g_object_bind_property (settings, "start-immediately", self->start_switch, "active",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_object_bind_property (settings, "accept-any-type", self->any_type_switch, "active",
@@ -173,6 +242,17 @@ haul_preferences_window_new (GtkWindow    *parent,
   g_signal_connect_object (settings, "notify::download-folder",
                            G_CALLBACK (update_folder), self, G_CONNECT_SWAPPED);
   update_folder (self);
+
+  bind_spin (self, "per-host", self->per_host_spin);
+  bind_spin (self, "delay", self->delay_spin);
+  g_object_bind_property_full (settings, "limit-rate",
+                               gtk_spin_button_get_adjustment (self->speed_spin), "value",
+                               G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL,
+                               bytes_to_units, units_to_bytes,
+                               GUINT_TO_POINTER (KIBIBYTE), NULL);
+  g_signal_connect_object (settings, "notify::cookies-file",
+                           G_CALLBACK (update_cookies), self, G_CONNECT_SWAPPED);
+  update_cookies (self);
 
   return self;
 }

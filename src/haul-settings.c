@@ -19,6 +19,10 @@ struct _HaulSettings
   guint64    max_size;
   gboolean   accept_any_type;
   gboolean   start_immediately;
+  int        per_host;
+  double     delay;
+  guint64    limit_rate;
+  char      *cookies_file;
 };
 
 G_DEFINE_FINAL_TYPE (HaulSettings, haul_settings, G_TYPE_OBJECT)
@@ -32,6 +36,10 @@ enum {
   PROP_MAX_SIZE,
   PROP_ACCEPT_ANY_TYPE,
   PROP_START_IMMEDIATELY,
+  PROP_PER_HOST,
+  PROP_DELAY,
+  PROP_LIMIT_RATE,
+  PROP_COOKIES_FILE,
   N_PROPS
 };
 
@@ -93,6 +101,18 @@ haul_settings_get_property (GObject    *object,
     case PROP_START_IMMEDIATELY:
       g_value_set_boolean (value, self->start_immediately);
       break;
+    case PROP_PER_HOST:
+      g_value_set_int (value, self->per_host);
+      break;
+    case PROP_DELAY:
+      g_value_set_double (value, self->delay);
+      break;
+    case PROP_LIMIT_RATE:
+      g_value_set_uint64 (value, self->limit_rate);
+      break;
+    case PROP_COOKIES_FILE:
+      g_value_set_string (value, self->cookies_file);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -133,6 +153,26 @@ haul_settings_set_property (GObject      *object,
     case PROP_START_IMMEDIATELY:
       set_boolean (self, &self->start_immediately, g_value_get_boolean (value), prop_id);
       break;
+    case PROP_PER_HOST:
+      set_int (self, &self->per_host, g_value_get_int (value), prop_id);
+      break;
+    case PROP_DELAY:
+      if (self->delay != g_value_get_double (value))
+        {
+          self->delay = g_value_get_double (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_LIMIT_RATE:
+      if (self->limit_rate != g_value_get_uint64 (value))
+        {
+          self->limit_rate = g_value_get_uint64 (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_COOKIES_FILE:
+      haul_settings_set_cookies_file (self, g_value_get_string (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -154,6 +194,7 @@ haul_settings_finalize (GObject *object)
   HaulSettings *self = HAUL_SETTINGS (object);
 
   g_clear_pointer (&self->download_folder, g_free);
+  g_clear_pointer (&self->cookies_file, g_free);
 
   G_OBJECT_CLASS (haul_settings_parent_class)->finalize (object);
 }
@@ -183,6 +224,14 @@ haul_settings_class_init (HaulSettingsClass *klass)
     g_param_spec_boolean ("accept-any-type", NULL, NULL, FALSE, flags);
   properties[PROP_START_IMMEDIATELY] =
     g_param_spec_boolean ("start-immediately", NULL, NULL, FALSE, flags);
+  properties[PROP_PER_HOST] =
+    g_param_spec_int ("per-host", NULL, NULL, 0, 64, 0, flags);
+  properties[PROP_DELAY] =
+    g_param_spec_double ("delay", NULL, NULL, 0.0, 60.0, 0.0, flags);
+  properties[PROP_LIMIT_RATE] =
+    g_param_spec_uint64 ("limit-rate", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  properties[PROP_COOKIES_FILE] =
+    g_param_spec_string ("cookies-file", NULL, NULL, "", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -193,9 +242,11 @@ haul_settings_init (HaulSettings *self)
   static const char * const keys[] = {
     "download-folder", "concurrent-downloads", "retries", "timeout",
     "max-size", "accept-any-type", "start-immediately",
+    "per-host", "delay", "limit-rate", "cookies-file",
   };
 
   self->download_folder = g_strdup ("");
+  self->cookies_file = g_strdup ("");
   self->concurrent_downloads = 8;
   self->retries = 3;
   self->timeout = 30;
@@ -277,4 +328,29 @@ haul_settings_get_start_immediately (HaulSettings *self)
   g_return_val_if_fail (HAUL_IS_SETTINGS (self), FALSE);
 
   return self->start_immediately;
+}
+
+const char *
+haul_settings_get_cookies_file (HaulSettings *self)
+{
+  g_return_val_if_fail (HAUL_IS_SETTINGS (self), NULL);
+
+  return self->cookies_file;
+}
+
+void
+haul_settings_set_cookies_file (HaulSettings *self,
+                                const char   *path)
+{
+  g_return_if_fail (HAUL_IS_SETTINGS (self));
+
+  if (path == NULL)
+    path = "";
+
+  if (g_strcmp0 (self->cookies_file, path) == 0)
+    return;
+
+  g_free (self->cookies_file);
+  self->cookies_file = g_strdup (path);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COOKIES_FILE]);
 }

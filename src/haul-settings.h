@@ -17,6 +17,11 @@ G_DECLARE_FINAL_TYPE (HaulSettings, haul_settings, HAUL, SETTINGS, GObject)
  *   "max-size"             guint64 bytes
  *   "accept-any-type"      gboolean
  *   "start-immediately"    gboolean
+ *   "per-host"             int 0–64, 0 = no limit
+ *   "delay"                double seconds
+ *   "limit-rate"           guint64 bytes per second, 0 = no limit
+ *   "cookies-file"         string, "" for none
+ * The last four have the names of the downloader's properties.
  */
 
 HaulSettings *haul_settings_new                      (void);
@@ -27,5 +32,8 @@ void          haul_settings_set_download_folder      (HaulSettings *self,
 GFile        *haul_settings_dup_download_folder_file (HaulSettings *self);
 int           haul_settings_get_concurrent_downloads (HaulSettings *self);
 gboolean      haul_settings_get_start_immediately    (HaulSettings *self);
+const char   *haul_settings_get_cookies_file         (HaulSettings *self);
+void          haul_settings_set_cookies_file         (HaulSettings *self,
+                                                      const char   *path);
 
 G_END_DECLS

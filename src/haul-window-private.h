@@ -22,6 +22,7 @@ struct _HaulWindow
   GtkButton            *download_button;
   GtkWidget            *footer;
   GtkLabel             *footer_label;
+  GtkLabel             *notice_label;
 
   HaulSettings         *settings;
   HaulDownloader       *downloader;
@@ -37,6 +38,7 @@ struct _HaulWindow
 
   guint                 footer_tick_id;
   guint                 footer_idle_id;
+  guint                 notice_id;      /* hides the notice of a paused host */
 
   /* HaulIntakeReject of the last links added, for the Details button. */
   GPtrArray            *last_rejects;
@@ -69,6 +71,7 @@ void     haul_window_queue_update         (HaulWindow    *self);
 void     haul_window_update_now           (HaulWindow    *self);
 gboolean haul_window_is_running           (HaulWindow    *self);
 const char *haul_window_get_footer_text   (HaulWindow    *self);
+const char *haul_window_get_notice_text   (HaulWindow    *self);
 char    *haul_window_format_rejects       (HaulWindow    *self,
                                            guint          max);
 
@@ -82,6 +85,9 @@ void     _haul_window_add_stream          (HaulWindow    *self,
                                            const char    *mime_type);
 
 /* haul-window-dnd.c */
+void     _haul_window_bind_manners        (HaulWindow    *self);
+void     _haul_window_manners_init        (HaulWindow    *self);
+void     _haul_window_manners_dispose     (HaulWindow    *self);
 void     _haul_window_dnd_init            (HaulWindow    *self);
 /* Takes what a drop delivered: a GdkFileList, a GFile or a string. */
 gboolean _haul_window_drop_value          (HaulWindow    *self,

@@ -508,6 +508,7 @@ haul_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->footer_tick_id, g_source_remove);
   g_clear_handle_id (&self->footer_idle_id, g_source_remove);
+  _haul_window_manners_dispose (self);
 
   if (self->queue != NULL)
     {
@@ -603,6 +604,7 @@ haul_window_class_init (HaulWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, download_button);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, footer);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, footer_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, notice_label);
   gtk_widget_class_bind_template_callback (widget_class, list_view_activate_cb);
 
   _haul_window_class_actions_init (klass);
@@ -676,6 +678,8 @@ haul_window_init (HaulWindow *self)
                           self->downloader, "max-size", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->settings, "accept-any-type",
                           self->downloader, "accept-any-type", G_BINDING_SYNC_CREATE);
+  _haul_window_bind_manners (self);
+  _haul_window_manners_init (self);
 
   g_signal_connect_object (self->queue, "changed",
                            G_CALLBACK (queue_changed_cb), self, G_CONNECT_SWAPPED);

@@ -303,6 +303,11 @@ handler (SoupServer        *soup_server,
       png = haul_test_make_png (index_for_path (path), 320, 240);
       serve_png (msg, png);
     }
+  else if (g_str_has_prefix (path, "/forbidden/"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "no", 2);
+    }
   else
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }

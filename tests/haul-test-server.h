@@ -13,6 +13,7 @@ G_BEGIN_DECLS
  *   /slow/NAME.png     a PNG header, then a few bytes every 50 ms, for
  *                      about ten seconds: a download that can be cancelled
  *   /flaky/NAME.png    404 while the server is failing, else a PNG
+ *   /forbidden/NAME.png 403, whatever the Referer
  *   /held/NAME.png     a PNG, but only once the server stops holding
  */
 typedef struct _HaulTestServer HaulTestServer;

@@ -850,6 +850,82 @@ test_window_unshared_folder (Fixture       *fixture,
   g_assert_cmpuint (count_files (fixture->folder), ==, 3);
 }
 
+static void
+test_window_manners (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  HaulWindow *window = fixture->window;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  HaulPreferencesWindow *preferences;
+  HaulDownloadRow *row;
+  guint requests;
+
+  /* The preferences reach the downloader under the same names. */
+  preferences = haul_preferences_window_new (GTK_WINDOW (window), window->settings);
+  g_object_ref_sink (preferences);
+  gtk_window_present (GTK_WINDOW (preferences));
+
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (preferences->cookies_clear_button)));
+  gtk_spin_button_set_value (preferences->per_host_spin, 2);
+  g_assert_cmpint (g_settings_get_int (settings, "per-host"), ==, 2);
+  gtk_spin_button_set_value (preferences->delay_spin, 0.5);
+  g_assert_cmpfloat (g_settings_get_double (settings, "delay"), ==, 0.5);
+  gtk_spin_button_set_value (preferences->speed_spin, 512);
+  g_assert_cmpuint (g_settings_get_uint64 (settings, "limit-rate"), ==, 512 * 1024);
+  g_settings_set_string (settings, "cookies-file", "/nowhere/cookies.txt");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (preferences->cookies_clear_button)));
+  g_assert_cmpstr (adw_action_row_get_subtitle (preferences->cookies_row), ==, "/nowhere/cookies.txt");
+  {
+    guint per_host;
+    double delay;
+    guint64 limit_rate;
+    g_autofree char *cookies = NULL;
+
+    g_object_get (window->downloader, "per-host", &per_host, "delay", &delay,
+                  "limit-rate", &limit_rate, "cookies-file", &cookies, NULL);
+    g_assert_cmpuint (per_host, ==, 2);
+    g_assert_cmpfloat (delay, ==, 0.5);
+    g_assert_cmpuint (limit_rate, ==, 512 * 1024);
+    g_assert_cmpstr (cookies, ==, "/nowhere/cookies.txt");
+  }
+  g_signal_emit_by_name (preferences->cookies_clear_button, "clicked");
+  g_assert_cmpstr (g_settings_get_string (settings, "cookies-file"), ==, "");
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  g_assert_finalize_object (preferences);
+  g_settings_reset (settings, "per-host");
+  g_settings_reset (settings, "delay");
+  g_settings_reset (settings, "limit-rate");
+
+  /* A refused image says so, and offers Retry on the row. */
+  add_urls (fixture, "/forbidden", 1, NULL);
+  requests = haul_test_server_get_requests (server);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  wait_until (fixture, is_idle, 30);
+  g_assert_cmpint (haul_download_get_http_status (row_item (fixture, 0)), ==, 403);
+  /* Tried once more with the other Referer policy. */
+  g_assert_cmpuint (haul_test_server_get_requests (server) - requests, ==, 2);
+
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  collect_rows (GTK_WIDGET (window->list_view), rows);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = g_ptr_array_index (rows, 0);
+  g_assert_cmpstr (gtk_label_get_label (row->status_label), ==,
+                   "Refused by the site: HTTP 403 Forbidden");
+  g_assert_true (gtk_widget_get_visible (row->retry_button));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (row->retry_button)), ==, "row.retry");
+  g_signal_emit_by_name (row->retry_button, "clicked");
+  g_assert_true (haul_window_is_running (window));
+  wait_until (fixture, is_idle, 30);
+  g_assert_cmpuint (haul_test_server_get_requests (server) - requests, ==, 4);
+
+  /* The footer tells when a host asked to slow down. */
+  g_assert_null (haul_window_get_notice_text (window));
+  g_signal_emit_by_name (window->downloader, "host-paused", "example.com", 30);
+  g_assert_cmpstr (haul_window_get_notice_text (window), ==, "example.com asked to wait 30 s");
+}
+
 /* What a killed window leaves must come back: run one in a child process,
  * kill it with SIGKILL mid-batch, and start again. */
 static int
@@ -1162,6 +1238,7 @@ main (int   argc,
   ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
   ADD ("unshared-folder", test_window_unshared_folder);
+  ADD ("manners", test_window_manners);
   ADD ("restore-after-kill", test_window_restore_after_kill);
 
   ret = g_test_run ();

@@ -12,6 +12,7 @@ struct _HaulDownload
   GObject            parent_instance;
 
   char              *url;
+  char              *referer;
   char              *final_url;
   char              *file_path;
   char              *file_name;
@@ -62,6 +63,7 @@ enum {
   PROP_ERROR_MESSAGE,
   PROP_THUMBNAIL,
   PROP_SECONDS,
+  PROP_REFERER,
   N_PROPS
 };
 
@@ -73,6 +75,7 @@ haul_download_finalize (GObject *object)
   HaulDownload *self = (HaulDownload *)object;
 
   g_clear_pointer (&self->url, g_free);
+  g_clear_pointer (&self->referer, g_free);
   g_clear_pointer (&self->final_url, g_free);
   g_clear_pointer (&self->file_path, g_free);
   g_clear_pointer (&self->file_name, g_free);
@@ -175,6 +178,10 @@ haul_download_get_property (GObject    *object,
       g_value_set_object (value, self->thumbnail);
       break;
 
+    case PROP_REFERER:
+      g_value_set_string (value, self->referer);
+      break;
+
     case PROP_SECONDS:
       g_value_set_double (value, haul_download_get_seconds (self));
       break;
@@ -198,6 +205,10 @@ haul_download_set_property (GObject      *object,
       self->url = g_value_dup_string (value);
       break;
 
+    case PROP_REFERER:
+      haul_download_set_referer (self, g_value_get_string (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -217,6 +228,11 @@ haul_download_class_init (HaulDownloadClass *klass)
     g_param_spec_string ("url", NULL, NULL,
                          NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_REFERER] =
+    g_param_spec_string ("referer", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL,
@@ -331,6 +347,36 @@ haul_download_get_url (HaulDownload *self)
   g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
 
   return self->url;
+}
+
+/**
+ * haul_download_get_referer:
+ *
+ * Returns: (nullable): the page the image was found on, sent as its
+ *   Referer instead of the downloader's
+ */
+const char *
+haul_download_get_referer (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  return self->referer;
+}
+
+void
+haul_download_set_referer (HaulDownload *self,
+                           const char   *referer)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  if (referer != NULL && referer[0] == '\0')
+    referer = NULL;
+  if (g_strcmp0 (self->referer, referer) == 0)
+    return;
+
+  g_free (self->referer);
+  self->referer = g_strdup (referer);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFERER]);
 }
 
 HaulDownloadState

@@ -38,6 +38,9 @@ G_DECLARE_FINAL_TYPE (HaulDownload, haul_download, HAUL, DOWNLOAD, GObject)
 
 HaulDownload      *haul_download_new               (const char        *url);
 const char        *haul_download_get_url           (HaulDownload      *self);
+const char        *haul_download_get_referer       (HaulDownload      *self);
+void               haul_download_set_referer       (HaulDownload      *self,
+                                                    const char        *referer);
 HaulDownloadState  haul_download_get_state         (HaulDownload      *self);
 gboolean           haul_download_is_finished       (HaulDownload      *self);
 guint64            haul_download_get_bytes_received (HaulDownload     *self);

@@ -3,10 +3,13 @@
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
+#include <string.h>
 
 #include "haul-download-private.h"
 #include "haul-downloader.h"
 #include "haul-fetch.h"
+#include "haul-politeness.h"
+#include "haul-request.h"
 #include "haul-record.h"
 #include "haul-tls-database.h"
 #include "haul-update.h"
@@ -61,6 +64,20 @@ struct _HaulDownloader
   guint         thumbnail_size;
   gboolean      accept_any_type;
   gboolean      server_time;
+
+  /* Requests and manners: see haul-request.h and haul-politeness.h. */
+  HaulPoliteness *politeness;
+  HaulRequest   *request;        /* made from the fields below when needed */
+  char          *referer;
+  GStrv          headers;
+  char          *user_agent;
+  char          *cookies_file;
+  char          *proxy;
+  gboolean       session_stale;  /* the user agent or proxy changed */
+  guint          per_host;
+  double         delay;
+  guint64        limit_rate;
+  double         max_time;
   gboolean      skip_saved;
   gboolean      keep_duplicates;
 };
@@ -82,11 +99,21 @@ enum {
   PROP_KEEP_DUPLICATES,
   PROP_RECORD,
   PROP_RUNNING,
+  PROP_REFERER,
+  PROP_HEADERS,
+  PROP_USER_AGENT,
+  PROP_COOKIES_FILE,
+  PROP_PROXY,
+  PROP_PER_HOST,
+  PROP_DELAY,
+  PROP_LIMIT_RATE,
+  PROP_MAX_TIME,
   N_PROPS
 };
 
 enum {
   DOWNLOAD_FINISHED,
+  HOST_PAUSED,
   N_SIGNALS
 };
 
@@ -119,12 +146,18 @@ ensure_session (HaulDownloader *self)
   g_autofree char *user_agent = NULL;
   SoupSession *session;
 
+  g_autoptr(GProxyResolver) proxy_resolver = NULL;
+
   if (self->session != NULL &&
       self->session_conns >= self->concurrency &&
-      self->session_timeout == self->timeout)
+      self->session_timeout == self->timeout &&
+      !self->session_stale)
     return;
 
-  user_agent = g_strdup_printf ("Haul/%s", PACKAGE_VERSION);
+  if (self->user_agent != NULL && self->user_agent[0] != '\0')
+    user_agent = g_strdup (self->user_agent);
+  else
+    user_agent = g_strdup_printf ("Haul/%s", PACKAGE_VERSION);
   session = soup_session_new_with_options ("max-conns", MAX (self->concurrency * 2, 10u),
                                            "max-conns-per-host", self->concurrency,
                                            "timeout", self->timeout,
@@ -133,9 +166,15 @@ ensure_session (HaulDownloader *self)
                                            NULL);
   if (self->tls_database != NULL)
     soup_session_set_tls_database (session, self->tls_database);
+  /* Without one, libsoup follows the system's settings (GProxyResolver). */
+  if (self->proxy != NULL && self->proxy[0] != '\0')
+    proxy_resolver = haul_request_proxy_resolver_new (self->proxy, NULL);
+  if (proxy_resolver != NULL)
+    soup_session_set_proxy_resolver (session, proxy_resolver);
 
   self->session_conns = self->concurrency;
   self->session_timeout = self->timeout;
+  self->session_stale = FALSE;
 
   /* Fetches already running keep their own reference to the old one. */
   g_mutex_lock (&self->lock);
@@ -330,12 +369,78 @@ worker (gpointer data,
 {
   HaulDownloader *self = user_data;
   HaulFetch *fetch = data;
+  g_autofree char *host = NULL;
 
-  g_mutex_lock (&self->lock);
-  fetch->session = g_object_ref (self->session);
-  g_mutex_unlock (&self->lock);
+  /* Once it has finished, the fetch belongs to the main context. */
+  host = g_strdup (fetch->host);
 
-  haul_fetch_run (fetch, post_update, self);
+  /* A fetch whose host is busy waits aside, and this worker takes the
+   * next one; the fetch comes back to the pool when its host is free.
+   * One whose host asked for a pause waits aside the same way. */
+  for (gboolean finished = FALSE; !finished; )
+    {
+      if (!haul_politeness_try_start (self->politeness, host, fetch->cancellable, fetch))
+        return;
+      fetch->has_turn = TRUE;
+
+      g_mutex_lock (&self->lock);
+      if (fetch->session == NULL)
+        fetch->session = g_object_ref (self->session);
+      g_mutex_unlock (&self->lock);
+
+      finished = haul_fetch_run (fetch, post_update, self);
+      haul_politeness_finish (self->politeness, host);
+    }
+}
+
+/* On the main context: a parked fetch may go on. */
+static void
+fetch_ready (gpointer job,
+             gpointer user_data)
+{
+  HaulDownloader *self = user_data;
+
+  g_thread_pool_push (self->pool, job, NULL);
+}
+
+typedef struct
+{
+  HaulDownloader *downloader;
+  char           *host;
+  guint           seconds;
+} HostPaused;
+
+static gboolean
+emit_host_paused (gpointer user_data)
+{
+  HostPaused *paused = user_data;
+
+  g_signal_emit (paused->downloader, signals[HOST_PAUSED], 0, paused->host, paused->seconds);
+  g_object_unref (paused->downloader);
+  g_free (paused->host);
+  g_free (paused);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* From a worker: tells the main context which host asked to slow down,
+ * by name, with the port only when it is not the scheme's own. */
+static void
+host_paused (const char *host,
+             gint64      usec,
+             gpointer    user_data)
+{
+  HaulDownloader *self = user_data;
+  HostPaused *paused = g_new0 (HostPaused, 1);
+
+  paused->downloader = g_object_ref (self);
+  if (g_str_has_suffix (host, ":80") || g_str_has_suffix (host, ":443"))
+    paused->host = g_strndup (host, strrchr (host, ':') - host);
+  else
+    paused->host = g_strdup (host);
+  paused->seconds = (guint)((usec + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+
+  g_main_context_invoke (self->context, emit_host_paused, paused);
 }
 
 static void
@@ -359,6 +464,8 @@ haul_downloader_dispose (GObject *object)
   HaulDownloader *self = (HaulDownloader *)object;
 
   haul_downloader_cancel_all (self);
+  if (self->politeness != NULL)
+    haul_politeness_release_all (self->politeness);
 
   /* Cancelled fetches end at once; wait for them so nothing outlives us. */
   if (self->pool != NULL)
@@ -388,6 +495,8 @@ haul_downloader_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
   g_clear_object (&self->output_folder);
+  g_clear_pointer (&self->politeness, haul_politeness_free);
+  g_clear_pointer (&self->request, haul_request_unref);
   g_clear_object (&self->record);
 
   G_OBJECT_CLASS (haul_downloader_parent_class)->dispose (object);
@@ -402,6 +511,11 @@ haul_downloader_finalize (GObject *object)
   g_clear_pointer (&self->batches, g_ptr_array_unref);
   g_clear_pointer (&self->ca_file, g_free);
   g_clear_pointer (&self->ca_error, g_free);
+  g_clear_pointer (&self->referer, g_free);
+  g_clear_pointer (&self->headers, g_strfreev);
+  g_clear_pointer (&self->user_agent, g_free);
+  g_clear_pointer (&self->cookies_file, g_free);
+  g_clear_pointer (&self->proxy, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
 
@@ -487,9 +601,84 @@ haul_downloader_get_property (GObject    *object,
       g_value_set_boolean (value, haul_downloader_get_running (self));
       break;
 
+    case PROP_REFERER:
+      g_value_set_string (value, self->referer);
+      break;
+
+    case PROP_HEADERS:
+      g_value_set_boxed (value, self->headers);
+      break;
+
+    case PROP_USER_AGENT:
+      g_value_set_string (value, self->user_agent);
+      break;
+
+    case PROP_COOKIES_FILE:
+      g_value_set_string (value, self->cookies_file);
+      break;
+
+    case PROP_PROXY:
+      g_value_set_string (value, self->proxy);
+      break;
+
+    case PROP_PER_HOST:
+      g_value_set_uint (value, self->per_host);
+      break;
+
+    case PROP_DELAY:
+      g_value_set_double (value, self->delay);
+      break;
+
+    case PROP_LIMIT_RATE:
+      g_value_set_uint64 (value, self->limit_rate);
+      break;
+
+    case PROP_MAX_TIME:
+      g_value_set_double (value, self->max_time);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+static char **
+request_string_field (HaulDownloader *self,
+                      guint           prop_id)
+{
+  switch (prop_id)
+    {
+    case PROP_REFERER: return &self->referer;
+    case PROP_USER_AGENT: return &self->user_agent;
+    case PROP_COOKIES_FILE: return &self->cookies_file;
+    case PROP_PROXY: return &self->proxy;
+    default: g_assert_not_reached ();
+    }
+}
+
+/* "" and NULL both mean none. */
+static void
+set_request_string (HaulDownloader *self,
+                    guint           prop_id,
+                    const char     *value)
+{
+  char **field = request_string_field (self, prop_id);
+
+  if (value != NULL && value[0] == '\0')
+    value = NULL;
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+
+  /* Takes effect with the next batch. */
+  if (prop_id == PROP_USER_AGENT || prop_id == PROP_PROXY)
+    self->session_stale = TRUE;
+  else
+    g_clear_pointer (&self->request, haul_request_unref);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
 static void
@@ -536,6 +725,33 @@ haul_downloader_set_property (GObject      *object,
 
     case PROP_CA_FILE:
       self->ca_file = g_value_dup_string (value);
+      break;
+
+    case PROP_REFERER:
+    case PROP_USER_AGENT:
+    case PROP_COOKIES_FILE:
+    case PROP_PROXY:
+      set_request_string (self, prop_id, g_value_get_string (value));
+      break;
+
+    case PROP_HEADERS:
+      haul_downloader_set_headers (self, g_value_get_boxed (value));
+      break;
+
+    case PROP_PER_HOST:
+      haul_downloader_set_per_host (self, g_value_get_uint (value));
+      break;
+
+    case PROP_DELAY:
+      haul_downloader_set_delay (self, g_value_get_double (value));
+      break;
+
+    case PROP_LIMIT_RATE:
+      haul_downloader_set_limit_rate (self, g_value_get_uint64 (value));
+      break;
+
+    case PROP_MAX_TIME:
+      haul_downloader_set_max_time (self, g_value_get_double (value));
       break;
 
     case PROP_SKIP_SAVED:
@@ -633,7 +849,67 @@ haul_downloader_class_init (HaulDownloaderClass *klass)
                           FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_REFERER] =
+    g_param_spec_string ("referer", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_HEADERS] =
+    g_param_spec_boxed ("headers", NULL, NULL,
+                        G_TYPE_STRV,
+                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_USER_AGENT] =
+    g_param_spec_string ("user-agent", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_COOKIES_FILE] =
+    g_param_spec_string ("cookies-file", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PROXY] =
+    g_param_spec_string ("proxy", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PER_HOST] =
+    g_param_spec_uint ("per-host", NULL, NULL,
+                       0, HAUL_POLITENESS_MAX_PER_HOST, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_DELAY] =
+    g_param_spec_double ("delay", NULL, NULL,
+                         0.0, HAUL_DOWNLOADER_MAX_DELAY, 0.0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_LIMIT_RATE] =
+    g_param_spec_uint64 ("limit-rate", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_MAX_TIME] =
+    g_param_spec_double ("max-time", NULL, NULL,
+                         0.0, HAUL_DOWNLOADER_MAX_MAX_TIME, 0.0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HaulDownloader::host-paused:
+   * @host: the host, with its port unless it is 80 or 443
+   * @seconds: how long no request goes to it
+   *
+   * Emitted on the main context when a host answered 429, or 503 with
+   * Retry-After: its items wait, without using up their retries.
+   */
+  signals[HOST_PAUSED] =
+    g_signal_new ("host-paused",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
 
   /**
    * HaulDownloader::download-finished:
@@ -666,6 +942,7 @@ haul_downloader_init (HaulDownloader *self)
   self->batches = g_ptr_array_new ();
   self->active = g_hash_table_new (NULL, NULL);
   self->pool = g_thread_pool_new (worker, self, self->concurrency, FALSE, NULL);
+  self->politeness = haul_politeness_new (self->context, fetch_ready, host_paused, self);
 }
 
 /**
@@ -984,6 +1261,40 @@ url_key (const char *url)
   return uri ? g_uri_to_string (uri) : g_strdup (url);
 }
 
+/* A proxy that cannot be used fails the batch rather than being bypassed. */
+static char *
+check_proxy (HaulDownloader *self)
+{
+  g_autoptr(GProxyResolver) resolver = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->proxy == NULL)
+    return NULL;
+
+  resolver = haul_request_proxy_resolver_new (self->proxy, &error);
+  return resolver ? NULL : g_strdup (error->message);
+}
+
+/* An image found on a page sends the page; others the downloader's. */
+static void
+prepare_fetch (HaulDownloader *self,
+               HaulDownload   *download,
+               HaulFetch      *fetch)
+{
+  const char *referer = haul_download_get_referer (download);
+
+  if (self->request == NULL)
+    self->request = haul_request_new ((const char * const *)self->headers, self->cookies_file);
+
+  fetch->request = haul_request_ref (self->request);
+  fetch->politeness = self->politeness;
+  fetch->host = haul_politeness_host_key (fetch->url);
+  if (referer == NULL)
+    referer = self->referer ? self->referer : haul_request_get_referer (self->request);
+  fetch->referer = g_strdup (referer);
+  fetch->referer_policy = haul_request_first_policy (fetch->referer);
+}
+
 void
 haul_downloader_run_async (HaulDownloader      *self,
                            GPtrArray           *downloads,
@@ -995,6 +1306,7 @@ haul_downloader_run_async (HaulDownloader      *self,
   g_autoptr(GHashTable) seen = NULL;
   g_autofree char *folder = NULL;
   g_autofree char *batch_error = NULL;
+  g_autofree char *proxy_error = NULL;
   g_autoptr(GPtrArray) to_fetch = NULL;
   GQueue finished = G_QUEUE_INIT;
   gboolean was_running;
@@ -1020,6 +1332,7 @@ haul_downloader_run_async (HaulDownloader      *self,
     }
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   now = g_get_monotonic_time ();
+  proxy_error = check_proxy (self);
 
   batch = g_new0 (Batch, 1);
   batch->task = g_object_ref (task);
@@ -1058,6 +1371,7 @@ haul_downloader_run_async (HaulDownloader      *self,
       fetch->thumbnail_size = self->thumbnail_size;
       fetch->accept_any_type = self->accept_any_type;
       fetch->server_time = self->server_time;
+      prepare_fetch (self, download, fetch);
       fetch->skip_saved = self->skip_saved;
       fetch->keep_duplicates = self->keep_duplicates;
       fetch->record = self->record ? g_object_ref (self->record) : NULL;
@@ -1079,13 +1393,14 @@ haul_downloader_run_async (HaulDownloader      *self,
           update->error_message = g_strdup (_("same address as another item"));
           g_queue_push_tail (&finished, update);
         }
-      else if (batch_error != NULL ||
+      else if (batch_error != NULL || proxy_error != NULL ||
                (self->ca_error != NULL && g_str_has_prefix (key, "https:")))
         {
           HaulUpdate *update = haul_update_new (HAUL_UPDATE_FINISHED, fetch);
 
           update->state = HAUL_DOWNLOAD_FAILED;
-          update->error_message = g_strdup (batch_error ? batch_error : self->ca_error);
+          update->error_message = g_strdup (batch_error ? batch_error :
+                                            proxy_error ? proxy_error : self->ca_error);
           g_queue_push_tail (&finished, update);
         }
       else
@@ -1141,4 +1456,144 @@ haul_downloader_cancel_all (HaulDownloader *self)
 
   for (guint i = 0; i < self->batches->len; i++)
     batch_cancelled (NULL, g_ptr_array_index (self->batches, i));
+}
+
+/**
+ * haul_downloader_set_headers:
+ * @headers: (nullable): "Name: Value" lines, each checked with
+ *   haul_request_parse_header(); one that fails is not sent
+ *
+ * Takes effect with the next batch.
+ */
+void
+haul_downloader_set_headers (HaulDownloader     *self,
+                             const char * const *headers)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  if (headers != NULL && headers[0] == NULL)
+    headers = NULL;
+  if (self->headers == NULL && headers == NULL)
+    return;
+  if (self->headers != NULL && headers != NULL &&
+      g_strv_equal ((const char * const *)self->headers, headers))
+    return;
+
+  g_strfreev (self->headers);
+  self->headers = g_strdupv ((char **)headers);
+  g_clear_pointer (&self->request, haul_request_unref);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEADERS]);
+}
+
+void
+haul_downloader_set_referer (HaulDownloader *self,
+                             const char     *referer)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  set_request_string (self, PROP_REFERER, referer);
+}
+
+void
+haul_downloader_set_user_agent (HaulDownloader *self,
+                                const char     *user_agent)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  set_request_string (self, PROP_USER_AGENT, user_agent);
+}
+
+void
+haul_downloader_set_cookies_file (HaulDownloader *self,
+                                  const char     *path)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  set_request_string (self, PROP_COOKIES_FILE, path);
+}
+
+void
+haul_downloader_set_proxy (HaulDownloader *self,
+                           const char     *proxy)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  set_request_string (self, PROP_PROXY, proxy);
+}
+
+/**
+ * haul_downloader_set_per_host:
+ * @per_host: transfers in flight to one host at most, 0 for no limit
+ *
+ * Takes effect at once, also for a running batch.
+ */
+void
+haul_downloader_set_per_host (HaulDownloader *self,
+                              guint           per_host)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  per_host = MIN (per_host, HAUL_POLITENESS_MAX_PER_HOST);
+  if (self->per_host == per_host)
+    return;
+
+  self->per_host = per_host;
+  haul_politeness_set_per_host (self->politeness, per_host);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PER_HOST]);
+}
+
+/**
+ * haul_downloader_set_delay:
+ * @seconds: the least time between the starts of two requests to one host
+ */
+void
+haul_downloader_set_delay (HaulDownloader *self,
+                           double          seconds)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  seconds = CLAMP (seconds, 0.0, HAUL_DOWNLOADER_MAX_DELAY);
+  if (self->delay == seconds)
+    return;
+
+  self->delay = seconds;
+  haul_politeness_set_delay (self->politeness, (gint64)(seconds * G_USEC_PER_SEC));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DELAY]);
+}
+
+/**
+ * haul_downloader_set_limit_rate:
+ * @bytes_per_second: the total download rate of all items, 0 for no limit
+ */
+void
+haul_downloader_set_limit_rate (HaulDownloader *self,
+                                guint64         bytes_per_second)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  if (self->limit_rate == bytes_per_second)
+    return;
+
+  self->limit_rate = bytes_per_second;
+  haul_politeness_set_rate (self->politeness, bytes_per_second);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIMIT_RATE]);
+}
+
+/**
+ * haul_downloader_set_max_time:
+ * @seconds: how long one attempt may take in all, 0 for no limit
+ */
+void
+haul_downloader_set_max_time (HaulDownloader *self,
+                              double          seconds)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  seconds = CLAMP (seconds, 0.0, HAUL_DOWNLOADER_MAX_MAX_TIME);
+  if (self->max_time == seconds)
+    return;
+
+  self->max_time = seconds;
+  haul_politeness_set_max_time (self->politeness, (gint64)(seconds * G_USEC_PER_SEC));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_TIME]);
 }

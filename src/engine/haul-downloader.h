@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 #define HAUL_DOWNLOADER_DEFAULT_TIMEOUT      30
 #define HAUL_DOWNLOADER_DEFAULT_MAX_SIZE     (G_GUINT64_CONSTANT (1) << 30)
 #define HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE 256
+#define HAUL_DOWNLOADER_MAX_DELAY            3600.0
+#define HAUL_DOWNLOADER_MAX_MAX_TIME         86400.0
 /* Smaller transfers are started again rather than resumed in a later run. */
 #define HAUL_DOWNLOADER_RESUME_AFTER         (G_GUINT64_CONSTANT (1) << 20)
 
@@ -38,8 +40,23 @@ G_DECLARE_FINAL_TYPE (HaulDownloader, haul_downloader, HAUL, DOWNLOADER, GObject
  *   "record"           HaulRecord: what was saved where, to skip, dedupe and resume; NULL for none
  *   "running"          gboolean, read-only
  *
+ * How requests look (take effect with the next batch):
+ *   "referer"          string: the Referer of every request; a 403 is tried
+ *                      once more with the other policy (see haul-request.h)
+ *   "headers"          GStrv of "Name: Value"
+ *   "user-agent"       string, default "Haul/VERSION"
+ *   "cookies-file"     string: a Netscape cookies.txt or Firefox cookies.sqlite
+ *   "proxy"            string: a proxy URL instead of the system's settings
+ *
+ * Manners, across every batch (take effect at once):
+ *   "per-host"         guint 0–64: transfers in flight to one host, 0 = no cap
+ *   "delay"            double seconds between request starts to one host
+ *   "limit-rate"       guint64 bytes per second for all items together, 0 = none
+ *   "max-time"         double seconds one attempt may take in all, 0 = none
+ *
  * Signals (emitted on the main context):
  *   "download-finished" (HaulDownload *download): in completion order
+ *   "host-paused" (const char *host, guint seconds): a host asked to slow down
  */
 
 HaulDownloader *haul_downloader_new                 (const char           *ca_file);
@@ -68,6 +85,24 @@ GFile          *haul_downloader_get_output_folder   (HaulDownloader       *self)
 void            haul_downloader_set_output_folder   (HaulDownloader       *self,
                                                      GFile                *folder);
 gboolean        haul_downloader_get_running         (HaulDownloader       *self);
+void            haul_downloader_set_referer         (HaulDownloader       *self,
+                                                     const char           *referer);
+void            haul_downloader_set_headers         (HaulDownloader       *self,
+                                                     const char * const   *headers);
+void            haul_downloader_set_user_agent      (HaulDownloader       *self,
+                                                     const char           *user_agent);
+void            haul_downloader_set_cookies_file    (HaulDownloader       *self,
+                                                     const char           *path);
+void            haul_downloader_set_proxy           (HaulDownloader       *self,
+                                                     const char           *proxy);
+void            haul_downloader_set_per_host        (HaulDownloader       *self,
+                                                     guint                 per_host);
+void            haul_downloader_set_delay           (HaulDownloader       *self,
+                                                     double                seconds);
+void            haul_downloader_set_limit_rate      (HaulDownloader       *self,
+                                                     guint64               bytes_per_second);
+void            haul_downloader_set_max_time        (HaulDownloader       *self,
+                                                     double                seconds);
 gboolean        haul_downloader_get_skip_saved      (HaulDownloader       *self);
 void            haul_downloader_set_skip_saved      (HaulDownloader       *self,
                                                      gboolean              skip_saved);

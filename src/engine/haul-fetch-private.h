@@ -32,6 +32,7 @@ typedef struct
   HaulFetch         *fetch;
   HaulFetchPostFunc  post;
   gpointer           post_data;
+  GCancellable      *cancellable;   /* this attempt's: see haul_attempt_guard_new() */
 
   SoupMessage       *msg;
   GInputStream      *stream;

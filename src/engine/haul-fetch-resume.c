@@ -179,7 +179,7 @@ haul_fetch_read_body (Attempt  *attempt,
   if (metrics != NULL)
     before = soup_message_metrics_get_response_body_bytes_received (metrics);
 
-  n = g_input_stream_read (attempt->stream, buffer, size, attempt->fetch->cancellable, error);
+  n = g_input_stream_read (attempt->stream, buffer, size, attempt->cancellable, error);
   if (n != 0)
     return n;
 

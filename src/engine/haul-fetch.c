@@ -52,6 +52,9 @@ haul_fetch_free (HaulFetch *fetch)
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
   g_clear_object (&fetch->record);
+  g_clear_pointer (&fetch->request, haul_request_unref);
+  g_free (fetch->host);
+  g_free (fetch->referer);
   g_free (fetch);
 }
 
@@ -158,34 +161,6 @@ haul_fetch_backoff (guint  attempt,
 
   delay = (gint64)BACKOFF_BASE << MIN (attempt, 16);
   return MIN (delay, BACKOFF_MAX);
-}
-
-/* Sleeps for @usec unless @cancellable fires first; FALSE if it did. */
-static gboolean
-wait_cancellable (GCancellable *cancellable,
-                  gint64        usec)
-{
-  gint64 end = g_get_monotonic_time () + usec;
-  GPollFD pollfd;
-  gboolean has_fd = g_cancellable_make_pollfd (cancellable, &pollfd);
-
-  while (!g_cancellable_is_cancelled (cancellable))
-    {
-      gint64 remaining = end - g_get_monotonic_time ();
-
-      if (remaining <= 0)
-        break;
-
-      if (has_fd)
-        g_poll (&pollfd, 1, (int)MIN ((remaining + 999) / 1000, 1000));
-      else
-        g_usleep (MIN (remaining, G_USEC_PER_SEC / 20));
-    }
-
-  if (has_fd)
-    g_cancellable_release_fd (cancellable);
-
-  return !g_cancellable_is_cancelled (cancellable);
 }
 
 static const char *
@@ -300,6 +275,39 @@ is_transient_status (guint status)
          (status >= 500 && status < 600);
 }
 
+/* Headers, Referer and cookies, then the host's turn: the first request
+ * of a transfer got its turn when the transfer was scheduled. */
+static gboolean
+prepare_request (Attempt  *attempt,
+                 GUri     *uri,
+                 GError  **error)
+{
+  HaulFetch *fetch = attempt->fetch;
+  g_autofree char *url = NULL;
+  g_autofree char *host = NULL;
+
+  if (fetch->request != NULL &&
+      !haul_request_prepare (fetch->request, attempt->msg, uri, fetch->referer,
+                             fetch->referer_policy, error))
+    return FALSE;
+
+  if (fetch->politeness == NULL)
+    return TRUE;
+
+  if (fetch->has_turn)
+    {
+      fetch->has_turn = FALSE;
+      return TRUE;
+    }
+
+  url = g_uri_to_string (uri);
+  host = haul_politeness_host_key (url);
+  if (!haul_politeness_wait_turn (fetch->politeness, host, attempt->cancellable))
+    return !g_cancellable_set_error_if_cancelled (attempt->cancellable, error);
+
+  return TRUE;
+}
+
 /* Sends the request and follows redirects by hand, so that every hop is
  * checked: http(s) only, and at most HAUL_FETCH_MAX_REDIRECTS of them. */
 static gboolean
@@ -335,9 +343,11 @@ send_request (Attempt  *attempt,
        * gigabytes. */
       soup_message_headers_replace (soup_message_get_request_headers (attempt->msg),
                                     "Accept-Encoding", "identity");
+      if (!prepare_request (attempt, uri, error))
+        return FALSE;
 
       attempt->stream = soup_session_send (fetch->session, attempt->msg,
-                                           fetch->cancellable, &local_error);
+                                           attempt->cancellable, &local_error);
       if (attempt->stream == NULL)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -536,6 +546,29 @@ check_response (Attempt  *attempt,
   return TRUE;
 }
 
+/* Holds the reads of all workers together to the rate limit. */
+static gboolean
+throttle (Attempt  *attempt,
+          gsize     bytes,
+          GError  **error)
+{
+  if (attempt->fetch->politeness == NULL ||
+      haul_politeness_throttle (attempt->fetch->politeness, bytes, attempt->cancellable))
+    return TRUE;
+
+  g_cancellable_set_error_if_cancelled (attempt->cancellable, error);
+  return FALSE;
+}
+
+static gsize
+read_size (Attempt *attempt)
+{
+  if (attempt->fetch->politeness == NULL)
+    return READ_SIZE;
+
+  return haul_politeness_read_size (attempt->fetch->politeness, READ_SIZE);
+}
+
 /* Reads until @want bytes are in the buffer or the body ends. */
 static gssize
 read_at_least (Attempt  *attempt,
@@ -564,6 +597,9 @@ read_at_least (Attempt  *attempt,
         break;
       filled += n;
     }
+
+  if (!throttle (attempt, filled, error))
+    return -1;
 
   return filled;
 }
@@ -696,7 +732,7 @@ receive_rest (Attempt  *attempt,
       if (!consume (attempt, attempt->buffer, n, error))
         return FALSE;
 
-      n = haul_fetch_read_body (attempt, attempt->buffer, READ_SIZE, &local_error);
+      n = haul_fetch_read_body (attempt, attempt->buffer, read_size (attempt), &local_error);
       if (n < 0)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -705,6 +741,8 @@ receive_rest (Attempt  *attempt,
             *transient = set_network_error (attempt, NULL, local_error, error);
           return FALSE;
         }
+      if (!throttle (attempt, n, error))
+        return FALSE;
     }
 
   if (attempt->total >= 0 && attempt->bytes < (guint64)attempt->total)
@@ -826,7 +864,72 @@ run_attempt (Attempt  *attempt,
     }
 }
 
-void
+/* One attempt under its own cancellable, which the maximum time cancels. */
+static gboolean
+run_guarded_attempt (Attempt  *attempt,
+                     gboolean *transient,
+                     GError  **error)
+{
+  HaulAttemptGuard *guard = haul_attempt_guard_new (attempt->fetch->politeness,
+                                                    attempt->fetch->cancellable);
+  gboolean ok;
+
+  attempt->cancellable = haul_attempt_guard_get_cancellable (guard);
+  ok = run_attempt (attempt, transient, error);
+  if (!ok && haul_attempt_guard_timed_out (guard, error))
+    *transient = TRUE;
+  attempt->cancellable = NULL;
+  haul_attempt_guard_free (guard);
+
+  return ok;
+}
+
+/* An item that ends without a request, skipped or cancelled, does not hold
+ * up the next request to its host. */
+static void
+give_back_turn (HaulFetch *fetch)
+{
+  if (fetch->politeness != NULL && fetch->has_turn)
+    haul_politeness_give_back_turn (fetch->politeness, fetch->host, fetch);
+  fetch->has_turn = FALSE;
+}
+
+/* A 403 is tried once more with the other Referer policy; that try is not
+ * one of the retries. */
+static gboolean
+fall_back_referer (Attempt *attempt)
+{
+  HaulFetch *fetch = attempt->fetch;
+
+  if (fetch->request == NULL || fetch->referer_fell_back ||
+      attempt->http_status != SOUP_STATUS_FORBIDDEN ||
+      g_cancellable_is_cancelled (fetch->cancellable))
+    return FALSE;
+
+  fetch->referer_fell_back = TRUE;
+  fetch->referer_policy = haul_request_fallback_policy (fetch->referer_policy);
+  return TRUE;
+}
+
+/* A host that asks to slow down is paused as a whole, and this item waits
+ * its turn again without using up a retry. */
+static gboolean
+wait_for_host (Attempt *attempt)
+{
+  HaulFetch *fetch = attempt->fetch;
+
+  if (fetch->politeness == NULL || fetch->host == NULL ||
+      fetch->host_waits >= HAUL_POLITENESS_MAX_HOST_WAITS ||
+      g_cancellable_is_cancelled (fetch->cancellable) ||
+      !haul_politeness_is_pause_status (attempt->http_status, attempt->retry_after))
+    return FALSE;
+
+  fetch->host_waits++;
+  haul_politeness_pause (fetch->politeness, fetch->host, attempt->retry_after);
+  return TRUE;
+}
+
+gboolean
 haul_fetch_run (HaulFetch         *fetch,
                 HaulFetchPostFunc  post,
                 gpointer           user_data)
@@ -843,13 +946,16 @@ haul_fetch_run (HaulFetch         *fetch,
   attempt_clear (&attempt);
   haul_fetch_partial_clear (&attempt.partial);
 
-  post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
+  /* Started once, however often its host made it wait. */
+  if (fetch->host_waits == 0)
+    post (haul_update_new (HAUL_UPDATE_STARTED, fetch), user_data);
 
   if ((update = haul_fetch_record_check_saved (fetch)) != NULL)
     {
+      give_back_turn (fetch);
       g_free (attempt.buffer);
       post (update, user_data);
-      return;
+      return TRUE;
     }
 
   haul_fetch_record_find_part (fetch);
@@ -864,8 +970,24 @@ haul_fetch_run (HaulFetch         *fetch,
       if (g_cancellable_set_error_if_cancelled (fetch->cancellable, &error))
         break;
 
-      if (run_attempt (&attempt, &transient, &error))
+      if (run_guarded_attempt (&attempt, &transient, &error))
         break;
+
+      if (fall_back_referer (&attempt))
+        {
+          attempt_clear (&attempt);
+          tries--;   /* unsigned: the loop adds it back */
+          continue;
+        }
+
+      if (wait_for_host (&attempt))
+        {
+          /* Run again once the host lets it, from the start. */
+          attempt_clear (&attempt);
+          haul_fetch_partial_clear (&attempt.partial);
+          g_free (attempt.buffer);
+          return FALSE;
+        }
 
       if (!transient || tries >= fetch->retries ||
           g_cancellable_is_cancelled (fetch->cancellable))
@@ -877,7 +999,7 @@ haul_fetch_run (HaulFetch         *fetch,
       haul_fetch_keep_partial (&attempt);
       attempt_clear (&attempt);
 
-      if (!wait_cancellable (fetch->cancellable, delay))
+      if (!haul_politeness_sleep_until (g_get_monotonic_time () + delay, fetch->cancellable))
         break;
     }
 
@@ -941,5 +1063,7 @@ haul_fetch_run (HaulFetch         *fetch,
   haul_fetch_partial_clear (&attempt.partial);
   g_free (attempt.buffer);
 
+  give_back_turn (fetch);
   post (update, user_data);
+  return TRUE;
 }

@@ -3,6 +3,8 @@
 
 #include <libsoup/soup.h>
 
+#include "haul-politeness.h"
+#include "haul-request.h"
 #include "haul-update.h"
 
 G_BEGIN_DECLS
@@ -33,6 +35,16 @@ struct _HaulFetch
   HaulRecord   *record;        /* nullable */
   gpointer      item;          /* the downloader's, opaque here */
 
+  /* How requests are built and paced: see haul-request.h and
+   * haul-politeness.h. Either may be NULL. */
+  HaulRequest       *request;
+  HaulPoliteness    *politeness;     /* the downloader's, outlives the fetch */
+  char              *host;           /* the politeness key of @url */
+  char              *referer;
+  HaulRefererPolicy  referer_policy;
+  gboolean           referer_fell_back;
+  gboolean           has_turn;       /* the first request's start is taken */
+  guint              host_waits;     /* times its host asked it to wait */
   /* Resuming across runs; all unset by default, which leaves no partial
    * file behind whatever happens. */
   char         *resume_part;   /* a ".haul-*.part" in @folder to continue, */
@@ -53,8 +65,10 @@ HaulFetch *haul_fetch_new  (const char        *url,
 void       haul_fetch_free (HaulFetch         *fetch);
 
 /* Runs in a worker thread: fetches with retries, posting a STARTED update,
- * then RESPONSE and PROGRESS ones, and always exactly one FINISHED last. */
-void       haul_fetch_run  (HaulFetch         *fetch,
+ * then RESPONSE and PROGRESS ones, and always exactly one FINISHED last.
+ * Returns FALSE, having posted no FINISHED, when its host asked for a
+ * pause: the fetch is then queued again, and run again later. */
+gboolean   haul_fetch_run  (HaulFetch         *fetch,
                             HaulFetchPostFunc  post,
                             gpointer           user_data);
 

@@ -12,6 +12,10 @@
 #define SCHEMA_VERSION 1
 /* Another Haul may be writing: wait for it rather than fail. */
 #define BUSY_TIMEOUT_MS 5000
+/* Writes are committed together this long after the first of them: one
+ * commit per file would cost more than a small download. A crash loses at
+ * most this much of the record, never a file. */
+#define GROUP_COMMIT_US (G_USEC_PER_SEC / 10)
 
 static const char schema[] =
   "CREATE TABLE IF NOT EXISTS saved ("
@@ -31,14 +35,12 @@ static const char schema[] =
 
 typedef enum
 {
-  STMT_LOOKUP_FILE,
-  STMT_FIND_BY_HASH,
   STMT_ADD_FILE,
   STMT_REMOVE_FILE,
-  STMT_LOOKUP_PARTIAL,
   STMT_SET_PARTIAL,
   STMT_REMOVE_PARTIAL,
   STMT_LIST_PARTIALS,
+  STMT_LOAD_FILES,
   STMT_LOAD_ITEMS,
   STMT_SAVE_ITEM,
   STMT_REMOVE_ITEM,
@@ -46,19 +48,11 @@ typedef enum
 } Stmt;
 
 static const char *const statements[N_STMTS] = {
-  [STMT_LOOKUP_FILE] =
-    "SELECT name, size, sha256, etag, last_modified, saved_at FROM saved"
-    " WHERE folder = ?1 AND url = ?2",
-  [STMT_FIND_BY_HASH] =
-    "SELECT url, name, size, sha256, etag, last_modified, saved_at FROM saved"
-    " WHERE folder = ?1 AND sha256 = ?2 ORDER BY saved_at DESC",
   [STMT_ADD_FILE] =
     "INSERT OR REPLACE INTO saved (folder, url, name, size, sha256, etag, last_modified, saved_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
   [STMT_REMOVE_FILE] =
     "DELETE FROM saved WHERE folder = ?1 AND url = ?2",
-  [STMT_LOOKUP_PARTIAL] =
-    "SELECT part, etag, last_modified, total FROM partial WHERE folder = ?1 AND url = ?2",
   [STMT_SET_PARTIAL] =
     "INSERT OR REPLACE INTO partial (folder, url, part, etag, last_modified, total, updated_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -66,6 +60,8 @@ static const char *const statements[N_STMTS] = {
     "DELETE FROM partial WHERE folder = ?1 AND url = ?2",
   [STMT_LIST_PARTIALS] =
     "SELECT url, part, etag, last_modified, total FROM partial WHERE folder = ?1",
+  [STMT_LOAD_FILES] =
+    "SELECT url, name, size, sha256, etag, last_modified, saved_at FROM saved WHERE folder = ?1",
   [STMT_LOAD_ITEMS] =
     "SELECT url, position, state, folder, file_path, content_type, error_message,"
     " bytes, total, http_status, width, height, seconds FROM list ORDER BY position",
@@ -91,8 +87,37 @@ struct _HaulRecord
   gboolean      opened;
   char         *warning;
 
+  /* The transaction open for writes, and the thread that commits it. */
+  gboolean      in_transaction;
+  gint64        transaction_start;
+  GThread      *committer;
+  GCond         commit_cond;
+  gboolean      stopping;
+
+  /* folder → Folder: what the database holds for each folder used, read
+   * once, so that each item costs hash lookups rather than queries. */
+  GHashTable   *folders;
+
   GMutex        names_lock;
 };
+
+typedef struct
+{
+  GHashTable *files;      /* url → HaulRecordFile */
+  GHashTable *by_hash;    /* sha256 → GPtrArray of the same HaulRecordFile */
+  GHashTable *partials;   /* url → HaulRecordPartial */
+} Folder;
+
+static void
+folder_free (gpointer data)
+{
+  Folder *folder = data;
+
+  g_hash_table_unref (folder->by_hash);
+  g_hash_table_unref (folder->files);
+  g_hash_table_unref (folder->partials);
+  g_free (folder);
+}
 
 G_DEFINE_FINAL_TYPE (HaulRecord, haul_record, G_TYPE_OBJECT)
 
@@ -211,6 +236,63 @@ warn (HaulRecord *self,
   warning->message = g_strdup (self->warning);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_warning,
                               warning, warning_free);
+}
+
+/* Must hold the lock. */
+static void
+commit (HaulRecord *self)
+{
+  if (!self->in_transaction)
+    return;
+
+  self->in_transaction = FALSE;
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      warn (self, sqlite3_errmsg (self->db));
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+}
+
+static gpointer
+committer_thread (gpointer data)
+{
+  HaulRecord *self = data;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stopping)
+    {
+      if (!self->in_transaction)
+        g_cond_wait (&self->commit_cond, &self->lock);
+      else if (g_get_monotonic_time () >= self->transaction_start + GROUP_COMMIT_US)
+        commit (self);
+      else
+        g_cond_wait_until (&self->commit_cond, &self->lock,
+                           self->transaction_start + GROUP_COMMIT_US);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return NULL;
+}
+
+/* Must hold the lock. Writes join the open transaction, or open one that
+ * the committer closes shortly. */
+static void
+begin_write (HaulRecord *self)
+{
+  if (self->in_transaction || self->db == NULL)
+    return;
+
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      warn (self, sqlite3_errmsg (self->db));
+      return;
+    }
+
+  self->in_transaction = TRUE;
+  self->transaction_start = g_get_monotonic_time ();
+  if (self->committer == NULL)
+    self->committer = g_thread_new ("haul-record", committer_thread, self);
+  g_cond_signal (&self->commit_cond);
 }
 
 static void
@@ -350,7 +432,10 @@ static void
 step_done (HaulRecord   *self,
            sqlite3_stmt *stmt)
 {
-  int rc = sqlite3_step (stmt);
+  int rc;
+
+  begin_write (self);
+  rc = sqlite3_step (stmt);
 
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
     warn (self, sqlite3_errmsg (self->db));
@@ -382,12 +467,24 @@ haul_record_finalize (GObject *object)
 {
   HaulRecord *self = (HaulRecord *)object;
 
+  haul_record_flush (self);
+  if (self->committer != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      self->stopping = TRUE;
+      g_cond_signal (&self->commit_cond);
+      g_mutex_unlock (&self->lock);
+      g_thread_join (self->committer);
+    }
+
   close_db (self);
+  g_clear_pointer (&self->folders, g_hash_table_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->warning, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->names_lock);
+  g_cond_clear (&self->commit_cond);
 
   G_OBJECT_CLASS (haul_record_parent_class)->finalize (object);
 }
@@ -465,6 +562,8 @@ haul_record_init (HaulRecord *self)
 {
   g_mutex_init (&self->lock);
   g_mutex_init (&self->names_lock);
+  g_cond_init (&self->commit_cond);
+  self->folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, folder_free);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -499,6 +598,16 @@ haul_record_dup_warning (HaulRecord *self)
 }
 
 void
+haul_record_flush (HaulRecord *self)
+{
+  g_return_if_fail (HAUL_IS_RECORD (self));
+
+  g_mutex_lock (&self->lock);
+  commit (self);
+  g_mutex_unlock (&self->lock);
+}
+
+void
 haul_record_open (HaulRecord *self)
 {
   g_return_if_fail (HAUL_IS_RECORD (self));
@@ -526,28 +635,158 @@ file_from_row (sqlite3_stmt *stmt,
   return file;
 }
 
+static HaulRecordFile *
+file_copy (const HaulRecordFile *file)
+{
+  HaulRecordFile *copy = g_new0 (HaulRecordFile, 1);
+
+  copy->url = g_strdup (file->url);
+  copy->name = g_strdup (file->name);
+  copy->size = file->size;
+  copy->sha256 = g_strdup (file->sha256);
+  copy->etag = g_strdup (file->etag);
+  copy->last_modified = g_strdup (file->last_modified);
+  copy->saved_at = file->saved_at;
+
+  return copy;
+}
+
+static HaulRecordPartial *
+partial_copy (const HaulRecordPartial *partial)
+{
+  HaulRecordPartial *copy = g_new0 (HaulRecordPartial, 1);
+
+  copy->url = g_strdup (partial->url);
+  copy->part = g_strdup (partial->part);
+  copy->etag = g_strdup (partial->etag);
+  copy->last_modified = g_strdup (partial->last_modified);
+  copy->total = partial->total;
+
+  return copy;
+}
+
+/* Must hold the lock. */
+static void
+folder_forget_file (Folder     *folder,
+                    const char *url)
+{
+  HaulRecordFile *old = g_hash_table_lookup (folder->files, url);
+
+  if (old == NULL)
+    return;
+
+  if (old->sha256 != NULL)
+    {
+      GPtrArray *same = g_hash_table_lookup (folder->by_hash, old->sha256);
+
+      if (same != NULL)
+        {
+          g_ptr_array_remove (same, old);
+          if (same->len == 0)
+            g_hash_table_remove (folder->by_hash, old->sha256);
+        }
+    }
+  g_hash_table_remove (folder->files, url);
+}
+
+/* Must hold the lock. Takes @file. */
+static void
+folder_add_file (Folder         *folder,
+                 HaulRecordFile *file)
+{
+  folder_forget_file (folder, file->url);
+  g_hash_table_insert (folder->files, file->url, file);
+
+  if (file->sha256 != NULL)
+    {
+      GPtrArray *same = g_hash_table_lookup (folder->by_hash, file->sha256);
+
+      if (same == NULL)
+        {
+          same = g_ptr_array_new ();
+          g_hash_table_insert (folder->by_hash, file->sha256, same);
+        }
+      g_ptr_array_add (same, file);
+    }
+}
+
+/* Must hold the lock. */
+static Folder *
+get_folder (HaulRecord *self,
+            const char *path)
+{
+  Folder *folder = g_hash_table_lookup (self->folders, path);
+  sqlite3_stmt *stmt;
+
+  if (folder != NULL)
+    return folder;
+
+  folder = g_new0 (Folder, 1);
+  folder->files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify)haul_record_file_free);
+  folder->by_hash = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                           (GDestroyNotify)g_ptr_array_unref);
+  folder->partials = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                            (GDestroyNotify)haul_record_partial_free);
+  g_hash_table_insert (self->folders, g_strdup (path), folder);
+
+  if ((stmt = get_stmt (self, STMT_LOAD_FILES)) != NULL)
+    {
+      bind_text (stmt, 1, path);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        if (sqlite3_column_text (stmt, 0) != NULL && sqlite3_column_text (stmt, 1) != NULL)
+          folder_add_file (folder, file_from_row (stmt, (const char *)sqlite3_column_text (stmt, 0), 1));
+      sqlite3_reset (stmt);
+    }
+
+  if ((stmt = get_stmt (self, STMT_LIST_PARTIALS)) != NULL)
+    {
+      bind_text (stmt, 1, path);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          HaulRecordPartial *partial = g_new0 (HaulRecordPartial, 1);
+
+          partial->url = dup_column (stmt, 0);
+          partial->part = dup_column (stmt, 1);
+          partial->etag = dup_column (stmt, 2);
+          partial->last_modified = dup_column (stmt, 3);
+          partial->total = sqlite3_column_int64 (stmt, 4);
+          if (partial->url != NULL && partial->part != NULL)
+            g_hash_table_replace (folder->partials, partial->url, partial);
+          else
+            haul_record_partial_free (partial);
+        }
+      sqlite3_reset (stmt);
+    }
+
+  return folder;
+}
+
 HaulRecordFile *
 haul_record_lookup_file (HaulRecord *self,
                          const char *folder,
                          const char *url)
 {
-  HaulRecordFile *file = NULL;
-  sqlite3_stmt *stmt;
+  HaulRecordFile *file;
 
   g_return_val_if_fail (HAUL_IS_RECORD (self), NULL);
 
   g_mutex_lock (&self->lock);
-  if ((stmt = get_stmt (self, STMT_LOOKUP_FILE)) != NULL)
-    {
-      bind_text (stmt, 1, folder);
-      bind_text (stmt, 2, url);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        file = file_from_row (stmt, url, 0);
-      sqlite3_reset (stmt);
-    }
+  file = g_hash_table_lookup (get_folder (self, folder)->files, url);
+  file = file ? file_copy (file) : NULL;
   g_mutex_unlock (&self->lock);
 
   return file;
+}
+
+static int
+newest_first (gconstpointer a,
+              gconstpointer b)
+{
+  const HaulRecordFile *fa = *(HaulRecordFile **)a;
+  const HaulRecordFile *fb = *(HaulRecordFile **)b;
+
+  return (fb->saved_at > fa->saved_at) - (fb->saved_at < fa->saved_at);
 }
 
 GPtrArray *
@@ -556,21 +795,17 @@ haul_record_find_by_hash (HaulRecord *self,
                           const char *sha256)
 {
   GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_record_file_free);
-  sqlite3_stmt *stmt;
+  GPtrArray *same;
 
   g_return_val_if_fail (HAUL_IS_RECORD (self), files);
 
   g_mutex_lock (&self->lock);
-  if ((stmt = get_stmt (self, STMT_FIND_BY_HASH)) != NULL)
-    {
-      bind_text (stmt, 1, folder);
-      bind_text (stmt, 2, sha256);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        g_ptr_array_add (files, file_from_row (stmt, (const char *)sqlite3_column_text (stmt, 0), 1));
-      sqlite3_reset (stmt);
-    }
+  same = g_hash_table_lookup (get_folder (self, folder)->by_hash, sha256);
+  for (guint i = 0; same != NULL && i < same->len; i++)
+    g_ptr_array_add (files, file_copy (g_ptr_array_index (same, i)));
   g_mutex_unlock (&self->lock);
 
+  g_ptr_array_sort (files, newest_first);
   return files;
 }
 
@@ -579,28 +814,33 @@ haul_record_add_file (HaulRecord           *self,
                       const char           *folder,
                       const HaulRecordFile *file)
 {
+  HaulRecordFile *copy;
   sqlite3_stmt *stmt;
 
   g_return_if_fail (HAUL_IS_RECORD (self));
 
+  copy = file_copy (file);
+  if (copy->saved_at == 0)
+    copy->saved_at = g_get_real_time () / G_USEC_PER_SEC;
+
   g_mutex_lock (&self->lock);
+  folder_add_file (get_folder (self, folder), copy);
   if ((stmt = get_stmt (self, STMT_ADD_FILE)) != NULL)
     {
       bind_text (stmt, 1, folder);
-      bind_text (stmt, 2, file->url);
-      bind_text (stmt, 3, file->name);
-      sqlite3_bind_int64 (stmt, 4, (sqlite3_int64)file->size);
-      bind_text (stmt, 5, file->sha256);
-      bind_text (stmt, 6, file->etag);
-      bind_text (stmt, 7, file->last_modified);
-      sqlite3_bind_int64 (stmt, 8, file->saved_at ? file->saved_at
-                                                   : g_get_real_time () / G_USEC_PER_SEC);
+      bind_text (stmt, 2, copy->url);
+      bind_text (stmt, 3, copy->name);
+      sqlite3_bind_int64 (stmt, 4, (sqlite3_int64)copy->size);
+      bind_text (stmt, 5, copy->sha256);
+      bind_text (stmt, 6, copy->etag);
+      bind_text (stmt, 7, copy->last_modified);
+      sqlite3_bind_int64 (stmt, 8, copy->saved_at);
       step_done (self, stmt);
     }
   g_mutex_unlock (&self->lock);
 }
 
-/* Runs one statement bound to (folder, url). */
+/* Runs one statement bound to (folder, url). Must hold the lock. */
 static void
 run_folder_url (HaulRecord *self,
                 Stmt        which,
@@ -609,14 +849,12 @@ run_folder_url (HaulRecord *self,
 {
   sqlite3_stmt *stmt;
 
-  g_mutex_lock (&self->lock);
   if ((stmt = get_stmt (self, which)) != NULL)
     {
       bind_text (stmt, 1, folder);
       bind_text (stmt, 2, url);
       step_done (self, stmt);
     }
-  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -626,7 +864,10 @@ haul_record_remove_file (HaulRecord *self,
 {
   g_return_if_fail (HAUL_IS_RECORD (self));
 
+  g_mutex_lock (&self->lock);
+  folder_forget_file (get_folder (self, folder), url);
   run_folder_url (self, STMT_REMOVE_FILE, folder, url);
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -650,27 +891,13 @@ haul_record_lookup_partial (HaulRecord *self,
                             const char *folder,
                             const char *url)
 {
-  HaulRecordPartial *partial = NULL;
-  sqlite3_stmt *stmt;
+  HaulRecordPartial *partial;
 
   g_return_val_if_fail (HAUL_IS_RECORD (self), NULL);
 
   g_mutex_lock (&self->lock);
-  if ((stmt = get_stmt (self, STMT_LOOKUP_PARTIAL)) != NULL)
-    {
-      bind_text (stmt, 1, folder);
-      bind_text (stmt, 2, url);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          partial = g_new0 (HaulRecordPartial, 1);
-          partial->url = g_strdup (url);
-          partial->part = dup_column (stmt, 0);
-          partial->etag = dup_column (stmt, 1);
-          partial->last_modified = dup_column (stmt, 2);
-          partial->total = sqlite3_column_int64 (stmt, 3);
-        }
-      sqlite3_reset (stmt);
-    }
+  partial = g_hash_table_lookup (get_folder (self, folder)->partials, url);
+  partial = partial ? partial_copy (partial) : NULL;
   g_mutex_unlock (&self->lock);
 
   return partial;
@@ -681,11 +908,13 @@ haul_record_set_partial (HaulRecord              *self,
                          const char              *folder,
                          const HaulRecordPartial *partial)
 {
+  HaulRecordPartial *copy = partial_copy (partial);
   sqlite3_stmt *stmt;
 
   g_return_if_fail (HAUL_IS_RECORD (self));
 
   g_mutex_lock (&self->lock);
+  g_hash_table_replace (get_folder (self, folder)->partials, copy->url, copy);
   if ((stmt = get_stmt (self, STMT_SET_PARTIAL)) != NULL)
     {
       bind_text (stmt, 1, folder);
@@ -707,7 +936,10 @@ haul_record_remove_partial (HaulRecord *self,
 {
   g_return_if_fail (HAUL_IS_RECORD (self));
 
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove (get_folder (self, folder)->partials, url);
   run_folder_url (self, STMT_REMOVE_PARTIAL, folder, url);
+  g_mutex_unlock (&self->lock);
 }
 
 GPtrArray *
@@ -715,27 +947,15 @@ haul_record_list_partials (HaulRecord *self,
                            const char *folder)
 {
   GPtrArray *partials = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_record_partial_free);
-  sqlite3_stmt *stmt;
+  GHashTableIter iter;
+  gpointer value;
 
   g_return_val_if_fail (HAUL_IS_RECORD (self), partials);
 
   g_mutex_lock (&self->lock);
-  if ((stmt = get_stmt (self, STMT_LIST_PARTIALS)) != NULL)
-    {
-      bind_text (stmt, 1, folder);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          HaulRecordPartial *partial = g_new0 (HaulRecordPartial, 1);
-
-          partial->url = dup_column (stmt, 0);
-          partial->part = dup_column (stmt, 1);
-          partial->etag = dup_column (stmt, 2);
-          partial->last_modified = dup_column (stmt, 3);
-          partial->total = sqlite3_column_int64 (stmt, 4);
-          g_ptr_array_add (partials, partial);
-        }
-      sqlite3_reset (stmt);
-    }
+  g_hash_table_iter_init (&iter, get_folder (self, folder)->partials);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (partials, partial_copy (value));
   g_mutex_unlock (&self->lock);
 
   return partials;
@@ -802,13 +1022,7 @@ haul_record_save_items (HaulRecord *self,
       return;
     }
 
-  /* One transaction: thousands of rows cost one commit. */
-  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-    {
-      warn (self, sqlite3_errmsg (self->db));
-      g_mutex_unlock (&self->lock);
-      return;
-    }
+  /* In the open transaction: thousands of rows cost one commit. */
 
   for (guint i = 0; removed != NULL && i < removed->len; i++)
     {
@@ -835,12 +1049,6 @@ haul_record_save_items (HaulRecord *self,
       sqlite3_bind_double (save, 13, item->seconds);
       step_done (self, save);
     }
-
-  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-    {
-      warn (self, sqlite3_errmsg (self->db));
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -850,8 +1058,11 @@ haul_record_clear_items (HaulRecord *self)
   g_return_if_fail (HAUL_IS_RECORD (self));
 
   g_mutex_lock (&self->lock);
-  if (ensure_open (self) &&
-      sqlite3_exec (self->db, "DELETE FROM list", NULL, NULL, NULL) != SQLITE_OK)
-    warn (self, sqlite3_errmsg (self->db));
+  if (ensure_open (self))
+    {
+      begin_write (self);
+      if (sqlite3_exec (self->db, "DELETE FROM list", NULL, NULL, NULL) != SQLITE_OK)
+        warn (self, sqlite3_errmsg (self->db));
+    }
   g_mutex_unlock (&self->lock);
 }

@@ -82,6 +82,10 @@ const char        *haul_record_get_path       (HaulRecord        *self);
 /* The warning given, or NULL while the database works. Thread-safe. */
 char              *haul_record_dup_warning    (HaulRecord        *self);
 
+/* Commits what was written; writes are otherwise committed together, a
+ * tenth of a second after the first. */
+void               haul_record_flush          (HaulRecord        *self);
+
 /* Opens the database now, if it is not open yet. */
 void               haul_record_open           (HaulRecord        *self);
 
