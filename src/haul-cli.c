@@ -14,11 +14,13 @@
 
 #include "haul-download.h"
 #include "haul-downloader.h"
+#include "haul-error.h"
 #include "haul-intake.h"
 #include "haul-politeness.h"
 #include "haul-request.h"
 #include "haul-queue.h"
 #include "haul-record.h"
+#include "haul-sandbox.h"
 
 #define EXIT_USAGE       2
 
@@ -608,7 +610,20 @@ gather_urls (HaulIntake  *intake,
           g_autoptr(GFile) file = g_file_new_for_commandline_arg (arg);
 
           if (!haul_intake_add_file (intake, file, NULL, error))
-            return FALSE;
+            {
+              if (g_error_matches (*error, HAUL_ERROR, HAUL_ERROR_NOT_SHARED))
+                {
+                  g_autofree char *command =
+                    haul_sandbox_dup_override_command (haul_sandbox_get_default (), file, TRUE);
+                  /* Translators: a message, then a command */
+                  char *message = g_strdup_printf (_("%s\nShare it first with:\n  %s"),
+                                                   (*error)->message, command);
+
+                  g_free ((*error)->message);
+                  (*error)->message = message;
+                }
+              return FALSE;
+            }
         }
 
       print_rejects (intake, &printed, _("argument"), i + 1);
@@ -670,6 +685,55 @@ print_found (HaulQueue *queue)
     }
 }
 
+/* Says what to do instead, in a way that works from a terminal. */
+static int
+folder_error (HaulSandbox *sandbox,
+              GFile       *folder,
+              gboolean     defaulted,
+              GError      *error)
+{
+  g_autoptr(GFile) fallback = haul_sandbox_dup_default_folder (sandbox);
+  g_autofree char *command = haul_sandbox_dup_override_command (sandbox, folder, FALSE);
+
+  /* The user named no folder: say what is missing rather than name one. */
+  if (defaulted && g_get_user_special_dir (G_USER_DIRECTORY_PICTURES) == NULL)
+    g_printerr (_("haul-cli: Haul’s Flatpak sandbox shares no folder to save into: this desktop has no "
+                  "Pictures folder (XDG_PICTURES_DIR in ~/.config/user-dirs.dirs)\n"));
+  else
+    g_printerr ("haul-cli: %s\n", error->message);
+
+  if (!g_file_equal (fallback, folder) && haul_sandbox_check_folder (sandbox, fallback, NULL))
+    {
+      g_autofree char *home = g_filename_display_name (g_get_home_dir ());
+      g_autofree char *path = g_filename_display_name (g_file_peek_path (fallback));
+      g_autofree char *shown = NULL;
+
+      /* ~/Pictures/Haul reads better than the whole path. */
+      if (g_str_has_prefix (path, home) && path[strlen (home)] == '/')
+        shown = g_strconcat ("~", path + strlen (home), NULL);
+      else
+        shown = g_shell_quote (path);
+
+      /* Translators: the folder, then a command */
+      g_printerr (_("Nothing was downloaded. Save into the folder the sandbox shares with -o %s, "
+                    "or share this one first:\n  %s\n"), shown, command);
+    }
+  else if (defaulted)
+    {
+      /* Translators: a command */
+      g_printerr (_("Nothing was downloaded. Give -o a folder the sandbox shares, or share one first, "
+                    "for example:\n  %s\n"), command);
+    }
+  else
+    {
+      /* Translators: a command */
+      g_printerr (_("Nothing was downloaded. Give -o a folder the sandbox shares, or share this one first:\n"
+                    "  %s\n"), command);
+    }
+
+  return EXIT_USAGE;
+}
+
 static int
 usage_error (const char *message)
 {
@@ -717,13 +781,14 @@ main (int   argc,
   guint64 max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   g_auto(Manners) manners = { .per_host = -1 };
   GPtrArray *urls;
+  HaulSandbox *sandbox;
   Cli cli = { 0 };
   guint signal_ids[3];
   /* Lets tests and uninstalled runs use the translations in the build tree. */
   const char *localedir = g_getenv ("HAUL_LOCALEDIR");
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      N_("Save the files in DIR (default: the current folder)"), N_("DIR") },
+      N_("Save the files in DIR (default: the current folder; in the Flatpak, Pictures/Haul)"), N_("DIR") },
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
       N_("Download N files at once, 1–64 (default: 8)"), N_("N") },
     { "retries", 0, 0, G_OPTION_ARG_INT, &retries,
@@ -860,6 +925,18 @@ main (int   argc,
       return EXIT_SUCCESS;
     }
 
+  /* Inside the Flatpak the current folder is the sandbox's own: files saved
+   * there would be lost, so the default is the folder the sandbox shares. */
+  sandbox = haul_sandbox_get_default ();
+  if (output != NULL)
+    folder = g_file_new_for_commandline_arg (output);
+  else if (haul_sandbox_is_sandboxed (sandbox))
+    folder = haul_sandbox_dup_default_folder (sandbox);
+  else
+    folder = g_file_new_for_commandline_arg (".");
+  if (!haul_sandbox_check_folder (sandbox, folder, &error))
+    return folder_error (sandbox, folder, output == NULL, error);
+
   downloader = haul_downloader_new (ca_file);
   haul_downloader_set_concurrency (downloader, jobs);
   haul_downloader_set_retries (downloader, retries);
@@ -879,7 +956,6 @@ main (int   argc,
                 NULL);
   /* Only the dimensions: the command line shows no preview. */
   haul_downloader_set_thumbnail_size (downloader, 0);
-  folder = g_file_new_for_commandline_arg (output ? output : ".");
   haul_downloader_set_output_folder (downloader, folder);
 
   haul_downloader_set_skip_saved (downloader, !no_skip);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "haul-sandbox.h"
 #include "haul-settings.h"
 
 struct _HaulSettings
@@ -339,19 +340,12 @@ haul_settings_set_download_folder (HaulSettings *self,
 GFile *
 haul_settings_dup_download_folder_file (HaulSettings *self)
 {
-  const char *pictures;
-
   g_return_val_if_fail (HAUL_IS_SETTINGS (self), NULL);
 
   if (self->download_folder[0] != '\0')
     return g_file_new_for_path (self->download_folder);
 
-  pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
-  if (pictures == NULL)
-    pictures = g_get_home_dir ();
-
-  /* TRANSLATORS: the name of the folder, inside Pictures, that images are saved to */
-  return g_file_new_build_filename (pictures, _("Haul"), NULL);
+  return haul_sandbox_dup_default_folder (haul_sandbox_get_default ());
 }
 
 int

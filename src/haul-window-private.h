@@ -93,4 +93,11 @@ void     _haul_window_dnd_init            (HaulWindow    *self);
 gboolean _haul_window_drop_value          (HaulWindow    *self,
                                            const GValue  *value);
 
+/* haul-window-folder.c */
+gboolean _haul_window_check_folder        (HaulWindow    *self,
+                                           GPtrArray     *items);
+void     _haul_window_folder_chosen       (HaulWindow    *self,
+                                           GFile         *folder);
+GtkNativeDialog *_haul_window_get_folder_chooser (HaulWindow *self);
+
 G_END_DECLS

@@ -346,6 +346,9 @@ haul_window_start (HaulWindow *self,
   if (is_disposed (self))
     return;
 
+  if (!_haul_window_check_folder (self, downloads))
+    return;
+
   folder = haul_settings_dup_download_folder_file (self->settings);
   haul_downloader_set_output_folder (self->downloader, folder);
 

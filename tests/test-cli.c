@@ -1014,6 +1014,241 @@ test_cli_min_dimensions (void)
   remove_folder (g_steal_pointer (&folder));
 }
 
+/* A home with Pictures/Haul in it, and the /.flatpak-info and mount table
+ * of a Flatpak that shares just that folder, as the manifest asks. */
+typedef struct
+{
+  char *home;
+  char *shared;
+  char *info;
+  char *mountinfo;
+} FakeSandbox;
+
+static void
+fake_sandbox_init (FakeSandbox *fake)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *dirs = NULL;
+  g_autofree char *table = NULL;
+
+  fake->home = make_folder ();
+  config = g_build_filename (fake->home, ".config", NULL);
+  fake->shared = g_build_filename (fake->home, "Pictures", "Haul", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (fake->shared, 0700), ==, 0);
+
+  dirs = g_build_filename (config, "user-dirs.dirs", NULL);
+  g_assert_true (g_file_set_contents (dirs, "XDG_PICTURES_DIR=\"$HOME/Pictures\"\n", -1, NULL));
+
+  fake->info = g_build_filename (fake->home, "flatpak-info", NULL);
+  g_assert_true (g_file_set_contents (fake->info,
+                                      "[Application]\nname=io.github.haul.Haul\n\n"
+                                      "[Context]\nfilesystems=xdg-pictures/Haul:create;\n", -1, NULL));
+
+  fake->mountinfo = g_build_filename (fake->home, "mountinfo", NULL);
+  table = g_strdup_printf ("64 42 0:39 /newroot / rw,nosuid - tmpfs tmpfs rw\n"
+                           "133 64 254:0 %s %s rw,nosuid - ext4 /dev/vda rw\n",
+                           fake->shared, fake->shared);
+  g_assert_true (g_file_set_contents (fake->mountinfo, table, -1, NULL));
+}
+
+static void
+fake_sandbox_clear (FakeSandbox *fake)
+{
+  const char *files[] = { ".config/user-dirs.dirs", "flatpak-info", "mountinfo" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (fake->home, files[i], NULL);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+  /* With what haul-cli left there: the record, in .local/state. */
+  remove_tree (fake->home);
+  g_assert_false (g_file_test (fake->home, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&fake->home, g_free);
+  g_clear_pointer (&fake->shared, g_free);
+  g_clear_pointer (&fake->info, g_free);
+  g_clear_pointer (&fake->mountinfo, g_free);
+}
+
+/* Runs haul-cli in @cwd as if inside the Flatpak @fake describes. */
+static int
+run_cli_sandboxed (FakeSandbox         *fake,
+                   const char          *cwd,
+                   const char * const  *args,
+                   char               **out,
+                   char               **err)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = g_build_filename (fake->home, ".config", NULL);
+
+  g_subprocess_launcher_setenv (launcher, "HAUL_FLATPAK_INFO", fake->info, TRUE);
+  g_subprocess_launcher_setenv (launcher, "HAUL_MOUNTINFO", fake->mountinfo, TRUE);
+  g_subprocess_launcher_setenv (launcher, "HOME", fake->home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+  g_subprocess_launcher_set_cwd (launcher, cwd);
+
+  g_ptr_array_add (argv, (gpointer)g_getenv ("HAUL_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+
+  return g_subprocess_get_exit_status (proc);
+}
+
+/* Inside the Flatpak the current folder is the sandbox's own: without -o,
+ * files go to the shared Pictures/Haul. */
+static void
+test_cli_sandbox_default_folder (void)
+{
+  FakeSandbox fake = { 0 };
+  g_autofree char *cwd = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/sandboxed.png");
+  const char *args[] = { a, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *saved = NULL;
+
+  fake_sandbox_init (&fake);
+  saved = g_build_filename (fake.shared, "sandboxed.png", NULL);
+
+  g_assert_cmpint (run_cli_sandboxed (&fake, cwd, args, &out, &err), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_true (g_str_has_prefix (out, "done: sandboxed.png, "));
+  g_assert_true (g_file_test (saved, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_files (cwd, TRUE), ==, 0);
+
+  g_assert_cmpint (g_unlink (saved), ==, 0);
+  fake_sandbox_clear (&fake);
+  remove_folder (g_steal_pointer (&cwd));
+}
+
+/* -o on a folder the sandbox does not share: exit 2, nothing fetched, and
+ * the message names the folder and what to do. */
+static void
+test_cli_sandbox_unshared_folder (void)
+{
+  FakeSandbox fake = { 0 };
+  g_autofree char *cwd = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/unshared.png");
+  g_autofree char *elsewhere = g_build_filename (cwd, "elsewhere", NULL);
+  const char *args[] = { "-o", elsewhere, a, NULL };
+  const char *dot[] = { "-o", ".", a, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *command = NULL;
+
+  fake_sandbox_init (&fake);
+  command = g_strdup_printf ("flatpak override --user --filesystem=%s:create io.github.haul.Haul",
+                             elsewhere);
+
+  g_assert_cmpint (run_cli_sandboxed (&fake, cwd, args, &out, &err), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, elsewhere));
+  g_assert_nonnull (strstr (err, "-o ~/Pictures/Haul"));
+  g_assert_nonnull (strstr (err, command));
+  g_assert_false (g_file_test (elsewhere, G_FILE_TEST_EXISTS));
+
+  /* -o . is the current folder, the sandbox's own as well. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli_sandboxed (&fake, cwd, dot, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, cwd));
+
+  g_assert_cmpuint (test_server_get_hits (server, "/png/unshared.png"), ==, 0);
+  g_assert_cmpuint (count_files (cwd, TRUE), ==, 0);
+  g_assert_cmpuint (count_files (fake.shared, TRUE), ==, 0);
+
+  fake_sandbox_clear (&fake);
+  remove_folder (g_steal_pointer (&cwd));
+}
+
+/* No Pictures folder, no -o: nothing the sandbox shares to save into. */
+static void
+test_cli_sandbox_no_pictures (void)
+{
+  FakeSandbox fake = { 0 };
+  g_autofree char *cwd = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/no-pictures.png");
+  g_autofree char *dirs = NULL;
+  const char *args[] = { a, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  fake_sandbox_init (&fake);
+  dirs = g_build_filename (fake.home, ".config", "user-dirs.dirs", NULL);
+  g_assert_true (g_file_set_contents (dirs, "", -1, NULL));
+
+  g_assert_cmpint (run_cli_sandboxed (&fake, cwd, args, &out, &err), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "no Pictures folder"));
+  g_assert_nonnull (strstr (err, "flatpak override --user --filesystem="));
+  g_assert_cmpuint (test_server_get_hits (server, "/png/no-pictures.png"), ==, 0);
+  g_assert_cmpuint (count_files (cwd, TRUE), ==, 0);
+  g_assert_cmpuint (count_files (fake.shared, TRUE), ==, 0);
+
+  fake_sandbox_clear (&fake);
+  remove_folder (g_steal_pointer (&cwd));
+}
+
+/* A list of links outside the shared folders is missing inside the
+ * sandbox: the message says why, not just "No such file". */
+static void
+test_cli_sandbox_unshared_input (void)
+{
+  FakeSandbox fake = { 0 };
+  g_autofree char *cwd = make_folder ();
+  g_autofree char *list = g_build_filename (cwd, "not-here.txt", NULL);
+  const char *args[] = { list, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *command = NULL;
+
+  fake_sandbox_init (&fake);
+  command = g_strdup_printf ("flatpak override --user --filesystem=%s:ro io.github.haul.Haul", list);
+
+  g_assert_cmpint (run_cli_sandboxed (&fake, cwd, args, &out, &err), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, list));
+  g_assert_nonnull (strstr (err, "sandbox"));
+  g_assert_nonnull (strstr (err, command));
+
+  fake_sandbox_clear (&fake);
+  remove_folder (g_steal_pointer (&cwd));
+}
+
+/* Outside a sandbox, no -o still means the current folder. */
+static void
+test_cli_default_folder (void)
+{
+  g_autofree char *cwd = make_folder ();
+  g_autofree char *a = test_server_url (server, "/png/here.png");
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved = g_build_filename (cwd, "here.png", NULL);
+
+  g_subprocess_launcher_set_cwd (launcher, cwd);
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HAUL_CLI"), a, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (saved, G_FILE_TEST_IS_REGULAR));
+
+  remove_folder (g_steal_pointer (&cwd));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1048,6 +1283,11 @@ main (int   argc,
   g_test_add_func ("/cli/without-pages", test_cli_without_pages);
   g_test_add_func ("/cli/pages-dry-run", test_cli_pages_dry_run);
   g_test_add_func ("/cli/min-dimensions", test_cli_min_dimensions);
+  g_test_add_func ("/cli/default-folder", test_cli_default_folder);
+  g_test_add_func ("/cli/sandbox/default-folder", test_cli_sandbox_default_folder);
+  g_test_add_func ("/cli/sandbox/unshared-folder", test_cli_sandbox_unshared_folder);
+  g_test_add_func ("/cli/sandbox/unshared-input", test_cli_sandbox_unshared_input);
+  g_test_add_func ("/cli/sandbox/no-pictures", test_cli_sandbox_no_pictures);
 
   server = test_server_new ();
   result = g_test_run ();

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <utime.h>
 
 #include "haul-download.h"
@@ -591,6 +592,47 @@ test_restore_pages (Fixture       *fixture,
   g_assert_null (haul_download_get_page_url (items->pdata[0]));
 }
 
+/* A record from the first version keeps its list and files. */
+static void
+test_record_upgrade (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (fixture->db_path);
+  g_autoptr(HaulRecord) record = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(HaulRecordFile) file = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (fixture->db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+    "CREATE TABLE saved (folder TEXT NOT NULL, url TEXT NOT NULL, name TEXT NOT NULL,"
+    "  size INTEGER NOT NULL, sha256 TEXT, etag TEXT, last_modified TEXT,"
+    "  saved_at INTEGER NOT NULL, PRIMARY KEY (folder, url));"
+    "CREATE TABLE partial (folder TEXT NOT NULL, url TEXT NOT NULL, part TEXT NOT NULL,"
+    "  etag TEXT, last_modified TEXT, total INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, PRIMARY KEY (folder, url));"
+    "CREATE TABLE list (url TEXT PRIMARY KEY, position INTEGER NOT NULL, state INTEGER NOT NULL,"
+    "  folder TEXT, file_path TEXT, content_type TEXT, error_message TEXT,"
+    "  bytes INTEGER NOT NULL, total INTEGER NOT NULL, http_status INTEGER NOT NULL,"
+    "  width INTEGER NOT NULL, height INTEGER NOT NULL, seconds REAL NOT NULL);"
+    "INSERT INTO saved VALUES ('/f', 'http://a/x.png', 'x.png', 10, 'abc', NULL, NULL, 1);"
+    "INSERT INTO list VALUES ('http://a/x.png', 0, 3, '/f', '/f/x.png', 'image/png', NULL,"
+    "  10, 10, 200, 4, 4, 0.5);"
+    "PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  record = haul_record_new (fixture->db_path);
+  items = haul_record_load_items (record);
+  g_assert_cmpuint (items->len, ==, 1);
+  g_assert_cmpstr (((HaulRecordItem *)items->pdata[0])->file_path, ==, "/f/x.png");
+  g_assert_false (((HaulRecordItem *)items->pdata[0])->is_page);
+  file = haul_record_lookup_file (record, "/f", "http://a/x.png");
+  g_assert_nonnull (file);
+  g_assert_cmpstr (file->sha256, ==, "abc");
+  g_assert_null (haul_record_dup_warning (record));
+}
+
 /* What an interrupted run left for URLs the next run does not hold is
  * removed; a part someone is still writing to is left alone. */
 static void
@@ -662,6 +704,7 @@ main (int   argc,
   ADD ("corrupt-record", test_corrupt_record);
   ADD ("sweep-parts", test_sweep_parts);
   ADD ("restore-pages", test_restore_pages);
+  ADD ("record-upgrade", test_record_upgrade);
 
   result = g_test_run ();
   test_server_free (server);

@@ -907,6 +907,96 @@ test_window_preferences (Fixture       *fixture,
   g_settings_reset (settings, "accept-any-type");
 }
 
+/* In a Flatpak that does not share the download folder, Download asks for
+ * a folder through the file chooser instead of saving where nobody sees. */
+static void
+test_window_unshared_folder (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  HaulWindow *window = fixture->window;
+  g_autofree char *shared = NULL;
+  g_autofree char *info = NULL;
+  g_autofree char *mountinfo = NULL;
+  g_autofree char *table = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *remembered = NULL;
+  g_autoptr(GFile) shared_file = NULL;
+  g_autoptr(GFile) private_file = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GtkNativeDialog *native;
+
+  /* The sandbox is read once per process: a fresh one sees the fake. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  /* With no portal to answer (flatpak-builder's sandbox), GTK warns that
+   * it is too old for folders, then falls back to its own dialog. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  shared = g_build_filename (fixture->folder, "shared", NULL);
+  g_assert_cmpint (g_mkdir (shared, 0700), ==, 0);
+  shared_file = g_file_new_for_path (shared);
+  private_file = g_file_new_for_path (fixture->folder);
+  info = g_build_filename (fixture->folder, "flatpak-info", NULL);
+  contents = g_strdup_printf ("[Application]\nname=io.github.haul.Haul\n\n"
+                              "[Context]\nfilesystems=xdg-pictures/Haul:create;%s;\n", shared);
+  g_assert_true (g_file_set_contents (info, contents, -1, NULL));
+  mountinfo = g_build_filename (fixture->folder, "mountinfo", NULL);
+  table = g_strdup_printf ("64 42 0:39 /newroot / rw - tmpfs tmpfs rw\n"
+                           "133 64 254:0 %s %s rw - ext4 /dev/vda rw\n", shared, shared);
+  g_assert_true (g_file_set_contents (mountinfo, table, -1, NULL));
+  g_setenv ("HAUL_FLATPAK_INFO", info, TRUE);
+  g_setenv ("HAUL_MOUNTINFO", mountinfo, TRUE);
+
+  /* The fixture's folder is not shared: nothing starts, a folder is asked for. */
+  add_urls (fixture, "/img", 3, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  g_assert_false (haul_window_is_running (window));
+  g_assert_cmpint (haul_download_get_state (row_item (fixture, 0)), ==, HAUL_DOWNLOAD_QUEUED);
+  g_assert_nonnull (strstr (window->last_message, fixture->folder));
+  native = _haul_window_get_folder_chooser (window);
+  g_assert_true (GTK_IS_FILE_CHOOSER_NATIVE (native));
+  g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (native)), ==,
+                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+
+  /* Pressed again: still one question. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  g_assert_true (native == _haul_window_get_folder_chooser (window));
+
+  /* Cancelled: nothing downloaded, and the user is told. */
+  g_signal_emit_by_name (native, "response", GTK_RESPONSE_CANCEL);
+  g_assert_null (_haul_window_get_folder_chooser (window));
+  g_assert_false (haul_window_is_running (window));
+  g_assert_nonnull (strstr (window->last_message, "Nothing was downloaded"));
+
+  /* A folder the sandbox keeps to itself, chosen without the portal:
+   * refused, nothing saved. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  _haul_window_folder_chosen (window, private_file);
+  g_assert_false (haul_window_is_running (window));
+  g_assert_nonnull (strstr (window->last_message, fixture->folder));
+
+  /* A shared folder chosen: remembered, and the waiting links start. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  g_assert_nonnull (_haul_window_get_folder_chooser (window));
+  _haul_window_folder_chosen (window, shared_file);
+  g_assert_null (_haul_window_get_folder_chooser (window));
+  g_assert_true (haul_window_is_running (window));
+  wait_until (fixture, is_idle, 30);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (haul_download_get_state (row_item (fixture, i)), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpuint (count_files (shared), ==, 3);
+  remembered = g_settings_get_string (settings, "download-folder");
+  g_assert_cmpstr (remembered, ==, shared);
+
+  /* Beside it only the fake sandbox's two files: no image outside. */
+  g_assert_cmpuint (count_files (fixture->folder), ==, 3);
+}
+
 static void
 test_window_manners (Fixture       *fixture,
                      gconstpointer  data)
@@ -1296,6 +1386,7 @@ main (int   argc,
   ADD ("retry-failed", test_window_retry_failed);
   ADD ("start-immediately", test_window_start_immediately);
   ADD ("preferences", test_window_preferences);
+  ADD ("unshared-folder", test_window_unshared_folder);
   ADD ("manners", test_window_manners);
   ADD ("restore-after-kill", test_window_restore_after_kill);
 

@@ -29,6 +29,7 @@ typedef enum
   HAUL_ERROR_INPUT,                /* an intake file that cannot be used */
   HAUL_ERROR_NO_IMAGES,            /* a web page without a single image */
   HAUL_ERROR_TOO_SMALL,            /* an image below the minimum dimensions */
+  HAUL_ERROR_NOT_SHARED,           /* a folder or file the Flatpak sandbox keeps from the host */
 } HaulError;
 
 GQuark haul_error_quark (void);

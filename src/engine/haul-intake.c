@@ -7,6 +7,7 @@
 
 #include "haul-error.h"
 #include "haul-intake-private.h"
+#include "haul-sandbox.h"
 
 struct _HaulIntake
 {
@@ -806,6 +807,19 @@ haul_intake_add_file (HaulIntake    *self,
 
   if (!read_limited (file, shown, cancellable, &bytes, &local_error))
     {
+      /* A host file the Flatpak sandbox does not share is merely missing
+       * inside it: say so, or the user looks for a typo. */
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          g_autoptr(GError) sandbox_error = NULL;
+
+          if (!haul_sandbox_check_input (haul_sandbox_get_default (), file, &sandbox_error))
+            {
+              g_clear_error (&local_error);
+              local_error = g_steal_pointer (&sandbox_error);
+            }
+        }
+
       /* Name the file in the message, as the caller prints it alone. */
       if (local_error->domain != HAUL_ERROR &&
           !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

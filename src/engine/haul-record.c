@@ -9,7 +9,7 @@
 #include "haul-record.h"
 
 /* Bumped whenever the tables change; a newer database is not touched. */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 /* Another Haul may be writing: wait for it rather than fail. */
 #define BUSY_TIMEOUT_MS 5000
 /* Writes are committed together this long after the first of them: one
@@ -34,6 +34,18 @@ static const char schema[] =
   "  width INTEGER NOT NULL, height INTEGER NOT NULL, seconds REAL NOT NULL,"
   "  is_page INTEGER NOT NULL DEFAULT 0, page_title TEXT, page_url TEXT, referer TEXT,"
   "  preview_url TEXT);";
+
+/* From each version to the next. */
+static const char *const upgrades[] = {
+  /* 1 → 2: page rows and what images found on pages keep */
+  "ALTER TABLE list ADD COLUMN is_page INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE list ADD COLUMN page_title TEXT;"
+  "ALTER TABLE list ADD COLUMN page_url TEXT;"
+  "ALTER TABLE list ADD COLUMN referer TEXT;"
+  "ALTER TABLE list ADD COLUMN preview_url TEXT;",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (upgrades) == SCHEMA_VERSION - 1);
 
 typedef enum
 {
@@ -356,8 +368,18 @@ setup_db (HaulRecord  *self,
 
   if (version < SCHEMA_VERSION)
     {
-      g_autofree char *sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-                                              schema, SCHEMA_VERSION);
+      g_autoptr(GString) steps = g_string_new (NULL);
+      g_autofree char *sql = NULL;
+
+      /* A new database gets the tables as they are; an older one is
+       * brought up to date, step by step. */
+      if (version == 0)
+        g_string_append (steps, schema);
+      else
+        for (int v = version; v < SCHEMA_VERSION; v++)
+          g_string_append (steps, upgrades[v - 1]);
+      sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+                             steps->str, SCHEMA_VERSION);
 
       rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
       if (rc != SQLITE_OK)
