@@ -921,6 +921,8 @@ test_window_unshared_folder (Fixture       *fixture,
   g_autofree char *table = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *remembered = NULL;
+  g_autofree char *old_info = NULL;
+  g_autofree char *old_mountinfo = NULL;
   g_autoptr(GFile) shared_file = NULL;
   g_autoptr(GFile) private_file = NULL;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
@@ -950,6 +952,8 @@ test_window_unshared_folder (Fixture       *fixture,
   table = g_strdup_printf ("64 42 0:39 /newroot / rw - tmpfs tmpfs rw\n"
                            "133 64 254:0 %s %s rw - ext4 /dev/vda rw\n", shared, shared);
   g_assert_true (g_file_set_contents (mountinfo, table, -1, NULL));
+  old_info = g_strdup (g_getenv ("HAUL_FLATPAK_INFO"));
+  old_mountinfo = g_strdup (g_getenv ("HAUL_MOUNTINFO"));
   g_setenv ("HAUL_FLATPAK_INFO", info, TRUE);
   g_setenv ("HAUL_MOUNTINFO", mountinfo, TRUE);
 
@@ -996,6 +1000,16 @@ test_window_unshared_folder (Fixture       *fixture,
 
   /* Beside it only the fake sandbox's two files: no image outside. */
   g_assert_cmpuint (count_files (fixture->folder), ==, 3);
+
+  /* Later tests, and the processes they start, are outside a sandbox. */
+  if (old_info != NULL)
+    g_setenv ("HAUL_FLATPAK_INFO", old_info, TRUE);
+  else
+    g_unsetenv ("HAUL_FLATPAK_INFO");
+  if (old_mountinfo != NULL)
+    g_setenv ("HAUL_MOUNTINFO", old_mountinfo, TRUE);
+  else
+    g_unsetenv ("HAUL_MOUNTINFO");
 }
 
 static void
