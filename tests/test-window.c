@@ -1165,6 +1165,14 @@ test_window_restore_after_kill (Fixture       *fixture,
   guint n_done = 0, n_queued = 0;
   const char *name;
 
+  /* flatpak-builder's build sandbox does not let the test's own second
+   * window process reach the display; CI runs it outside. */
+  if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("a second window process cannot run in the Flatpak build sandbox");
+      return;
+    }
+
   /* Only the child's window runs at first. */
   g_object_add_weak_pointer (G_OBJECT (window->record), (gpointer *)&fixture->record);
   fixture->record = window->record;
