@@ -491,6 +491,32 @@ test_server_chunked (TestServer        *self,
   test_server_respond_raw_bytes (self, msg, head, body, g_bytes_get_size (body), RAW_CLOSE);
 }
 
+/* @data of @length from byte @from on: the rest as a 206, or all of it as a
+ * 200 when @from is 0. */
+static inline void
+test_server_send_from (TestServer        *self,
+                       SoupServerMessage *msg,
+                       const char        *validators,
+                       const guint8      *data,
+                       gsize              length,
+                       guint64            from)
+{
+  g_autofree char *head = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  if (from > 0)
+    head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: image/png\r\n%s"
+                            "Content-Range: bytes %" G_GUINT64_FORMAT "-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT "\r\n"
+                            "Content-Length: %" G_GUINT64_FORMAT "\r\nConnection: close\r\n\r\n",
+                            validators, from, length - 1, length, length - from);
+  else
+    head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
+                            "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n",
+                            validators, length);
+  body = g_bytes_new (data + from, length - from);
+  test_server_respond_raw_bytes (self, msg, head, body, length - from, RAW_CLOSE);
+}
+
 static inline void
 test_server_resume (TestServer        *self,
                     SoupServerMessage *msg,
@@ -543,19 +569,7 @@ test_server_resume (TestServer        *self,
       g_strcmp0 (answer, "changed") == 0)
     from = 0;
 
-  if (from > 0)
-    head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: image/png\r\n%s"
-                            "Content-Range: bytes %" G_GUINT64_FORMAT "-%d/%d\r\n"
-                            "Content-Length: %" G_GUINT64_FORMAT "\r\n"
-                            "Connection: close\r\n\r\n",
-                            validators, from, TEST_RESUME_LENGTH - 1, TEST_RESUME_LENGTH,
-                            TEST_RESUME_LENGTH - from);
-  else
-    head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
-                            "Content-Length: %d\r\nConnection: close\r\n\r\n",
-                            validators, TEST_RESUME_LENGTH);
-  body = g_bytes_new (data + from, TEST_RESUME_LENGTH - from);
-  test_server_respond_raw_bytes (self, msg, head, body, TEST_RESUME_LENGTH - from, RAW_CLOSE);
+  test_server_send_from (self, msg, validators, data, TEST_RESUME_LENGTH, from);
 }
 
 /* Big enough to be resumed in a later run, and cut the first time with the
@@ -586,18 +600,7 @@ test_server_big (TestServer        *self,
   if (range != NULL && g_str_has_prefix (range, "bytes="))
     from = MIN (g_ascii_strtoull (range + strlen ("bytes="), NULL, 10), TEST_BIG_LENGTH);
 
-  if (from > 0)
-    head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: image/png\r\n%s"
-                            "Content-Range: bytes %" G_GUINT64_FORMAT "-%d/%d\r\n"
-                            "Content-Length: %" G_GUINT64_FORMAT "\r\nConnection: close\r\n\r\n",
-                            validators, from, TEST_BIG_LENGTH - 1, TEST_BIG_LENGTH,
-                            TEST_BIG_LENGTH - from);
-  else
-    head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n%s"
-                            "Content-Length: %d\r\nConnection: close\r\n\r\n",
-                            validators, TEST_BIG_LENGTH);
-  body = g_bytes_new (data + from, TEST_BIG_LENGTH - from);
-  test_server_respond_raw_bytes (self, msg, head, body, TEST_BIG_LENGTH - from, RAW_CLOSE);
+  test_server_send_from (self, msg, validators, data, TEST_BIG_LENGTH, from);
 }
 
 static inline void
