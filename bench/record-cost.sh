@@ -12,7 +12,7 @@ runs=${RUNS:-7}
 jobs=${JOBS:-16}
 count=${COUNT:-2000}
 
-"$top/build-aux/install-deps.sh" nginx python3 bc time
+"$top/build-aux/install-deps.sh" nginx python3 bc time valgrind
 if [[ ! -f _build-bench/build.ninja ]]; then
   meson setup _build-bench --buildtype=release
 fi
@@ -90,3 +90,20 @@ for kind in wall cpu; do
   printf '%-4s with the record:    %.3f s (median of %s)\n' "$kind" "$mw" "${w[*]}"
   printf '%-4s cost of the record: %+.1f %%\n' "$kind" "$(percent "$mw" "$mn")"
 done
+
+# Instructions do not wander with the machine's load: one run of each under
+# callgrind, when asked (CALLGRIND=1; slow).
+if [[ ${CALLGRIND:-0} == 1 ]]; then
+  declare -A collected
+  for mode in none record; do
+    rm -rf "$tmp/out" "$tmp/state"
+    extra=()
+    [[ $mode == record ]] || extra=(--no-record)
+    XDG_STATE_HOME=$tmp/state valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+      _build-bench/src/haul-cli -q -j "$jobs" "${extra[@]}" -o "$tmp/out" "$tmp/urls.txt" 2> "$tmp/cg.txt"
+    collected[$mode]=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/cg.txt")
+  done
+  printf 'instructions without the record: %s\n' "${collected[none]}"
+  printf 'instructions with the record:    %s\n' "${collected[record]}"
+  printf 'instructions cost of the record: %+.1f %%\n' "$(percent "${collected[record]}" "${collected[none]}")"
+fi

@@ -22,7 +22,6 @@ static const char schema[] =
   "  folder TEXT NOT NULL, url TEXT NOT NULL, name TEXT NOT NULL,"
   "  size INTEGER NOT NULL, sha256 TEXT, etag TEXT, last_modified TEXT,"
   "  saved_at INTEGER NOT NULL, PRIMARY KEY (folder, url));"
-  "CREATE INDEX IF NOT EXISTS saved_by_hash ON saved (folder, sha256);"
   "CREATE TABLE IF NOT EXISTS partial ("
   "  folder TEXT NOT NULL, url TEXT NOT NULL, part TEXT NOT NULL,"
   "  etag TEXT, last_modified TEXT, total INTEGER NOT NULL,"
@@ -37,7 +36,9 @@ static const char schema[] =
 
 /* From each version to the next. */
 static const char *const upgrades[] = {
-  /* 1 → 2: page rows and what images found on pages keep */
+  /* 1 → 2: page rows and what images found on pages keep; a folder's
+   * files are looked up in memory, so no index by hash is kept up */
+  "DROP INDEX IF EXISTS saved_by_hash;"
   "ALTER TABLE list ADD COLUMN is_page INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE list ADD COLUMN page_title TEXT;"
   "ALTER TABLE list ADD COLUMN page_url TEXT;"
