@@ -33,6 +33,10 @@ struct _HaulDownload
   HaulSkipReason     skip_reason;
   /* The file path the thumbnail was last made again from, or being. */
   char              *thumbnail_source;
+  GCancellable      *thumbnail_cancellable;
+  /* How many views show the thumbnail now; see hold_thumbnail. */
+  guint              thumbnail_holds;
+  guint              thumbnail_size;
 };
 
 G_DEFINE_FINAL_TYPE (HaulDownload, haul_download, G_TYPE_OBJECT)
@@ -81,6 +85,8 @@ haul_download_dispose (GObject *object)
 {
   HaulDownload *self = (HaulDownload *)object;
 
+  g_cancellable_cancel (self->thumbnail_cancellable);
+  g_clear_object (&self->thumbnail_cancellable);
   g_clear_object (&self->thumbnail);
   g_clear_object (&self->cancellable);
 
@@ -778,10 +784,17 @@ load_thumbnail_thread (GTask        *task,
   buffer = g_malloc (64 * 1024);
   for (;;)
     {
-      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buffer, 64 * 1024, NULL, NULL);
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buffer, 64 * 1024, cancellable, NULL);
 
       if (n <= 0 || !haul_thumbnailer_write (thumbnailer, buffer, n))
         break;
+    }
+
+  /* Scrolled away before it was made: nobody waits for it. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
     }
 
   pixbuf = haul_thumbnailer_finish (thumbnailer, &job->width, &job->height);
@@ -796,6 +809,9 @@ load_thumbnail_cb (GObject      *object,
   HaulDownload *self = HAUL_DOWNLOAD (object);
   ThumbnailJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GdkPixbuf) pixbuf = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (g_task_get_cancellable (G_TASK (result)) == self->thumbnail_cancellable)
+    g_clear_object (&self->thumbnail_cancellable);
 
   /* A retry may have replaced the file meanwhile. */
   if (pixbuf == NULL || self->state != HAUL_DOWNLOAD_DONE ||
@@ -828,8 +844,79 @@ haul_download_load_thumbnail (HaulDownload *self,
   job->path = g_strdup (self->file_path);
   job->size = size;
 
-  task = g_task_new (self, NULL, load_thumbnail_cb, NULL);
+  g_clear_object (&self->thumbnail_cancellable);
+  self->thumbnail_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->thumbnail_cancellable, load_thumbnail_cb, NULL);
   g_task_set_source_tag (task, haul_download_load_thumbnail);
   g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
   g_task_run_in_thread (task, load_thumbnail_thread);
+}
+
+/* Views hold the thumbnail of the items they show and release it when they
+ * are scrolled away. A saved item that nobody shows drops it: the file is on
+ * disk, and holding it again makes it anew in a worker. That keeps the
+ * memory of a list of thousands to what is on screen. */
+void
+haul_download_hold_thumbnail (HaulDownload *self,
+                              guint         size)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  self->thumbnail_holds++;
+  self->thumbnail_size = size;
+  haul_download_load_thumbnail (self, size);
+}
+
+void
+haul_download_release_thumbnail (HaulDownload *self)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+  g_return_if_fail (self->thumbnail_holds > 0);
+
+  if (--self->thumbnail_holds > 0)
+    return;
+
+  /* Not made yet: nobody waits for it. */
+  if (self->thumbnail_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->thumbnail_cancellable);
+      g_clear_object (&self->thumbnail_cancellable);
+      g_clear_pointer (&self->thumbnail_source, g_free);
+    }
+
+  if (self->state == HAUL_DOWNLOAD_DONE && self->file_path != NULL && self->thumbnail != NULL)
+    {
+      g_clear_object (&self->thumbnail);
+      g_clear_pointer (&self->thumbnail_source, g_free);
+      notify (self, PROP_THUMBNAIL);
+    }
+}
+
+gboolean
+haul_download_is_thumbnail_held (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), FALSE);
+
+  return self->thumbnail_holds > 0;
+}
+
+HaulDownloadGroup
+haul_download_get_group (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), HAUL_DOWNLOAD_GROUP_WAITING);
+
+  switch (self->state)
+    {
+    case HAUL_DOWNLOAD_DONE:
+    case HAUL_DOWNLOAD_SKIPPED:
+      return HAUL_DOWNLOAD_GROUP_DONE;
+    case HAUL_DOWNLOAD_FAILED:
+      return HAUL_DOWNLOAD_GROUP_FAILED;
+    case HAUL_DOWNLOAD_QUEUED:
+    case HAUL_DOWNLOAD_CONNECTING:
+    case HAUL_DOWNLOAD_DOWNLOADING:
+    case HAUL_DOWNLOAD_CANCELLED:
+    default:
+      return HAUL_DOWNLOAD_GROUP_WAITING;
+    }
 }

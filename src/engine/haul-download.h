@@ -28,6 +28,14 @@ typedef enum
   HAUL_SKIP_SAME_IMAGE,     /* its content is already saved in this folder */
 } HaulSkipReason;
 
+/* What the window's state filter and the queue's counts sort items into. */
+typedef enum
+{
+  HAUL_DOWNLOAD_GROUP_WAITING,   /* queued, being fetched or cancelled */
+  HAUL_DOWNLOAD_GROUP_DONE,      /* saved now or before (skipped) */
+  HAUL_DOWNLOAD_GROUP_FAILED,
+} HaulDownloadGroup;
+
 #define HAUL_TYPE_DOWNLOAD (haul_download_get_type ())
 
 G_DECLARE_FINAL_TYPE (HaulDownload, haul_download, HAUL, DOWNLOAD, GObject)
@@ -64,6 +72,14 @@ void               haul_download_cancel            (HaulDownload      *self);
  * Asked again while it loads, or after it failed, it does nothing. */
 void               haul_download_load_thumbnail    (HaulDownload      *self,
                                                     guint              size);
+/* A view showing the thumbnail holds it, and releases it when it no longer
+ * shows it; the last release of a saved item drops the thumbnail, which the
+ * next hold makes again from the file. */
+void               haul_download_hold_thumbnail    (HaulDownload      *self,
+                                                    guint              size);
+void               haul_download_release_thumbnail (HaulDownload      *self);
+gboolean           haul_download_is_thumbnail_held (HaulDownload      *self);
+HaulDownloadGroup  haul_download_get_group         (HaulDownload      *self);
 
 const char        *haul_download_state_to_string   (HaulDownloadState  state);
 

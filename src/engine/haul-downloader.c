@@ -64,6 +64,7 @@ struct _HaulDownloader
   guint         timeout;
   guint64       max_size;
   guint         thumbnail_size;
+  gboolean      keep_thumbnails;
   gboolean      accept_any_type;
   gboolean      skip_saved;
   gboolean      keep_duplicates;
@@ -79,6 +80,7 @@ enum {
   PROP_MAX_SIZE,
   PROP_ACCEPT_ANY_TYPE,
   PROP_THUMBNAIL_SIZE,
+  PROP_KEEP_THUMBNAILS,
   PROP_OUTPUT_FOLDER,
   PROP_CA_FILE,
   PROP_SKIP_SAVED,
@@ -187,7 +189,11 @@ apply_update (HaulDownloader *self,
                                   update->content_type);
       haul_download_set_progress (download, update->bytes_received, update->total_bytes);
       haul_download_set_file_path (download, update->file_path);
-      haul_download_set_image (download, update->width, update->height, update->thumbnail);
+      /* A saved item that no view shows keeps only its size; showing it
+       * makes the thumbnail again from the file. */
+      haul_download_set_image (download, update->width, update->height,
+                               self->keep_thumbnails || haul_download_is_thumbnail_held (download) ||
+                               update->state != HAUL_DOWNLOAD_DONE ? update->thumbnail : NULL);
       haul_download_set_error_message (download, update->error_message);
       haul_download_set_skip_reason (download, update->skip_reason);
       haul_download_set_times (download, item->started_time, item->first_byte_time,
@@ -477,6 +483,10 @@ haul_downloader_get_property (GObject    *object,
       g_value_set_uint (value, self->thumbnail_size);
       break;
 
+    case PROP_KEEP_THUMBNAILS:
+      g_value_set_boolean (value, self->keep_thumbnails);
+      break;
+
     case PROP_OUTPUT_FOLDER:
       g_value_set_object (value, self->output_folder);
       break;
@@ -538,6 +548,10 @@ haul_downloader_set_property (GObject      *object,
 
     case PROP_THUMBNAIL_SIZE:
       haul_downloader_set_thumbnail_size (self, g_value_get_uint (value));
+      break;
+
+    case PROP_KEEP_THUMBNAILS:
+      haul_downloader_set_keep_thumbnails (self, g_value_get_boolean (value));
       break;
 
     case PROP_OUTPUT_FOLDER:
@@ -608,6 +622,11 @@ haul_downloader_class_init (HaulDownloaderClass *klass)
                        0, 4096, HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_KEEP_THUMBNAILS] =
+    g_param_spec_boolean ("keep-thumbnails", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_OUTPUT_FOLDER] =
     g_param_spec_object ("output-folder", NULL, NULL,
                          G_TYPE_FILE,
@@ -666,6 +685,7 @@ haul_downloader_init (HaulDownloader *self)
   self->timeout = HAUL_DOWNLOADER_DEFAULT_TIMEOUT;
   self->max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   self->thumbnail_size = HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE;
+  self->keep_thumbnails = TRUE;
   self->skip_saved = TRUE;
   self->batches = g_ptr_array_new ();
   self->active = g_hash_table_new (NULL, NULL);
@@ -832,6 +852,28 @@ haul_downloader_set_thumbnail_size (HaulDownloader *self,
 
   self->thumbnail_size = thumbnail_size;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THUMBNAIL_SIZE]);
+}
+
+gboolean
+haul_downloader_get_keep_thumbnails (HaulDownloader *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOADER (self), TRUE);
+
+  return self->keep_thumbnails;
+}
+
+void
+haul_downloader_set_keep_thumbnails (HaulDownloader *self,
+                                     gboolean        keep_thumbnails)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  keep_thumbnails = !!keep_thumbnails;
+  if (self->keep_thumbnails == keep_thumbnails)
+    return;
+
+  self->keep_thumbnails = keep_thumbnails;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEEP_THUMBNAILS]);
 }
 
 /**
