@@ -4,7 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "haul-download-row-private.h"
-#include "haul-launch.h"
+#include "haul-item-actions.h"
 
 G_DEFINE_FINAL_TYPE (HaulDownloadRow, haul_download_row, GTK_TYPE_WIDGET)
 
@@ -15,29 +15,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-/* Textures are cached on the download so that scrolling back to a row does
- * not copy its thumbnail again. The pixbuf is kept beside it, to tell when
- * a retry brought a new one. */
-static GdkPaintable *
-texture_for_download (HaulDownload *item)
-{
-  GdkPixbuf *pixbuf = haul_download_get_thumbnail (item);
-  GdkTexture *texture;
-
-  if (pixbuf == NULL)
-    return NULL;
-
-  if (g_object_get_data (G_OBJECT (item), "haul-texture-pixbuf") == pixbuf)
-    return g_object_get_data (G_OBJECT (item), "haul-texture");
-
-  texture = gdk_texture_new_for_pixbuf (pixbuf);
-  g_object_set_data_full (G_OBJECT (item), "haul-texture-pixbuf",
-                          g_object_ref (pixbuf), g_object_unref);
-  g_object_set_data_full (G_OBJECT (item), "haul-texture", texture, g_object_unref);
-
-  return GDK_PAINTABLE (texture);
-}
 
 static char *
 dup_host (const char *url)
@@ -50,14 +27,17 @@ dup_host (const char *url)
   return g_strdup (g_uri_get_host (uri));
 }
 
+/* The row makes a texture of the thumbnail while it shows the item, and
+ * drops it with the item: thousands of rows never hold thousands. */
 static void
 update_thumbnail (HaulDownloadRow *self)
 {
   HaulDownloadState state = haul_download_get_state (self->item);
-  GdkPaintable *paintable = texture_for_download (self->item);
+  GdkPixbuf *pixbuf = haul_download_get_thumbnail (self->item);
+  g_autoptr(GdkTexture) texture = pixbuf != NULL ? gdk_texture_new_for_pixbuf (pixbuf) : NULL;
 
-  gtk_picture_set_paintable (self->picture, paintable);
-  gtk_widget_set_visible (GTK_WIDGET (self->picture), paintable != NULL);
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (GTK_WIDGET (self->picture), texture != NULL);
 
   if (state == HAUL_DOWNLOAD_FAILED)
     gtk_image_set_from_icon_name (self->placeholder, "image-missing-symbolic");
@@ -196,24 +176,12 @@ update_status (HaulDownloadRow *self)
 static void
 update_actions (HaulDownloadRow *self)
 {
-  HaulDownloadState state = haul_download_get_state (self->item);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", state == HAUL_DOWNLOAD_DONE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-folder", state == HAUL_DOWNLOAD_DONE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.copy-image", state == HAUL_DOWNLOAD_DONE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.retry",
-                                 state == HAUL_DOWNLOAD_FAILED || state == HAUL_DOWNLOAD_CANCELLED);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel",
-                                 state == HAUL_DOWNLOAD_CONNECTING || state == HAUL_DOWNLOAD_DOWNLOADING);
+  haul_item_actions_update (GTK_WIDGET (self), self->item);
 }
 
 static void
 update_all (HaulDownloadRow *self)
 {
-  /* A row brought back from the last run makes its preview again from the
-   * saved file, once it is shown. */
-  haul_download_load_thumbnail (self->item, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
-
   update_title (self);
   update_status (self);
   update_actions (self);
@@ -266,17 +234,6 @@ menu_query_tooltip_cb (HaulDownloadRow *self,
   return TRUE;
 }
 
-/* Most rows never open their menu: build it on first use. */
-static void
-create_popup_cb (GtkMenuButton *button,
-                 gpointer       user_data)
-{
-  g_autoptr(GtkBuilder) builder = NULL;
-
-  builder = gtk_builder_new_from_resource (RESOURCE_PATH "/haul-download-row-menu.ui");
-  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (gtk_builder_get_object (builder, "row_menu")));
-}
-
 /* A right click anywhere on the row opens the same menu as its button. */
 static void
 secondary_pressed_cb (HaulDownloadRow *self,
@@ -327,80 +284,6 @@ item_notify_cb (HaulDownloadRow *self,
   else if (g_str_equal (name, "seconds") ||
            g_str_equal (name, "error-message"))
     update_status (self);
-}
-
-static void
-row_open (GtkWidget  *widget,
-          const char *action_name,
-          GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    haul_launch_open_file (widget, haul_download_get_file_path (self->item));
-}
-
-static void
-row_show_in_folder (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    haul_launch_show_in_folder (widget, haul_download_get_file_path (self->item));
-}
-
-static void
-row_copy_url (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), haul_download_get_url (self->item));
-}
-
-static void
-row_copy_image (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    haul_launch_copy_image (widget, haul_download_get_file_path (self->item));
-}
-
-static void
-row_cancel (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    haul_download_cancel (self->item);
-}
-
-/* Retrying and removing change the list, which the window owns. */
-static void
-row_forward_to_window (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-  g_autoptr(HaulDownload) item = NULL;
-
-  if (self->item == NULL)
-    return;
-
-  item = g_object_ref (self->item);
-  if (g_str_equal (action_name, "row.retry"))
-    gtk_widget_activate_action (widget, "win.retry-url", "s", haul_download_get_url (item));
-  else
-    gtk_widget_activate_action (widget, "win.remove-url", "s", haul_download_get_url (item));
 }
 
 static void
@@ -487,13 +370,7 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, status_query_tooltip_cb);
   gtk_widget_class_bind_template_callback (widget_class, menu_query_tooltip_cb);
 
-  gtk_widget_class_install_action (widget_class, "row.open", NULL, row_open);
-  gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL, row_show_in_folder);
-  gtk_widget_class_install_action (widget_class, "row.copy-url", NULL, row_copy_url);
-  gtk_widget_class_install_action (widget_class, "row.copy-image", NULL, row_copy_image);
-  gtk_widget_class_install_action (widget_class, "row.retry", NULL, row_forward_to_window);
-  gtk_widget_class_install_action (widget_class, "row.cancel", NULL, row_cancel);
-  gtk_widget_class_install_action (widget_class, "row.remove", NULL, row_forward_to_window);
+  haul_item_actions_install (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "haul-download-row");
 }
@@ -505,8 +382,7 @@ haul_download_row_init (HaulDownloadRow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->menu_button),
-                                         create_popup_cb, NULL, NULL);
+  haul_item_actions_set_up_menu (GTK_MENU_BUTTON (self->menu_button));
 
   click = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
@@ -540,17 +416,25 @@ haul_download_row_set_item (HaulDownloadRow *self,
     return;
 
   if (self->item != NULL)
-    g_clear_signal_handler (&self->notify_id, self->item);
+    {
+      g_clear_signal_handler (&self->notify_id, self->item);
+      haul_download_release_thumbnail (self->item);
+    }
 
   g_set_object (&self->item, item);
 
   if (item != NULL)
     {
+      /* A row brought back from the last run, or scrolled back to, makes its
+       * preview again from the saved file. */
+      haul_download_hold_thumbnail (item, HAUL_THUMBNAIL_SIZE);
       self->notify_id = g_signal_connect_object (item, "notify",
                                                  G_CALLBACK (item_notify_cb), self,
                                                  G_CONNECT_SWAPPED);
       update_all (self);
     }
+  else
+    gtk_picture_set_paintable (self->picture, NULL);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }

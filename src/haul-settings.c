@@ -18,6 +18,7 @@ struct _HaulSettings
   guint64    max_size;
   gboolean   accept_any_type;
   gboolean   start_immediately;
+  char      *view;
 };
 
 G_DEFINE_FINAL_TYPE (HaulSettings, haul_settings, G_TYPE_OBJECT)
@@ -31,6 +32,7 @@ enum {
   PROP_MAX_SIZE,
   PROP_ACCEPT_ANY_TYPE,
   PROP_START_IMMEDIATELY,
+  PROP_VIEW,
   N_PROPS
 };
 
@@ -92,6 +94,9 @@ haul_settings_get_property (GObject    *object,
     case PROP_START_IMMEDIATELY:
       g_value_set_boolean (value, self->start_immediately);
       break;
+    case PROP_VIEW:
+      g_value_set_string (value, self->view);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -132,6 +137,14 @@ haul_settings_set_property (GObject      *object,
     case PROP_START_IMMEDIATELY:
       set_boolean (self, &self->start_immediately, g_value_get_boolean (value), prop_id);
       break;
+    case PROP_VIEW:
+      if (g_strcmp0 (self->view, g_value_get_string (value)) != 0)
+        {
+          g_free (self->view);
+          self->view = g_value_dup_string (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -153,6 +166,7 @@ haul_settings_finalize (GObject *object)
   HaulSettings *self = HAUL_SETTINGS (object);
 
   g_clear_pointer (&self->download_folder, g_free);
+  g_clear_pointer (&self->view, g_free);
 
   G_OBJECT_CLASS (haul_settings_parent_class)->finalize (object);
 }
@@ -182,6 +196,8 @@ haul_settings_class_init (HaulSettingsClass *klass)
     g_param_spec_boolean ("accept-any-type", NULL, NULL, FALSE, flags);
   properties[PROP_START_IMMEDIATELY] =
     g_param_spec_boolean ("start-immediately", NULL, NULL, FALSE, flags);
+  properties[PROP_VIEW] =
+    g_param_spec_string ("view", NULL, NULL, "list", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -191,7 +207,7 @@ haul_settings_init (HaulSettings *self)
 {
   static const char * const keys[] = {
     "download-folder", "concurrent-downloads", "retries", "timeout",
-    "max-size", "accept-any-type", "start-immediately",
+    "max-size", "accept-any-type", "start-immediately", "view",
   };
 
   self->download_folder = g_strdup ("");
@@ -199,6 +215,7 @@ haul_settings_init (HaulSettings *self)
   self->retries = 3;
   self->timeout = 30;
   self->max_size = 1 << 30;
+  self->view = g_strdup ("list");
 
   self->settings = g_settings_new (APP_ID);
 

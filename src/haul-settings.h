@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (HaulSettings, haul_settings, HAUL, SETTINGS, GObject)
  *   "max-size"             guint64 bytes
  *   "accept-any-type"      gboolean
  *   "start-immediately"    gboolean
+ *   "view"                 string, "list" or "grid": how the window shows the downloads
  */
 
 HaulSettings *haul_settings_new                      (void);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "haul-download-private.h"
 #include "haul-enums.h"
@@ -852,6 +853,46 @@ haul_download_load_thumbnail (HaulDownload *self,
   g_task_run_in_thread (task, load_thumbnail_thread);
 }
 
+/* For a large preview of a saved item: the same decoding as the
+ * thumbnail, at another size, for a caller that keeps the result. */
+void
+haul_download_load_image_async (HaulDownload        *self,
+                                guint                size,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ThumbnailJob *job;
+
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, haul_download_load_image_async);
+
+  if (self->state != HAUL_DOWNLOAD_DONE || self->file_path == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  job = g_new0 (ThumbnailJob, 1);
+  job->path = g_strdup (self->file_path);
+  job->size = size;
+  g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
+  g_task_run_in_thread (task, load_thumbnail_thread);
+}
+
+GdkPixbuf *
+haul_download_load_image_finish (HaulDownload  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Views hold the thumbnail of the items they show and release it when they
  * are scrolled away. A saved item that nobody shows drops it: the file is on
  * disk, and holding it again makes it anew in a worker. That keeps the
@@ -919,4 +960,21 @@ haul_download_get_group (HaulDownload *self)
     default:
       return HAUL_DOWNLOAD_GROUP_WAITING;
     }
+}
+
+/* The file name once saved; before that the last part of the address,
+ * which is what the file will mostly be called. */
+const char *
+haul_download_get_display_name (HaulDownload *self)
+{
+  const char *slash;
+
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  if (self->file_name != NULL && self->file_name[0] != '\0')
+    return self->file_name;
+
+  slash = strrchr (self->url, '/');
+
+  return slash != NULL && slash[1] != '\0' ? slash + 1 : self->url;
 }

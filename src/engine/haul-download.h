@@ -55,6 +55,8 @@ guint              haul_download_get_http_status   (HaulDownload      *self);
 const char        *haul_download_get_final_url     (HaulDownload      *self);
 const char        *haul_download_get_file_path     (HaulDownload      *self);
 const char        *haul_download_get_file_name     (HaulDownload      *self);
+/* What a view calls the item: its file name, or the end of its URL. */
+const char        *haul_download_get_display_name  (HaulDownload      *self);
 const char        *haul_download_get_content_type  (HaulDownload      *self);
 int                haul_download_get_width         (HaulDownload      *self);
 int                haul_download_get_height        (HaulDownload      *self);
@@ -72,6 +74,17 @@ void               haul_download_cancel            (HaulDownload      *self);
  * Asked again while it loads, or after it failed, it does nothing. */
 void               haul_download_load_thumbnail    (HaulDownload      *self,
                                                     guint              size);
+/* Decodes the saved file of a done item to fit @size, in a worker thread;
+ * the result is NULL (without an error) when there is nothing to show. */
+void               haul_download_load_image_async  (HaulDownload        *self,
+                                                    guint                size,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GdkPixbuf         *haul_download_load_image_finish (HaulDownload        *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
 /* A view showing the thumbnail holds it, and releases it when it no longer
  * shows it; the last release of a saved item drops the thumbnail, which the
  * next hold makes again from the file. */
