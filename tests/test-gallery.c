@@ -187,6 +187,20 @@ test_gallery_tiles (Fixture       *fixture,
       g_assert_true (gtk_widget_get_visible (GTK_WIDGET (tile->badge)));
       g_assert_false (gtk_widget_get_visible (GTK_WIDGET (tile->progress_bar)));
 
+      /* A screen reader hears the name, the state and the size. */
+      {
+        g_autofree char *size = g_format_size (haul_download_get_bytes_received (tile->item));
+        g_autofree char *label = NULL;
+
+        label = g_strdup_printf ("%s, %s%s%s", haul_download_get_display_name (tile->item),
+                                 state == HAUL_DOWNLOAD_DONE ? "Done" : "Failed",
+                                 haul_download_get_bytes_received (tile->item) > 0 ? ", " : "",
+                                 haul_download_get_bytes_received (tile->item) > 0 ? size : "");
+        g_assert_true (state != HAUL_DOWNLOAD_DONE || haul_download_get_bytes_received (tile->item) > 0);
+        g_assert_true (gtk_test_accessible_has_role (GTK_ACCESSIBLE (tile), GTK_ACCESSIBLE_ROLE_GROUP));
+        gtk_test_accessible_assert_property (GTK_ACCESSIBLE (tile), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+      }
+
       if (state == HAUL_DOWNLOAD_DONE)
         {
           GdkPaintable *paintable = gtk_picture_get_paintable (tile->picture);
