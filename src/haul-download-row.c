@@ -234,21 +234,6 @@ menu_query_tooltip_cb (HaulDownloadRow *self,
   return TRUE;
 }
 
-/* A right click anywhere on the row opens the same menu as its button. */
-static void
-secondary_pressed_cb (HaulDownloadRow *self,
-                      int              n_press,
-                      double           x,
-                      double           y,
-                      GtkGesture      *gesture)
-{
-  if (self->item == NULL)
-    return;
-
-  gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
-  gtk_menu_button_popup (GTK_MENU_BUTTON (self->menu_button));
-}
-
 static void
 item_notify_cb (HaulDownloadRow *self,
                 GParamSpec      *pspec,
@@ -378,17 +363,9 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
 static void
 haul_download_row_init (HaulDownloadRow *self)
 {
-  GtkGesture *click;
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  haul_item_actions_set_up_menu (GTK_MENU_BUTTON (self->menu_button));
-
-  click = gtk_gesture_click_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
-  g_signal_connect_object (click, "pressed", G_CALLBACK (secondary_pressed_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  haul_item_actions_set_up_menu (GTK_WIDGET (self), GTK_MENU_BUTTON (self->menu_button));
 }
 
 GtkWidget *

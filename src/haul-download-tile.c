@@ -152,21 +152,6 @@ item_notify_cb (HaulDownloadTile *self,
     update_accessible (self);
 }
 
-/* A right click anywhere on the tile opens the menu of its button. */
-static void
-secondary_pressed_cb (HaulDownloadTile *self,
-                      int               n_press,
-                      double            x,
-                      double            y,
-                      GtkGesture       *gesture)
-{
-  if (self->item == NULL)
-    return;
-
-  gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
-  gtk_menu_button_popup (GTK_MENU_BUTTON (self->menu_button));
-}
-
 static void
 haul_download_tile_dispose (GObject *object)
 {
@@ -252,17 +237,9 @@ haul_download_tile_class_init (HaulDownloadTileClass *klass)
 static void
 haul_download_tile_init (HaulDownloadTile *self)
 {
-  GtkGesture *click;
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  haul_item_actions_set_up_menu (GTK_MENU_BUTTON (self->menu_button));
-
-  click = gtk_gesture_click_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
-  g_signal_connect_object (click, "pressed", G_CALLBACK (secondary_pressed_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  haul_item_actions_set_up_menu (GTK_WIDGET (self), GTK_MENU_BUTTON (self->menu_button));
 }
 
 GtkWidget *

@@ -124,8 +124,32 @@ create_popup_cb (GtkMenuButton *button,
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (gtk_builder_get_object (builder, "row_menu")));
 }
 
-void
-haul_item_actions_set_up_menu (GtkMenuButton *menu_button)
+/* A right click anywhere on the item opens the same menu as its button. */
+static void
+secondary_pressed_cb (GtkGesture    *gesture,
+                      int            n_press,
+                      double         x,
+                      double         y,
+                      GtkMenuButton *menu_button)
 {
+  g_autoptr(HaulDownload) item = dup_item (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)));
+
+  if (item == NULL)
+    return;
+
+  gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
+  gtk_menu_button_popup (menu_button);
+}
+
+void
+haul_item_actions_set_up_menu (GtkWidget     *widget,
+                               GtkMenuButton *menu_button)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+
   gtk_menu_button_set_create_popup_func (menu_button, create_popup_cb, NULL, NULL);
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (secondary_pressed_cb), menu_button);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (click));
 }

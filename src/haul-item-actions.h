@@ -19,7 +19,9 @@ void haul_item_actions_install (GtkWidgetClass *widget_class);
 /* Enables the actions that fit @item's state. */
 void haul_item_actions_update  (GtkWidget      *widget,
                                 HaulDownload   *item);
-/* Gives @menu_button the item menu, built when first opened. */
-void haul_item_actions_set_up_menu (GtkMenuButton *menu_button);
+/* Gives @menu_button, inside @widget, the item menu, built when first
+ * opened; a right click anywhere on @widget opens it too. */
+void haul_item_actions_set_up_menu (GtkWidget      *widget,
+                                    GtkMenuButton  *menu_button);
 
 G_END_DECLS

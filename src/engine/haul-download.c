@@ -3,6 +3,11 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#ifdef __linux__
+# include <sys/resource.h>
+# include <sys/syscall.h>
+# include <unistd.h>
+#endif
 
 #include "haul-download-private.h"
 #include "haul-enums.h"
@@ -749,10 +754,10 @@ haul_download_set_times (HaulDownload *self,
 
 typedef struct
 {
-  char  *path;
-  guint  size;
-  int    width;
-  int    height;
+  char    *path;
+  guint    size;
+  int      width;
+  int      height;
 } ThumbnailJob;
 
 static void
@@ -770,11 +775,14 @@ load_thumbnail_thread (GTask        *task,
 {
   ThumbnailJob *job = task_data;
   g_autoptr(GFile) file = g_file_new_for_path (job->path);
-  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(HaulThumbnailer) thumbnailer = NULL;
   g_autofree guint8 *buffer = NULL;
   GdkPixbuf *pixbuf;
 
+  /* Scrolled past while it waited: most are, when scrolling fast. */
+  if (!g_cancellable_is_cancelled (cancellable))
+    in = g_file_read (file, cancellable, NULL);
   if (in == NULL)
     {
       g_task_return_pointer (task, NULL, NULL);
@@ -800,6 +808,53 @@ load_thumbnail_thread (GTask        *task,
 
   pixbuf = haul_thumbnailer_finish (thumbnailer, &job->width, &job->height);
   g_task_return_pointer (task, pixbuf, g_object_unref);
+}
+
+/* Thumbnails are made again while scrolling, hundreds a second: by two
+ * threads below the downloads' workers, so that the main thread keeps a
+ * core and the window keeps scrolling; the newest first, as those are the
+ * items on screen now (a stack, so each push and pop costs nothing). */
+static GMutex thumbnail_lock;
+static GQueue thumbnail_jobs = G_QUEUE_INIT;
+
+static void
+thumbnail_pool_func (gpointer data,
+                     gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+#ifdef __linux__
+  static GPrivate lowered;
+
+  if (g_private_get (&lowered) == NULL)
+    {
+      setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), 10);
+      g_private_set (&lowered, GINT_TO_POINTER (TRUE));
+    }
+#endif
+
+  g_mutex_lock (&thumbnail_lock);
+  task = g_queue_pop_head (&thumbnail_jobs);
+  g_mutex_unlock (&thumbnail_lock);
+
+  load_thumbnail_thread (task, g_task_get_source_object (task), g_task_get_task_data (task),
+                         g_task_get_cancellable (task));
+}
+
+static void
+run_thumbnail_job (GTask        *task,
+                   ThumbnailJob *job)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (thumbnail_pool_func, NULL, 2, FALSE, NULL));
+
+  g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
+  g_mutex_lock (&thumbnail_lock);
+  g_queue_push_head (&thumbnail_jobs, g_object_ref (task));
+  g_mutex_unlock (&thumbnail_lock);
+  /* One turn of the pool per job: each pops the newest. */
+  g_thread_pool_push (pool, GUINT_TO_POINTER (1), NULL);
 }
 
 static void
@@ -849,8 +904,7 @@ haul_download_load_thumbnail (HaulDownload *self,
   self->thumbnail_cancellable = g_cancellable_new ();
   task = g_task_new (self, self->thumbnail_cancellable, load_thumbnail_cb, NULL);
   g_task_set_source_tag (task, haul_download_load_thumbnail);
-  g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
-  g_task_run_in_thread (task, load_thumbnail_thread);
+  run_thumbnail_job (task, job);
 }
 
 /* For a large preview of a saved item: the same decoding as the
@@ -879,8 +933,7 @@ haul_download_load_image_async (HaulDownload        *self,
   job = g_new0 (ThumbnailJob, 1);
   job->path = g_strdup (self->file_path);
   job->size = size;
-  g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
-  g_task_run_in_thread (task, load_thumbnail_thread);
+  run_thumbnail_job (task, job);
 }
 
 GdkPixbuf *
