@@ -242,6 +242,7 @@ test_run_and_summary (Fixture       *fixture,
   HaulQueueCounts counts;
   HaulQueueSummary summary;
 
+  g_assert_cmpuint (added->len, ==, 4);
   run_queue (fixture, NULL);
 
   g_assert_cmpuint (fixture->finished->len, ==, 4);
@@ -285,6 +286,7 @@ test_cancel_summary (Fixture       *fixture,
   HaulQueueSummary summary;
   guint sessions = fixture->n_sessions;
 
+  g_assert_cmpuint (added->len, ==, 3);
   haul_queue_start (fixture->queue, NULL);
   g_timeout_add_once (300, (GSourceOnceFunc)haul_queue_cancel, fixture->queue);
   while (fixture->n_sessions == sessions)
