@@ -60,8 +60,8 @@ finish (void)
   fflush (drive_log);
 }
 
-/* Typing: one character every 150 ms, slower than the entry's 50 ms
- * delay, so each keystroke is answered on its own. An emission hook runs
+/* Typing: one character every 150 ms, so that each keystroke is
+ * answered on its own. An emission hook runs
  * before the window's handler of "search-changed", a handler connected
  * here after it: the filtering is what lies between. */
 static const char *typed;

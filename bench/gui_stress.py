@@ -336,7 +336,7 @@ def main():
         "taking in the links. Peak RSS is the kernel's VmHWM over the whole run. "
         + ("Once every file arrived, `bench/gallery-driver.c`, preloaded too, scrolled the view from the top "
            "at 60 rows a second on the frame clock (to the bottom, or for 40 s), then typed words into the "
-           "search bar, a character every 150 ms (the search entry waits 50 ms after a keystroke); a "
+           "search bar, a character every 150 ms; a "
            "keystroke's time runs from the key to the filtered model, and “filtering” is the window's own "
            "handler of `search-changed`. " if args.driver else "")
         + f"A warm-up run of {WARM_UP} links came first (Mesa's shader cache warm). "
