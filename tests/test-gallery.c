@@ -593,8 +593,9 @@ test_gallery_footer_speed (Fixture       *fixture,
   double expected;
   const double seconds = 5.0;
 
-  /* Eight pictures, each arriving over five seconds, all at once. */
-  add_urls (fixture, "/img", 8, "?drip=5000");
+  /* Twelve pictures, each arriving over five seconds, eight at once: four
+   * wait, their sizes unknown. */
+  add_urls (fixture, "/img", 12, "?drip=5000");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
   wait_until (fixture, receiving_a_while, 20);
 
@@ -610,11 +611,11 @@ test_gallery_footer_speed (Fixture       *fixture,
   g_assert_cmpuint (total, >, 0);
   g_assert_cmpfloat (summary.bytes_per_second, >, expected / 2.5);
   g_assert_cmpfloat (summary.bytes_per_second, <, expected * 2.5);
-  g_assert_cmpfloat (summary.fraction, >, 0.15);
-  g_assert_cmpfloat (summary.fraction, <, 0.85);
-  /* About three seconds are left; a wide margin for a busy machine. */
-  g_assert_cmpfloat (summary.seconds_left, >, 0.5);
-  g_assert_cmpfloat (summary.seconds_left, <, 12.0);
+  g_assert_cmpfloat (summary.fraction, >, 0.1);
+  g_assert_cmpfloat (summary.fraction, <, 0.7);
+  /* About six seconds are left; a wide margin for a busy machine. */
+  g_assert_cmpfloat (summary.seconds_left, >, 1.0);
+  g_assert_cmpfloat (summary.seconds_left, <, 20.0);
 
   /* The footer draws them. */
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->footer_progress)));

@@ -924,7 +924,8 @@ haul_queue_get_summary (HaulQueue        *self,
       summary->bytes_received += haul_download_get_bytes_received (d);
       if (!haul_download_is_finished (d))
         {
-          progress += haul_download_get_fraction (d);
+          /* -1 while the size is unknown: nothing to count yet. */
+          progress += MAX (haul_download_get_fraction (d), 0.0);
           continue;
         }
 
