@@ -7,6 +7,8 @@
 # the end together with the server.
 #
 # usage: bench/run.sh [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui]
+#                     [--gui-items N] [--gui-views list,grid] [--gui-renderers default,cairo]
+#        bench/run.sh --gui-only ...   (only the window's stress run, its report on stdout)
 #        bench/run.sh --serve   (only start the server, with URL lists, for profiling)
 set -euo pipefail
 
@@ -19,14 +21,23 @@ started=$(date -u '+%Y-%m-%d %H:%M')
 runs=3
 bench_args=()
 gui=1
+gui_only=0
+gui_items=5000
+gui_views=list,grid
+gui_renderers=default,cairo
 serve=0
 while (($#)); do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --tools|--scenarios|--workers) bench_args+=("$1" "$2"); shift 2 ;;
     --no-gui) gui=0; shift ;;
+    --gui-only) gui_only=1; shift ;;
+    --gui-items) gui_items=$2; shift 2 ;;
+    --gui-views) gui_views=$2; shift 2 ;;
+    --gui-renderers) gui_renderers=$2; shift 2 ;;
     --serve) serve=1; shift ;;
-    *) echo "usage: $0 [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui] [--serve]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui] [--gui-only]" \
+            "[--gui-items N] [--gui-views list,grid] [--gui-renderers default,cairo] [--serve]" >&2; exit 2 ;;
   esac
 done
 
@@ -155,14 +166,18 @@ if ((gui)); then
   echo "GUI stress run"
   cc -shared -fPIC -O2 -o "$tmp/stall-probe.so" bench/stall-probe.c \
     $(pkg-config --cflags --libs glib-2.0)
+  cc -shared -fPIC -O2 -o "$tmp/gallery-driver.so" bench/gallery-driver.c \
+    $(pkg-config --cflags --libs gtk4)
   $PY bench/gui_stress.py "$top/_build-bench/src/haul" "$top/_build-bench/data" \
-    "$tmp/stall-probe.so" "http://127.0.0.1:$http_port/gui/" "$tmp" > "$gui_report" ||
+    "$tmp/stall-probe.so" "http://127.0.0.1:$http_port/gui/" "$tmp" "$gui_items" \
+    --views "$gui_views" --renderers "$gui_renderers" --driver "$tmp/gallery-driver.so" > "$gui_report" ||
     echo "**Not measured**: the stress script failed (exit status $?)." >> "$gui_report"
   rm -rf "$tmp/gui"
   cat "$gui_report"
 else
   echo "Not run (\`--no-gui\`)." > "$gui_report"
 fi
+((gui_only)) && exit 0
 
 $PY bench/bench.py --tmp "$tmp" --http-port "$http_port" --https-port "$https_port" \
   --ca "$tmp/ca.pem" --access-log "$tmp/access.log" --runs "$runs" \

@@ -10,7 +10,12 @@ build=${1:-$top/_build}
 ninja -C "$build" tests/haul-screenshots data/gschemas.compiled >/dev/null
 mkdir -p "$top/data/screenshots"
 
+# A record of its own: not the user's list, nor a warning about it.
+state=$(mktemp -d)
+trap 'rm -rf "$state"' EXIT
+
 env GSETTINGS_BACKEND=memory \
+    XDG_STATE_HOME="$state" \
     GSETTINGS_SCHEMA_DIR="$build/data" \
     GIO_USE_VFS=local \
     GTK_A11Y=none \

@@ -5,7 +5,7 @@
 
 #include "haul-animation.h"
 #include "haul-download-row-private.h"
-#include "haul-launch.h"
+#include "haul-item-actions.h"
 
 G_DEFINE_FINAL_TYPE (HaulDownloadRow, haul_download_row, GTK_TYPE_WIDGET)
 
@@ -16,29 +16,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-/* Textures are cached on the download so that scrolling back to a row does
- * not copy its thumbnail again. The pixbuf is kept beside it, to tell when
- * a retry brought a new one. */
-static GdkPaintable *
-texture_for_download (HaulDownload *item)
-{
-  GdkPixbuf *pixbuf = haul_download_get_thumbnail (item);
-  GdkTexture *texture;
-
-  if (pixbuf == NULL)
-    return NULL;
-
-  if (g_object_get_data (G_OBJECT (item), "haul-texture-pixbuf") == pixbuf)
-    return g_object_get_data (G_OBJECT (item), "haul-texture");
-
-  texture = gdk_texture_new_for_pixbuf (pixbuf);
-  g_object_set_data_full (G_OBJECT (item), "haul-texture-pixbuf",
-                          g_object_ref (pixbuf), g_object_unref);
-  g_object_set_data_full (G_OBJECT (item), "haul-texture", texture, g_object_unref);
-
-  return GDK_PAINTABLE (texture);
-}
 
 static char *
 dup_host (const char *url)
@@ -51,14 +28,19 @@ dup_host (const char *url)
   return g_strdup (g_uri_get_host (uri));
 }
 
+/* The row makes a texture of the thumbnail while it shows the item, and
+ * drops it with the item: thousands of rows never hold thousands. */
 static void
 update_thumbnail (HaulDownloadRow *self)
 {
   HaulDownloadState state = haul_download_get_state (self->item);
-  GdkPaintable *paintable = texture_for_download (self->item);
+  GdkPixbuf *pixbuf = haul_download_get_thumbnail (self->item);
+  g_autoptr(GdkTexture) texture = pixbuf != NULL ? gdk_texture_new_for_pixbuf (pixbuf) : NULL;
 
-  gtk_picture_set_paintable (self->picture, paintable);
-  gtk_widget_set_visible (GTK_WIDGET (self->placeholder), paintable == NULL);
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (GTK_WIDGET (self->picture), texture != NULL);
+  /* A transparent thumbnail must not show the placeholder through it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->placeholder), texture == NULL);
   gtk_widget_set_visible (self->animated_badge, haul_download_get_animated (self->item));
 
   if (state == HAUL_DOWNLOAD_FAILED)
@@ -146,7 +128,7 @@ hover_enter_cb (HaulDownloadRow *self,
 
   self->animation_cancellable = g_cancellable_new ();
   haul_animation_load_async (haul_download_get_file_path (item), haul_download_get_content_type (item),
-                             haul_download_get_frames (item), HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE,
+                             haul_download_get_frames (item), HAUL_THUMBNAIL_SIZE,
                              self->animation_cancellable, animation_loaded_cb, g_object_ref (self));
 }
 
@@ -316,15 +298,7 @@ update_status (HaulDownloadRow *self)
 static void
 update_actions (HaulDownloadRow *self)
 {
-  HaulDownloadState state = haul_download_get_state (self->item);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", state == HAUL_DOWNLOAD_DONE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-folder", state == HAUL_DOWNLOAD_DONE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.copy-image", state == HAUL_DOWNLOAD_DONE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.retry",
-                                 state == HAUL_DOWNLOAD_FAILED || state == HAUL_DOWNLOAD_CANCELLED);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel",
-                                 state == HAUL_DOWNLOAD_CONNECTING || state == HAUL_DOWNLOAD_DOWNLOADING);
+  haul_item_actions_update (GTK_WIDGET (self), self->item);
   /* A site that refused once (after the other Referer too) may let a later
    * try through, say after logging in: Retry is offered on the row itself. */
   gtk_widget_set_visible (self->retry_button, refused_by_site (self->item));
@@ -333,10 +307,6 @@ update_actions (HaulDownloadRow *self)
 static void
 update_all (HaulDownloadRow *self)
 {
-  /* A row brought back from the last run makes its preview again from the
-   * saved file, once it is shown. */
-  haul_download_load_thumbnail (self->item, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
-
   update_title (self);
   update_status (self);
   update_actions (self);
@@ -389,32 +359,6 @@ menu_query_tooltip_cb (HaulDownloadRow *self,
   return TRUE;
 }
 
-/* Most rows never open their menu: build it on first use. */
-static void
-create_popup_cb (GtkMenuButton *button,
-                 gpointer       user_data)
-{
-  g_autoptr(GtkBuilder) builder = NULL;
-
-  builder = gtk_builder_new_from_resource (RESOURCE_PATH "/haul-download-row-menu.ui");
-  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (gtk_builder_get_object (builder, "row_menu")));
-}
-
-/* A right click anywhere on the row opens the same menu as its button. */
-static void
-secondary_pressed_cb (HaulDownloadRow *self,
-                      int              n_press,
-                      double           x,
-                      double           y,
-                      GtkGesture      *gesture)
-{
-  if (self->item == NULL)
-    return;
-
-  gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
-  gtk_menu_button_popup (GTK_MENU_BUTTON (self->menu_button));
-}
-
 static void
 item_notify_cb (HaulDownloadRow *self,
                 GParamSpec      *pspec,
@@ -464,80 +408,6 @@ item_notify_cb (HaulDownloadRow *self,
   else if (g_str_equal (name, "seconds") ||
            g_str_equal (name, "error-message"))
     update_status (self);
-}
-
-static void
-row_open (GtkWidget  *widget,
-          const char *action_name,
-          GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    haul_launch_open_file (widget, haul_download_get_file_path (self->item));
-}
-
-static void
-row_show_in_folder (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    haul_launch_show_in_folder (widget, haul_download_get_file_path (self->item));
-}
-
-static void
-row_copy_url (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), haul_download_get_url (self->item));
-}
-
-static void
-row_copy_image (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    haul_launch_copy_image (widget, haul_download_get_file_path (self->item));
-}
-
-static void
-row_cancel (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-
-  if (self->item != NULL)
-    haul_download_cancel (self->item);
-}
-
-/* Retrying and removing change the list, which the window owns. */
-static void
-row_forward_to_window (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  HaulDownloadRow *self = HAUL_DOWNLOAD_ROW (widget);
-  g_autoptr(HaulDownload) item = NULL;
-
-  if (self->item == NULL)
-    return;
-
-  item = g_object_ref (self->item);
-  if (g_str_equal (action_name, "row.retry"))
-    gtk_widget_activate_action (widget, "win.retry-url", "s", haul_download_get_url (item));
-  else
-    gtk_widget_activate_action (widget, "win.remove-url", "s", haul_download_get_url (item));
 }
 
 static void
@@ -627,13 +497,7 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, status_query_tooltip_cb);
   gtk_widget_class_bind_template_callback (widget_class, menu_query_tooltip_cb);
 
-  gtk_widget_class_install_action (widget_class, "row.open", NULL, row_open);
-  gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL, row_show_in_folder);
-  gtk_widget_class_install_action (widget_class, "row.copy-url", NULL, row_copy_url);
-  gtk_widget_class_install_action (widget_class, "row.copy-image", NULL, row_copy_image);
-  gtk_widget_class_install_action (widget_class, "row.retry", NULL, row_forward_to_window);
-  gtk_widget_class_install_action (widget_class, "row.cancel", NULL, row_cancel);
-  gtk_widget_class_install_action (widget_class, "row.remove", NULL, row_forward_to_window);
+  haul_item_actions_install (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "haul-download-row");
 }
@@ -641,18 +505,9 @@ haul_download_row_class_init (HaulDownloadRowClass *klass)
 static void
 haul_download_row_init (HaulDownloadRow *self)
 {
-  GtkGesture *click;
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->menu_button),
-                                         create_popup_cb, NULL, NULL);
-
-  click = gtk_gesture_click_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
-  g_signal_connect_object (click, "pressed", G_CALLBACK (secondary_pressed_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  haul_item_actions_set_up_menu (GTK_WIDGET (self), GTK_MENU_BUTTON (self->menu_button));
 
   self->hover = gtk_event_controller_motion_new ();
   g_signal_connect_object (self->hover, "enter", G_CALLBACK (hover_enter_cb), self, G_CONNECT_SWAPPED);
@@ -685,7 +540,10 @@ haul_download_row_set_item (HaulDownloadRow *self,
     return;
 
   if (self->item != NULL)
-    g_clear_signal_handler (&self->notify_id, self->item);
+    {
+      g_clear_signal_handler (&self->notify_id, self->item);
+      haul_download_release_thumbnail (self->item);
+    }
 
   /* A recycled row stops playing the animation of its last item. */
   g_clear_object (&self->item);
@@ -694,11 +552,16 @@ haul_download_row_set_item (HaulDownloadRow *self,
 
   if (item != NULL)
     {
+      /* A row brought back from the last run, or scrolled back to, makes its
+       * preview again from the saved file. */
+      haul_download_hold_thumbnail (item, HAUL_THUMBNAIL_SIZE);
       self->notify_id = g_signal_connect_object (item, "notify",
                                                  G_CALLBACK (item_notify_cb), self,
                                                  G_CONNECT_SWAPPED);
       update_all (self);
     }
+  else
+    gtk_picture_set_paintable (self->picture, NULL);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }

@@ -7,10 +7,6 @@
 
 G_BEGIN_DECLS
 
-/* Rows show 64 px thumbnails; twice that stays sharp at scale 2, and 5,000
- * of them fit in about 200 MB instead of a gigabyte at the engine's 256. */
-#define HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE 128
-
 #define HAUL_TYPE_DOWNLOAD_ROW (haul_download_row_get_type ())
 
 G_DECLARE_FINAL_TYPE (HaulDownloadRow, haul_download_row, HAUL, DOWNLOAD_ROW, GtkWidget)

@@ -26,6 +26,7 @@ struct _HaulSettings
   gboolean   get_images_from_pages;
   int        min_image_width;
   int        min_image_height;
+  char      *view;
 };
 
 G_DEFINE_FINAL_TYPE (HaulSettings, haul_settings, G_TYPE_OBJECT)
@@ -46,6 +47,7 @@ enum {
   PROP_GET_IMAGES_FROM_PAGES,
   PROP_MIN_IMAGE_WIDTH,
   PROP_MIN_IMAGE_HEIGHT,
+  PROP_VIEW,
   N_PROPS
 };
 
@@ -128,6 +130,9 @@ haul_settings_get_property (GObject    *object,
     case PROP_MIN_IMAGE_HEIGHT:
       g_value_set_int (value, self->min_image_height);
       break;
+    case PROP_VIEW:
+      g_value_set_string (value, self->view);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -197,6 +202,14 @@ haul_settings_set_property (GObject      *object,
     case PROP_MIN_IMAGE_HEIGHT:
       set_int (self, &self->min_image_height, g_value_get_int (value), prop_id);
       break;
+    case PROP_VIEW:
+      if (g_strcmp0 (self->view, g_value_get_string (value)) != 0)
+        {
+          g_free (self->view);
+          self->view = g_value_dup_string (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -219,6 +232,7 @@ haul_settings_finalize (GObject *object)
 
   g_clear_pointer (&self->download_folder, g_free);
   g_clear_pointer (&self->cookies_file, g_free);
+  g_clear_pointer (&self->view, g_free);
 
   G_OBJECT_CLASS (haul_settings_parent_class)->finalize (object);
 }
@@ -262,6 +276,8 @@ haul_settings_class_init (HaulSettingsClass *klass)
     g_param_spec_int ("min-image-width", NULL, NULL, 0, 10000, 100, flags);
   properties[PROP_MIN_IMAGE_HEIGHT] =
     g_param_spec_int ("min-image-height", NULL, NULL, 0, 10000, 100, flags);
+  properties[PROP_VIEW] =
+    g_param_spec_string ("view", NULL, NULL, "list", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -273,7 +289,7 @@ haul_settings_init (HaulSettings *self)
     "download-folder", "concurrent-downloads", "retries", "timeout",
     "max-size", "accept-any-type", "start-immediately",
     "per-host", "delay", "limit-rate", "cookies-file",
-    "get-images-from-pages", "min-image-width", "min-image-height",
+    "get-images-from-pages", "min-image-width", "min-image-height", "view",
   };
 
   self->download_folder = g_strdup ("");
@@ -285,6 +301,7 @@ haul_settings_init (HaulSettings *self)
   self->get_images_from_pages = TRUE;
   self->min_image_width = 100;
   self->min_image_height = 100;
+  self->view = g_strdup ("list");
 
   self->settings = g_settings_new (APP_ID);
 

@@ -25,6 +25,7 @@ G_DECLARE_FINAL_TYPE (HaulSettings, haul_settings, HAUL, SETTINGS, GObject)
  *   "get-images-from-pages" gboolean: a link to a web page gives the page's images
  *   "min-image-width"      int 0–10000: images found on pages narrower than this are skipped
  *   "min-image-height"     int 0–10000: and shorter than this
+ *   "view"                 string, "list" or "grid": how the window shows the downloads
  */
 
 HaulSettings *haul_settings_new                      (void);

@@ -261,15 +261,7 @@ haul_window_remove_selected_action (GtkWidget  *widget,
                                     GVariant   *parameter)
 {
   HaulWindow *self = HAUL_WINDOW (widget);
-  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  GtkBitsetIter iter;
-  guint position;
-
-  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position);
-       ok;
-       ok = gtk_bitset_iter_next (&iter, &position))
-    g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (self->selection), position));
+  g_autoptr(GPtrArray) items = _haul_window_dup_selected (self);
 
   if (items->len == 0)
     return;

@@ -4,6 +4,8 @@
 #include "haul-download.h"
 #include "haul-downloader.h"
 #include "haul-intake.h"
+#include "haul-launcher-entry.h"
+#include "haul-preview.h"
 #include "haul-queue.h"
 #include "haul-settings.h"
 #include "haul-window.h"
@@ -19,16 +21,41 @@ struct _HaulWindow
   GtkStack             *stack;
   AdwStatusPage        *empty_page;
   GtkListView          *list_view;
+  GtkGridView          *grid_view;
+  GtkStack             *views_stack;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkWidget            *filter_bar;
+  GtkButton            *filter_all_button;
+  GtkButton            *filter_waiting_button;
+  GtkButton            *filter_done_button;
+  GtkButton            *filter_failed_button;
+  GtkLabel             *selection_label;
+  HaulPreview          *preview;
   GtkButton            *download_button;
   GtkWidget            *footer;
   GtkLabel             *footer_label;
   GtkLabel             *notice_label;
+  GtkLabel             *speed_label;
+  GtkLabel             *time_left_label;
+  GtkProgressBar       *footer_progress;
 
   HaulSettings         *settings;
   HaulDownloader       *downloader;
   /* The list, with its counts, session and record: the window draws it. */
   HaulQueue            *queue;
+  /* What the views show: the queue, sorted, filtered, selected. */
+  GtkSortListModel     *sort_model;
+  GtkFilterListModel   *filter_model;
+  GtkCustomFilter      *filter;
   GtkMultiSelection    *selection;
+  GSimpleActionGroup   *view_actions;
+  /* The state filter: a HaulDownloadGroup, or -1 for all. */
+  int                   filter_group;
+  /* The searched word, ASCII-lowercased; NULL when not searching. */
+  char                 *search_text;
+  gint64                last_refilter;
+  HaulLauncherEntry    *launcher_entry;
   HaulRecord           *record;
   /* Items brought back unfinished from the last run, until Continue. */
   guint                 n_restored_unfinished;
@@ -83,6 +110,20 @@ void     _haul_window_export_report       (HaulWindow    *self,
 void     _haul_window_add_stream          (HaulWindow    *self,
                                            GInputStream  *stream,
                                            const char    *mime_type);
+
+/* haul-window-view.c: the views, their filter, sorting and selection */
+void     _haul_window_class_view_init     (HaulWindowClass *klass);
+void     _haul_window_view_init           (HaulWindow    *self);
+void     _haul_window_view_dispose        (HaulWindow    *self);
+/* Draws the figures of the queue: filter counts, progress, speed. */
+void     _haul_window_view_update         (HaulWindow             *self,
+                                           const HaulQueueCounts  *counts,
+                                           const HaulQueueSummary *summary);
+void     _haul_window_view_session_finished (HaulWindow  *self);
+/* The selected items (HaulDownload *, referenced), in view order. */
+GPtrArray *_haul_window_dup_selected      (HaulWindow    *self);
+void     _haul_window_preview             (HaulWindow    *self,
+                                           guint          position);
 
 /* haul-window-dnd.c */
 void     _haul_window_bind_manners        (HaulWindow    *self);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "haul-download-row.h"
+#include "haul-download-tile.h"
+#include "haul-item-actions.h"
 #include "haul-launch.h"
 #include "haul-record.h"
 #include "haul-window-private.h"
@@ -104,6 +106,7 @@ haul_window_update_now (HaulWindow *self)
 
   gtk_label_set_label (self->footer_label, text);
   gtk_widget_set_visible (self->footer, counts.total > 0);
+  _haul_window_view_update (self, &counts, &summary);
   gtk_stack_set_visible_child_name (self->stack, counts.total > 0 ? "list" : "empty");
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.download", !running && counts.startable > 0);
@@ -314,6 +317,7 @@ session_finished_cb (HaulWindow *self,
   else
     haul_window_show_toast (self, message);
   notify_finished (self, summary_text, summary.done, summary.failed);
+  _haul_window_view_session_finished (self);
   haul_window_update_now (self);
 }
 
@@ -487,15 +491,13 @@ haul_window_add_uris (HaulWindow *self,
   haul_window_add_text (self, text, -1, "text/uri-list");
 }
 
+/* Double-click or Enter: a large look; Open stays in the item's menu. */
 static void
-list_view_activate_cb (HaulWindow  *self,
-                       guint        position,
-                       GtkListView *list_view)
+list_view_activate_cb (HaulWindow *self,
+                       guint       position,
+                       GtkWidget  *view)
 {
-  g_autoptr(HaulDownload) download = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
-
-  if (download != NULL && haul_download_get_state (download) == HAUL_DOWNLOAD_DONE)
-    haul_launch_open_file (GTK_WIDGET (self), haul_download_get_file_path (download));
+  _haul_window_preview (self, position);
 }
 
 static gboolean
@@ -537,7 +539,7 @@ haul_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), HAUL_TYPE_WINDOW);
 
-  g_clear_object (&self->selection);
+  _haul_window_view_dispose (self);
   g_clear_object (&self->queue);
   g_clear_pointer (&self->last_rejects, g_ptr_array_unref);
   g_clear_object (&self->downloader);
@@ -613,19 +615,36 @@ haul_window_class_init (HaulWindowClass *klass)
   window_class->close_request = haul_window_close_request;
 
   g_type_ensure (HAUL_TYPE_DOWNLOAD_ROW);
+  g_type_ensure (HAUL_TYPE_DOWNLOAD_TILE);
+  g_type_ensure (HAUL_TYPE_PREVIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/haul-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, grid_view);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, views_stack);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, filter_bar);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, filter_all_button);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, filter_waiting_button);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, filter_done_button);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, filter_failed_button);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, selection_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, preview);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, download_button);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, footer);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, footer_label);
   gtk_widget_class_bind_template_child (widget_class, HaulWindow, notice_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, speed_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, time_left_label);
+  gtk_widget_class_bind_template_child (widget_class, HaulWindow, footer_progress);
   gtk_widget_class_bind_template_callback (widget_class, list_view_activate_cb);
 
   _haul_window_class_actions_init (klass);
+  _haul_window_class_view_init (klass);
 }
 
 /* Download turns into Cancel in place: the button keeps the width of the
@@ -673,17 +692,19 @@ haul_window_init (HaulWindow *self)
 
   self->settings = haul_settings_new ();
   self->downloader = haul_downloader_new (NULL);
-  haul_downloader_set_thumbnail_size (self->downloader, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
+  haul_downloader_set_thumbnail_size (self->downloader, HAUL_THUMBNAIL_SIZE);
+  /* Rows and tiles hold the thumbnails they show; the rest are remade from
+   * the saved files when scrolled to. */
+  haul_downloader_set_keep_thumbnails (self->downloader, FALSE);
   self->record = haul_record_new (record_path);
   haul_downloader_set_record (self->downloader, self->record);
   self->queue = haul_queue_new (self->downloader);
   haul_queue_set_gradual (self->queue, TRUE);
   haul_queue_set_persistent (self->queue, TRUE);
-  self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->queue)));
   self->last_rejects = g_ptr_array_new_with_free_func ((GDestroyNotify)haul_intake_reject_free);
   self->intake_cancellable = g_cancellable_new ();
 
-  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  _haul_window_view_init (self);
 
   /* The downloader follows the preferences, also in the middle of a batch. */
   g_object_bind_property (self->settings, "concurrent-downloads",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Renders the real window, driven against a local server, to PNG files:
- * once in the middle of a batch and once at its end. */
+ * in the middle of a batch and at its end, as a list and as a grid, and
+ * the preview of one picture. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -81,6 +82,9 @@ main (int   argc,
   g_autofree char *folder = NULL;
   g_autofree char *downloading = NULL;
   g_autofree char *finished = NULL;
+  g_autofree char *grid_downloading = NULL;
+  g_autofree char *grid_finished = NULL;
+  g_autofree char *preview = NULL;
   const char *out_dir = argc > 1 ? argv[1] : ".";
   HaulWindow *window;
   gint64 deadline;
@@ -108,6 +112,7 @@ main (int   argc,
   g_settings_set_int (settings, "concurrent-downloads", 8);
   g_settings_set_int (settings, "window-width", 1000);
   g_settings_set_int (settings, "window-height", 700);
+  g_settings_set_string (settings, "view", "list");
 
   window = haul_window_new (NULL);
   gtk_window_present (GTK_WINDOW (window));
@@ -146,6 +151,11 @@ main (int   argc,
 
   downloading = g_build_filename (out_dir, "main-downloading.png", NULL);
   save_window (GTK_WIDGET (window), downloading);
+  g_settings_set_string (settings, "view", "grid");
+  iterate_for (150);
+  grid_downloading = g_build_filename (out_dir, "grid-downloading.png", NULL);
+  save_window (GTK_WIDGET (window), grid_downloading);
+  g_settings_set_string (settings, "view", "list");
 
   while (haul_window_is_running (window) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
@@ -156,6 +166,17 @@ main (int   argc,
   finished = g_build_filename (out_dir, "main-finished.png", NULL);
   save_window (GTK_WIDGET (window), finished);
   g_print ("%s\n", haul_window_get_footer_text (window));
+
+  g_settings_set_string (settings, "view", "grid");
+  iterate_for (600);
+  grid_finished = g_build_filename (out_dir, "grid-finished.png", NULL);
+  save_window (GTK_WIDGET (window), grid_finished);
+
+  _haul_window_preview (window, 6);
+  iterate_for (800);
+  preview = g_build_filename (out_dir, "preview.png", NULL);
+  save_window (GTK_WIDGET (window), preview);
+  g_settings_set_string (settings, "view", "list");
 
   gtk_window_destroy (GTK_WINDOW (window));
 

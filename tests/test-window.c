@@ -11,204 +11,11 @@
 #include "haul-application.h"
 #include "haul-download-private.h"
 #include "haul-download-row-private.h"
+#include "haul-item-actions.h"
 #include "haul-preferences-window-private.h"
 #include "haul-test-server.h"
 #include "haul-window-private.h"
-
-static HaulTestServer *server;
-
-typedef struct
-{
-  HaulWindow *window;
-  char       *folder;
-  char       *state;
-  HaulRecord *record;     /* weak, while it goes */
-} Fixture;
-
-typedef gboolean (*Condition) (Fixture *fixture);
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *)user_data = TRUE;
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until @condition holds; fails after @seconds. */
-static void
-wait_until (Fixture   *fixture,
-            Condition  condition,
-            guint      seconds)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, timeout_cb, &timed_out);
-  /* What another process does wakes nothing here: look again now and then. */
-  guint tick_id = g_timeout_add (50, tick_cb, NULL);
-
-  while (!condition (fixture) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
-    g_error ("Timed out after %u s", seconds);
-
-  g_source_remove (id);
-  g_source_remove (tick_id);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        remove_tree (child);
-      }
-
-  g_remove (path);
-}
-
-static guint
-count_files (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint n = 0;
-
-  if (dir == NULL)
-    return 0;
-
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-
-  return n;
-}
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-
-  /* Never the user's Pictures: a fresh folder for each test, and a record
-   * of its own. */
-  fixture->folder = g_dir_make_tmp ("haul-test-XXXXXX", NULL);
-  g_assert_nonnull (fixture->folder);
-  fixture->state = g_dir_make_tmp ("haul-state-XXXXXX", NULL);
-  g_assert_nonnull (fixture->state);
-  g_setenv ("XDG_STATE_HOME", fixture->state, TRUE);
-  g_settings_set_string (settings, "download-folder", fixture->folder);
-  g_settings_set_boolean (settings, "start-immediately", FALSE);
-  g_settings_set_int (settings, "concurrent-downloads", 8);
-
-  fixture->window = haul_window_new (NULL);
-  g_object_ref_sink (fixture->window);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
-}
-
-static gboolean
-is_idle (Fixture *fixture)
-{
-  return !haul_window_is_running (fixture->window);
-}
-
-static gboolean
-record_gone (Fixture *fixture)
-{
-  return fixture->record == NULL;
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  HaulWindow *window = fixture->window;
-
-  haul_window_cancel (window);
-  wait_until (fixture, is_idle, 30);
-
-  /* The record outlives the window until its last write is done. */
-  g_object_add_weak_pointer (G_OBJECT (window->record), (gpointer *)&fixture->record);
-  fixture->record = window->record;
-
-  gtk_window_destroy (GTK_WINDOW (window));
-  fixture->window = NULL;
-  g_assert_finalize_object (window);
-  wait_until (fixture, record_gone, 30);
-
-  remove_tree (fixture->folder);
-  g_free (fixture->folder);
-  remove_tree (fixture->state);
-  g_free (fixture->state);
-}
-
-static guint
-n_rows (Fixture *fixture)
-{
-  return g_list_model_get_n_items (G_LIST_MODEL (fixture->window->queue));
-}
-
-static HaulDownload *
-row_item (Fixture *fixture,
-          guint    position)
-{
-  g_autoptr(HaulDownload) download = g_list_model_get_item (G_LIST_MODEL (fixture->window->queue),
-                                                            position);
-
-  /* The store keeps it alive. */
-  return download;
-}
-
-static void
-add_urls (Fixture    *fixture,
-          const char *prefix,
-          guint       n,
-          const char *query)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  guint before = n_rows (fixture);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("%s/picture-%02u.png%s", prefix, i, query ? query : "");
-      g_autofree char *url = haul_test_server_url (server, path);
-
-      g_string_append_printf (text, "%s\n", url);
-    }
-
-  haul_window_add_text (fixture->window, text->str, -1, "text/plain");
-
-  while (n_rows (fixture) < before + n)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpuint (n_rows (fixture), ==, before + n);
-}
-
-static void
-collect_rows (GtkWidget *widget,
-              GPtrArray *rows)
-{
-  if (HAUL_IS_DOWNLOAD_ROW (widget))
-    {
-      g_ptr_array_add (rows, widget);
-      return;
-    }
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_rows (child, rows);
-}
+#include "window-fixture.h"
 
 static void
 test_window_draws (Fixture       *fixture,
@@ -306,7 +113,7 @@ find_row (Fixture      *fixture,
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
 
   gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
-  collect_rows (GTK_WIDGET (fixture->window->list_view), rows);
+  collect_widgets (GTK_WIDGET (fixture->window->list_view), HAUL_TYPE_DOWNLOAD_ROW, rows);
   for (guint i = 0; i < rows->len; i++)
     if (((HaulDownloadRow *)rows->pdata[i])->item == item)
       return rows->pdata[i];
@@ -583,11 +390,15 @@ test_window_download (Fixture       *fixture,
       const char *path = haul_download_get_file_path (d);
 
       g_assert_cmpint (haul_download_get_state (d), ==, HAUL_DOWNLOAD_DONE);
-      g_assert_nonnull (haul_download_get_thumbnail (d));
-      /* Rows keep small thumbnails: the pictures are 320 px and wider. */
-      g_assert_cmpint (MAX (gdk_pixbuf_get_width (haul_download_get_thumbnail (d)),
-                            gdk_pixbuf_get_height (haul_download_get_thumbnail (d))),
-                       ==, HAUL_DOWNLOAD_ROW_THUMBNAIL_SIZE);
+      g_assert_cmpint (haul_download_get_width (d), >, 0);
+      /* Only the items a row shows keep a thumbnail, and a small one: the
+       * pictures are 320 px and wider. */
+      if (haul_download_is_thumbnail_held (d))
+        g_assert_cmpint (MAX (gdk_pixbuf_get_width (haul_download_get_thumbnail (d)),
+                              gdk_pixbuf_get_height (haul_download_get_thumbnail (d))),
+                         ==, HAUL_THUMBNAIL_SIZE);
+      else
+        g_assert_null (haul_download_get_thumbnail (d));
       g_assert_cmpfloat (haul_download_get_seconds (d), >, 0.0);
       g_assert_nonnull (path);
       g_assert_true (g_str_has_prefix (path, fixture->folder));
@@ -620,7 +431,7 @@ test_window_download (Fixture       *fixture,
 
   /* The visible rows show the thumbnail and the time. */
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
-  collect_rows (GTK_WIDGET (window->list_view), rows);
+  collect_widgets (GTK_WIDGET (window->list_view), HAUL_TYPE_DOWNLOAD_ROW, rows);
   g_assert_cmpuint (rows->len, >, 0);
   for (guint i = 0; i < rows->len; i++)
     {
@@ -766,7 +577,7 @@ test_window_row_menu (Fixture       *fixture,
 
   add_urls (fixture, "/img", 1, NULL);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
-  collect_rows (GTK_WIDGET (fixture->window->list_view), rows);
+  collect_widgets (GTK_WIDGET (fixture->window->list_view), HAUL_TYPE_DOWNLOAD_ROW, rows);
   g_assert_cmpuint (rows->len, ==, 1);
   row = g_ptr_array_index (rows, 0);
 
@@ -1070,7 +881,7 @@ test_window_manners (Fixture       *fixture,
   g_assert_cmpuint (haul_test_server_get_requests (server) - requests, ==, 2);
 
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
-  collect_rows (GTK_WIDGET (window->list_view), rows);
+  collect_widgets (GTK_WIDGET (window->list_view), HAUL_TYPE_DOWNLOAD_ROW, rows);
   g_assert_cmpuint (rows->len, ==, 1);
   row = g_ptr_array_index (rows, 0);
   g_assert_cmpstr (gtk_label_get_label (row->status_label), ==,
@@ -1139,17 +950,6 @@ static gboolean
 ten_rows (Fixture *fixture)
 {
   return n_rows (fixture) == 10;
-}
-
-/* Lets the main loop run for @ms milliseconds. */
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 static void
@@ -1335,7 +1135,6 @@ test_row_play_on_hover (void)
   g_autofree char *contents = NULL;
   g_autofree char *path = NULL;
   gsize length = 0;
-  GdkPaintable *thumbnail;
   int fd;
 
   g_assert_true (g_file_get_contents (webp_path, &contents, &length, NULL));
@@ -1351,8 +1150,7 @@ test_row_play_on_hover (void)
   haul_download_set_animation (item, TRUE, 3);
   haul_download_set_state (item, HAUL_DOWNLOAD_DONE);
   haul_download_row_set_item (row, item);
-  thumbnail = gtk_picture_get_paintable (row->picture);
-  g_assert_nonnull (thumbnail);
+  g_assert_nonnull (gtk_picture_get_paintable (row->picture));
 
   g_signal_emit_by_name (row->hover, "enter", 4.0, 4.0);
   wait_for (frames_loaded, row);
@@ -1363,7 +1161,10 @@ test_row_play_on_hover (void)
 
   g_signal_emit_by_name (row->hover, "leave");
   g_assert_null (row->animation_textures);
-  g_assert_true (gtk_picture_get_paintable (row->picture) == thumbnail);
+  /* The still thumbnail again, made anew for the row. */
+  g_assert_true (GDK_IS_TEXTURE (gtk_picture_get_paintable (row->picture)));
+  g_assert_cmpint (gdk_texture_get_width (GDK_TEXTURE (gtk_picture_get_paintable (row->picture))), ==,
+                   gdk_pixbuf_get_width (pixbuf));
 
   /* 5000 × 5000 × 3 frames is far beyond the budget: it stays still. */
   haul_download_set_image (item, 5000, 5000, pixbuf);

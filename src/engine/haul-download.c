@@ -2,6 +2,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
+#ifdef __linux__
+# include <sys/resource.h>
+# include <sys/syscall.h>
+# include <unistd.h>
+#endif
 
 #include "haul-download-private.h"
 #include "haul-enums.h"
@@ -51,6 +57,10 @@ struct _HaulDownload
   gboolean           has_preview;
   guint              min_width;
   guint              min_height;
+  GCancellable      *thumbnail_cancellable;
+  /* How many views show the thumbnail now; see hold_thumbnail. */
+  guint              thumbnail_holds;
+  guint              thumbnail_size;
 };
 
 G_DEFINE_FINAL_TYPE (HaulDownload, haul_download, G_TYPE_OBJECT)
@@ -114,6 +124,8 @@ haul_download_dispose (GObject *object)
 {
   HaulDownload *self = (HaulDownload *)object;
 
+  g_cancellable_cancel (self->thumbnail_cancellable);
+  g_clear_object (&self->thumbnail_cancellable);
   g_clear_object (&self->thumbnail);
   g_clear_object (&self->cancellable);
 
@@ -997,10 +1009,10 @@ haul_download_set_times (HaulDownload *self,
 
 typedef struct
 {
-  char  *path;
-  guint  size;
-  int    width;
-  int    height;
+  char    *path;
+  guint    size;
+  int      width;
+  int      height;
 } ThumbnailJob;
 
 static void
@@ -1018,11 +1030,14 @@ load_thumbnail_thread (GTask        *task,
 {
   ThumbnailJob *job = task_data;
   g_autoptr(GFile) file = g_file_new_for_path (job->path);
-  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(HaulThumbnailer) thumbnailer = NULL;
   g_autofree guint8 *buffer = NULL;
   GdkPixbuf *pixbuf;
 
+  /* Scrolled past while it waited: most are, when scrolling fast. */
+  if (!g_cancellable_is_cancelled (cancellable))
+    in = g_file_read (file, cancellable, NULL);
   if (in == NULL)
     {
       g_task_return_pointer (task, NULL, NULL);
@@ -1033,14 +1048,68 @@ load_thumbnail_thread (GTask        *task,
   buffer = g_malloc (64 * 1024);
   for (;;)
     {
-      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buffer, 64 * 1024, NULL, NULL);
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buffer, 64 * 1024, cancellable, NULL);
 
       if (n <= 0 || !haul_thumbnailer_write (thumbnailer, buffer, n))
         break;
     }
 
+  /* Scrolled away before it was made: nobody waits for it. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
   pixbuf = haul_thumbnailer_finish (thumbnailer, &job->width, &job->height);
   g_task_return_pointer (task, pixbuf, g_object_unref);
+}
+
+/* Thumbnails are made again while scrolling, hundreds a second: by two
+ * threads below the downloads' workers, so that the main thread keeps a
+ * core and the window keeps scrolling; the newest first, as those are the
+ * items on screen now (a stack, so each push and pop costs nothing). */
+static GMutex thumbnail_lock;
+static GQueue thumbnail_jobs = G_QUEUE_INIT;
+
+static void
+thumbnail_pool_func (gpointer data,
+                     gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+#ifdef __linux__
+  static GPrivate lowered;
+
+  if (g_private_get (&lowered) == NULL)
+    {
+      setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), 10);
+      g_private_set (&lowered, GINT_TO_POINTER (TRUE));
+    }
+#endif
+
+  g_mutex_lock (&thumbnail_lock);
+  task = g_queue_pop_head (&thumbnail_jobs);
+  g_mutex_unlock (&thumbnail_lock);
+
+  load_thumbnail_thread (task, g_task_get_source_object (task), g_task_get_task_data (task),
+                         g_task_get_cancellable (task));
+}
+
+static void
+run_thumbnail_job (GTask        *task,
+                   ThumbnailJob *job)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (thumbnail_pool_func, NULL, 2, FALSE, NULL));
+
+  g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
+  g_mutex_lock (&thumbnail_lock);
+  g_queue_push_head (&thumbnail_jobs, g_object_ref (task));
+  g_mutex_unlock (&thumbnail_lock);
+  /* One turn of the pool per job: each pops the newest. */
+  g_thread_pool_push (pool, GUINT_TO_POINTER (1), NULL);
 }
 
 static void
@@ -1051,6 +1120,9 @@ load_thumbnail_cb (GObject      *object,
   HaulDownload *self = HAUL_DOWNLOAD (object);
   ThumbnailJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GdkPixbuf) pixbuf = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (g_task_get_cancellable (G_TASK (result)) == self->thumbnail_cancellable)
+    g_clear_object (&self->thumbnail_cancellable);
 
   /* A retry may have replaced the file meanwhile. */
   if (pixbuf == NULL || self->state != HAUL_DOWNLOAD_DONE ||
@@ -1083,10 +1155,136 @@ haul_download_load_thumbnail (HaulDownload *self,
   job->path = g_strdup (self->file_path);
   job->size = size;
 
-  task = g_task_new (self, NULL, load_thumbnail_cb, NULL);
+  g_clear_object (&self->thumbnail_cancellable);
+  self->thumbnail_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->thumbnail_cancellable, load_thumbnail_cb, NULL);
   g_task_set_source_tag (task, haul_download_load_thumbnail);
-  g_task_set_task_data (task, job, (GDestroyNotify)thumbnail_job_free);
-  g_task_run_in_thread (task, load_thumbnail_thread);
+  run_thumbnail_job (task, job);
+}
+
+/* For a large preview of a saved item: the same decoding as the
+ * thumbnail, at another size, for a caller that keeps the result. */
+void
+haul_download_load_image_async (HaulDownload        *self,
+                                guint                size,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ThumbnailJob *job;
+
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, haul_download_load_image_async);
+
+  if (self->state != HAUL_DOWNLOAD_DONE || self->file_path == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  job = g_new0 (ThumbnailJob, 1);
+  job->path = g_strdup (self->file_path);
+  job->size = size;
+  run_thumbnail_job (task, job);
+}
+
+GdkPixbuf *
+haul_download_load_image_finish (HaulDownload  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Views hold the thumbnail of the items they show and release it when they
+ * are scrolled away. A saved item that nobody shows drops it: the file is on
+ * disk, and holding it again makes it anew in a worker. That keeps the
+ * memory of a list of thousands to what is on screen. */
+void
+haul_download_hold_thumbnail (HaulDownload *self,
+                              guint         size)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+
+  self->thumbnail_holds++;
+  self->thumbnail_size = size;
+  haul_download_load_thumbnail (self, size);
+}
+
+void
+haul_download_release_thumbnail (HaulDownload *self)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOAD (self));
+  g_return_if_fail (self->thumbnail_holds > 0);
+
+  if (--self->thumbnail_holds > 0)
+    return;
+
+  /* Not made yet: nobody waits for it. */
+  if (self->thumbnail_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->thumbnail_cancellable);
+      g_clear_object (&self->thumbnail_cancellable);
+      g_clear_pointer (&self->thumbnail_source, g_free);
+    }
+
+  if (self->state == HAUL_DOWNLOAD_DONE && self->file_path != NULL && self->thumbnail != NULL)
+    {
+      g_clear_object (&self->thumbnail);
+      g_clear_pointer (&self->thumbnail_source, g_free);
+      notify (self, PROP_THUMBNAIL);
+    }
+}
+
+gboolean
+haul_download_is_thumbnail_held (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), FALSE);
+
+  return self->thumbnail_holds > 0;
+}
+
+HaulDownloadGroup
+haul_download_get_group (HaulDownload *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), HAUL_DOWNLOAD_GROUP_WAITING);
+
+  switch (self->state)
+    {
+    case HAUL_DOWNLOAD_DONE:
+    case HAUL_DOWNLOAD_SKIPPED:
+      return HAUL_DOWNLOAD_GROUP_DONE;
+    case HAUL_DOWNLOAD_FAILED:
+      return HAUL_DOWNLOAD_GROUP_FAILED;
+    case HAUL_DOWNLOAD_QUEUED:
+    case HAUL_DOWNLOAD_CONNECTING:
+    case HAUL_DOWNLOAD_DOWNLOADING:
+    case HAUL_DOWNLOAD_CANCELLED:
+    default:
+      return HAUL_DOWNLOAD_GROUP_WAITING;
+    }
+}
+
+/* The file name once saved; before that the last part of the address,
+ * which is what the file will mostly be called. */
+const char *
+haul_download_get_display_name (HaulDownload *self)
+{
+  const char *slash;
+
+  g_return_val_if_fail (HAUL_IS_DOWNLOAD (self), NULL);
+
+  if (self->file_name != NULL && self->file_name[0] != '\0')
+    return self->file_name;
+
+  slash = strrchr (self->url, '/');
+
+  return slash != NULL && slash[1] != '\0' ? slash + 1 : self->url;
 }
 
 /* Pages */

@@ -29,6 +29,14 @@ typedef enum
   HAUL_SKIP_TOO_SMALL,      /* smaller than the minimum dimensions */
 } HaulSkipReason;
 
+/* What the window's state filter and the queue's counts sort items into. */
+typedef enum
+{
+  HAUL_DOWNLOAD_GROUP_WAITING,   /* queued, being fetched or cancelled */
+  HAUL_DOWNLOAD_GROUP_DONE,      /* saved now or before (skipped) */
+  HAUL_DOWNLOAD_GROUP_FAILED,
+} HaulDownloadGroup;
+
 #define HAUL_TYPE_DOWNLOAD (haul_download_get_type ())
 
 G_DECLARE_FINAL_TYPE (HaulDownload, haul_download, HAUL, DOWNLOAD, GObject)
@@ -51,6 +59,8 @@ guint              haul_download_get_http_status   (HaulDownload      *self);
 const char        *haul_download_get_final_url     (HaulDownload      *self);
 const char        *haul_download_get_file_path     (HaulDownload      *self);
 const char        *haul_download_get_file_name     (HaulDownload      *self);
+/* What a view calls the item: its file name, or the end of its URL. */
+const char        *haul_download_get_display_name  (HaulDownload      *self);
 const char        *haul_download_get_content_type  (HaulDownload      *self);
 int                haul_download_get_width         (HaulDownload      *self);
 int                haul_download_get_height        (HaulDownload      *self);
@@ -73,6 +83,25 @@ void               haul_download_cancel            (HaulDownload      *self);
  * Asked again while it loads, or after it failed, it does nothing. */
 void               haul_download_load_thumbnail    (HaulDownload      *self,
                                                     guint              size);
+/* Decodes the saved file of a done item to fit @size, in a worker thread;
+ * the result is NULL (without an error) when there is nothing to show. */
+void               haul_download_load_image_async  (HaulDownload        *self,
+                                                    guint                size,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GdkPixbuf         *haul_download_load_image_finish (HaulDownload        *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
+/* A view showing the thumbnail holds it, and releases it when it no longer
+ * shows it; the last release of a saved item drops the thumbnail, which the
+ * next hold makes again from the file. */
+void               haul_download_hold_thumbnail    (HaulDownload      *self,
+                                                    guint              size);
+void               haul_download_release_thumbnail (HaulDownload      *self);
+gboolean           haul_download_is_thumbnail_held (HaulDownload      *self);
+HaulDownloadGroup  haul_download_get_group         (HaulDownload      *self);
 
 /* Pages: an item that may answer with a web page ("is-page"), what the
  * page gave once read ("page-title", "n-images"), and for an image found

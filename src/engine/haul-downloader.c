@@ -62,6 +62,7 @@ struct _HaulDownloader
   guint         timeout;
   guint64       max_size;
   guint         thumbnail_size;
+  gboolean      keep_thumbnails;
   gboolean      accept_any_type;
   gboolean      server_time;
 
@@ -97,6 +98,7 @@ enum {
   PROP_ACCEPT_ANY_TYPE,
   PROP_SERVER_TIME,
   PROP_THUMBNAIL_SIZE,
+  PROP_KEEP_THUMBNAILS,
   PROP_OUTPUT_FOLDER,
   PROP_CA_FILE,
   PROP_SKIP_SAVED,
@@ -231,10 +233,19 @@ apply_update (HaulDownloader *self,
                                   update->content_type);
       haul_download_set_progress (download, update->bytes_received, update->total_bytes);
       haul_download_set_file_path (download, update->file_path);
-      /* A page image that gets no thumbnail of its own keeps its preview. */
-      haul_download_set_image (download, update->width, update->height,
-                               update->thumbnail != NULL || haul_download_get_preview_url (download) == NULL
-                               ? update->thumbnail : haul_download_get_thumbnail (download));
+      {
+        GdkPixbuf *thumbnail = update->thumbnail;
+
+        /* A page image that gets no thumbnail of its own keeps its preview;
+         * a saved item that no view shows keeps only its size, and showing
+         * it makes the thumbnail again from the file. */
+        if (thumbnail == NULL && haul_download_get_preview_url (download) != NULL)
+          thumbnail = haul_download_get_thumbnail (download);
+        else if (!self->keep_thumbnails && !haul_download_is_thumbnail_held (download) &&
+                 update->state == HAUL_DOWNLOAD_DONE)
+          thumbnail = NULL;
+        haul_download_set_image (download, update->width, update->height, thumbnail);
+      }
       haul_download_set_page (download, g_steal_pointer (&update->page));
       /* An item that may have been a page, and answered with an image, is
        * an image from now on. */
@@ -594,6 +605,10 @@ haul_downloader_get_property (GObject    *object,
       g_value_set_uint (value, self->thumbnail_size);
       break;
 
+    case PROP_KEEP_THUMBNAILS:
+      g_value_set_boolean (value, self->keep_thumbnails);
+      break;
+
     case PROP_OUTPUT_FOLDER:
       g_value_set_object (value, self->output_folder);
       break;
@@ -787,6 +802,10 @@ haul_downloader_set_property (GObject      *object,
       haul_downloader_set_thumbnail_size (self, g_value_get_uint (value));
       break;
 
+    case PROP_KEEP_THUMBNAILS:
+      haul_downloader_set_keep_thumbnails (self, g_value_get_boolean (value));
+      break;
+
     case PROP_OUTPUT_FOLDER:
       haul_downloader_set_output_folder (self, g_value_get_object (value));
       break;
@@ -893,6 +912,11 @@ haul_downloader_class_init (HaulDownloaderClass *klass)
     g_param_spec_uint ("thumbnail-size", NULL, NULL,
                        0, 4096, HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_KEEP_THUMBNAILS] =
+    g_param_spec_boolean ("keep-thumbnails", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_OUTPUT_FOLDER] =
     g_param_spec_object ("output-folder", NULL, NULL,
@@ -1033,6 +1057,7 @@ haul_downloader_init (HaulDownloader *self)
   self->max_size = HAUL_DOWNLOADER_DEFAULT_MAX_SIZE;
   self->thumbnail_size = HAUL_DOWNLOADER_DEFAULT_THUMBNAIL_SIZE;
   self->server_time = TRUE;
+  self->keep_thumbnails = TRUE;
   self->skip_saved = TRUE;
   self->max_pages = 1;
   self->batches = g_ptr_array_new ();
@@ -1228,6 +1253,28 @@ haul_downloader_set_thumbnail_size (HaulDownloader *self,
 
   self->thumbnail_size = thumbnail_size;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THUMBNAIL_SIZE]);
+}
+
+gboolean
+haul_downloader_get_keep_thumbnails (HaulDownloader *self)
+{
+  g_return_val_if_fail (HAUL_IS_DOWNLOADER (self), TRUE);
+
+  return self->keep_thumbnails;
+}
+
+void
+haul_downloader_set_keep_thumbnails (HaulDownloader *self,
+                                     gboolean        keep_thumbnails)
+{
+  g_return_if_fail (HAUL_IS_DOWNLOADER (self));
+
+  keep_thumbnails = !!keep_thumbnails;
+  if (self->keep_thumbnails == keep_thumbnails)
+    return;
+
+  self->keep_thumbnails = keep_thumbnails;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEEP_THUMBNAILS]);
 }
 
 /**

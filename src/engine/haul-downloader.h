@@ -33,6 +33,8 @@ G_DECLARE_FINAL_TYPE (HaulDownloader, haul_downloader, HAUL, DOWNLOADER, GObject
  *   "server-time"      gboolean, a saved file's mtime from Last-Modified, default TRUE
  *   "thumbnail-size"   guint pixels, 0 = only read the dimensions, default 256
  *   "output-folder"    GFile, created when a batch starts
+ *   "keep-thumbnails"  gboolean, default TRUE: every saved item keeps its thumbnail; when
+ *                      FALSE only those a view holds do (haul_download_hold_thumbnail)
  *   "ca-file"          string, construct-only: a PEM file trusted beside the system's CAs
  *   "skip-saved"       gboolean, default TRUE: an item saved in this folder before, whose
  *                      file is still there, is skipped without a request
@@ -87,6 +89,9 @@ void            haul_downloader_set_server_time     (HaulDownloader       *self,
 guint           haul_downloader_get_thumbnail_size  (HaulDownloader       *self);
 void            haul_downloader_set_thumbnail_size  (HaulDownloader       *self,
                                                      guint                 thumbnail_size);
+gboolean        haul_downloader_get_keep_thumbnails (HaulDownloader       *self);
+void            haul_downloader_set_keep_thumbnails (HaulDownloader       *self,
+                                                     gboolean              keep_thumbnails);
 GFile          *haul_downloader_get_output_folder   (HaulDownloader       *self);
 void            haul_downloader_set_output_folder   (HaulDownloader       *self,
                                                      GFile                *folder);

@@ -5,6 +5,8 @@
 
 G_BEGIN_DECLS
 
+#define HAUL_QUEUE_SPEED_SAMPLES 12
+
 /* The queue is split by stage: haul-queue.c keeps the list, runs it and
  * saves it; haul-queue-pages.c adds what web pages give. */
 
@@ -40,6 +42,13 @@ struct _HaulQueue
   guint           n_batches;
   gboolean        session_cancelled;
   GCancellable   *cancellable;
+
+  /* Samples of the session's bytes received, oldest first once full. */
+  gint64          sample_time[HAUL_QUEUE_SPEED_SAMPLES];
+  guint64         sample_bytes[HAUL_QUEUE_SPEED_SAMPLES];
+  guint           n_samples;
+  guint           next_sample;
+  guint           sample_id;
 
   /* Persistence: HaulDownload → its position in the saved list, the items
    * to write and the URLs to forget. */

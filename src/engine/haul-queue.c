@@ -17,6 +17,11 @@
 #define GRADUAL_UNTIL     256
 #define GRADUAL_INTERVAL  16
 
+/* The speed is what arrived over the last few seconds: a sample of the
+ * session's bytes every SPEED_INTERVAL ms, HAUL_QUEUE_SPEED_SAMPLES of them. */
+#define SPEED_INTERVAL    250
+#define SPEED_SAMPLES     HAUL_QUEUE_SPEED_SAMPLES
+
 /* The list is written at most this long after it changed. */
 #define SAVE_DELAY_MS     1000
 
@@ -425,6 +430,34 @@ haul_queue_get_items (HaulQueue *self)
 /* The application, if there is one, stays while the queue runs, so that
  * the process does not exit before cancelled workers have removed their
  * files, even once its windows are gone. */
+static guint64
+session_bytes (HaulQueue *self)
+{
+  guint64 bytes = 0;
+
+  for (guint i = 0; i < self->session->len; i++)
+    bytes += haul_download_get_bytes_received (g_ptr_array_index (self->session, i));
+
+  return bytes;
+}
+
+static void
+take_sample (HaulQueue *self)
+{
+  self->sample_time[self->next_sample] = g_get_monotonic_time ();
+  self->sample_bytes[self->next_sample] = session_bytes (self);
+  self->next_sample = (self->next_sample + 1) % SPEED_SAMPLES;
+  self->n_samples = MIN (self->n_samples + 1, SPEED_SAMPLES);
+}
+
+static gboolean
+sample_cb (gpointer user_data)
+{
+  take_sample (user_data);
+
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 set_running (HaulQueue *self,
              gboolean   was_running)
@@ -433,6 +466,15 @@ set_running (HaulQueue *self,
 
   if (was_running == running)
     return;
+
+  g_clear_handle_id (&self->sample_id, g_source_remove);
+  self->n_samples = 0;
+  self->next_sample = 0;
+  if (running)
+    {
+      take_sample (self);
+      self->sample_id = g_timeout_add (SPEED_INTERVAL, sample_cb, self);
+    }
 
   if (running && self->held_application == NULL)
     {
@@ -913,6 +955,9 @@ haul_queue_get_counts (HaulQueue       *self,
     {
       HaulDownload *d = g_ptr_array_index (self->items, i);
 
+      if (haul_download_get_group (d) == HAUL_DOWNLOAD_GROUP_WAITING)
+        counts->waiting++;
+
       switch (haul_download_get_state (d))
         {
         case HAUL_DOWNLOAD_DONE:
@@ -946,11 +991,13 @@ haul_queue_get_summary (HaulQueue        *self,
                         HaulQueueSummary *summary)
 {
   guint n_fetched = 0;
+  double progress = 0.0;
   gint64 end;
 
   g_return_if_fail (HAUL_IS_QUEUE (self));
 
   memset (summary, 0, sizeof *summary);
+  summary->seconds_left = -1.0;
   summary->total = self->session->len;
   summary->running = self->n_batches > 0;
   summary->interrupted = self->session_cancelled;
@@ -971,10 +1018,16 @@ haul_queue_get_summary (HaulQueue        *self,
           continue;
         }
 
+      summary->bytes_received += haul_download_get_bytes_received (d);
       if (!haul_download_is_finished (d))
-        continue;
+        {
+          /* -1 while the size is unknown: nothing to count yet. */
+          progress += MAX (haul_download_get_fraction (d), 0.0);
+          continue;
+        }
 
       summary->finished++;
+      progress += 1.0;
       switch (haul_download_get_state (d))
         {
         case HAUL_DOWNLOAD_DONE:
@@ -1014,6 +1067,24 @@ haul_queue_get_summary (HaulQueue        *self,
 
   if (n_fetched >= 2 && !summary->interrupted && summary->elapsed > 0.0)
     summary->speedup = summary->sum / summary->elapsed;
+
+  if (summary->total > 0)
+    summary->fraction = CLAMP (progress / summary->total, 0.0, 1.0);
+
+  if (summary->running && self->n_samples > 0)
+    {
+      guint oldest = self->n_samples < SPEED_SAMPLES ? 0 : self->next_sample;
+      double seconds = (g_get_monotonic_time () - self->sample_time[oldest]) / (double)G_USEC_PER_SEC;
+
+      /* Under half a second says more about the sampling than the speed. */
+      if (seconds >= 0.5 && summary->bytes_received >= self->sample_bytes[oldest])
+        summary->bytes_per_second = (summary->bytes_received - self->sample_bytes[oldest]) / seconds;
+
+      /* At the pace of the session so far: the time per item varies too much
+       * for a guess from the first few; sizes are unknown until fetched. */
+      if (summary->fraction >= 0.01 && summary->elapsed >= 1.0)
+        summary->seconds_left = summary->elapsed * (1.0 - summary->fraction) / summary->fraction;
+    }
 }
 
 gboolean
@@ -1202,6 +1273,7 @@ haul_queue_dispose (GObject *object)
   haul_queue_save_now (self);
   g_clear_handle_id (&self->save_id, g_source_remove);
   g_clear_handle_id (&self->expose_id, g_source_remove);
+  g_clear_handle_id (&self->sample_id, g_source_remove);
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);

@@ -23,6 +23,9 @@ typedef struct
   guint failed;
   guint skipped;
   guint cancelled;
+  /* By HaulDownloadGroup, for the window's state filter: waiting is
+   * queued, being fetched or cancelled; its Done shows done + skipped. */
+  guint waiting;
 } HaulQueueCounts;
 
 /* What was started since the queue was last idle: a session runs from the
@@ -47,6 +50,14 @@ typedef struct
   guint    images_found; /* on those pages */
   /* Only pages were read, before Download (haul_queue_read_pages()). */
   gboolean reading_only;
+  /* The session's progress, 0–1: finished items and the fractions of those
+   * being fetched, by item. */
+  double   fraction;
+  guint64  bytes_received;
+  /* What arrived over the last few seconds, while running; 0 at first. */
+  double   bytes_per_second;
+  /* At the pace so far, while running; -1 until there is one. */
+  double   seconds_left;
 } HaulQueueSummary;
 
 /* A GListModel of HaulDownload, in the order they were added; the engine
