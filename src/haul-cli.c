@@ -847,6 +847,12 @@ main (int   argc,
     { NULL }
   };
 
+  /* Without a home folder there are no user settings for dconf to read,
+   * and the system proxy lookup would fill standard error with its
+   * complaints about the cache it cannot make there. */
+  if (g_getenv ("GSETTINGS_BACKEND") == NULL && !g_file_test (g_get_home_dir (), G_FILE_TEST_IS_DIR))
+    g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test-server.h"
 
@@ -653,6 +654,48 @@ test_cli_mtime (void)
   remove_folder (g_steal_pointer (&folder));
 }
 
+/* A user without a home folder: one warning about the record, and the
+ * downloads still done. */
+static void
+test_cli_no_home (void)
+{
+  g_autofree char *folder = make_folder ();
+  g_autofree char *a = test_server_url (server, "/unique/no-home-a.png");
+  g_autofree char *b = test_server_url (server, "/unique/no-home-b.png");
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  /* Under a file: no home can be made there, by root either. */
+  g_autofree char *blocker = g_build_filename (g_get_tmp_dir (), "haul-no-home-XXXXXX", NULL);
+  g_autofree char *home = NULL;
+  int fd = g_mkstemp (blocker);
+
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  home = g_build_filename (blocker, "home", NULL);
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "XDG_STATE_HOME");
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HAUL_CLI"),
+                                      "-o", folder, a, b, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  lines = g_strsplit (err, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_true (g_str_has_prefix (lines[0], "haul-cli: warning: cannot use the download record "));
+  g_assert_nonnull (strstr (lines[0], home));
+  g_assert_cmpstr (lines[1], ==, "");
+  g_assert_cmpuint (count_files (folder, TRUE), ==, 2);
+  remove_folder (g_steal_pointer (&folder));
+  g_unlink (blocker);
+}
+
 static void
 test_cli_c_locale (void)
 {
@@ -1277,6 +1320,7 @@ main (int   argc,
   g_test_add_func ("/cli/same-image", test_cli_same_image);
   g_test_add_func ("/cli/resume-after-kill", test_cli_resume_after_kill);
   g_test_add_func ("/cli/mtime", test_cli_mtime);
+  g_test_add_func ("/cli/no-home", test_cli_no_home);
   g_test_add_func ("/cli/pages", test_cli_pages);
   g_test_add_func ("/cli/pages-json", test_cli_pages_json);
   g_test_add_func ("/cli/pages-failed", test_cli_pages_failed);
