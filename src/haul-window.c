@@ -21,6 +21,8 @@ is_disposed (HaulWindow *self)
   return self->queue == NULL;
 }
 
+/* @elapsed < 0 leaves the time out: a list brought back from the last run
+ * has no session running now. */
 static char *
 format_running (guint  done,
                 guint  total,
@@ -37,9 +39,12 @@ format_running (guint  done,
       /* TRANSLATORS: the footer while downloading: "2 failed" */
       g_string_append_printf (text, ngettext ("%u failed", "%u failed", failed), failed);
     }
-  g_string_append (text, " · ");
-  /* TRANSLATORS: elapsed time in seconds: "3.4 s" */
-  g_string_append_printf (text, _("%.1f s"), elapsed);
+  if (elapsed >= 0.0)
+    {
+      g_string_append (text, " · ");
+      /* TRANSLATORS: elapsed time in seconds: "3.4 s" */
+      g_string_append_printf (text, _("%.1f s"), elapsed);
+    }
 
   return g_string_free (text, FALSE);
 }
@@ -77,7 +82,7 @@ format_idle (const HaulQueueCounts *counts)
     return g_strdup_printf (ngettext ("%u link ready", "%u links ready", counts->total),
                             counts->total);
 
-  return format_running (counts->done, counts->total, counts->failed, 0.0);
+  return format_running (counts->done, counts->total, counts->failed, -1.0);
 }
 
 void
