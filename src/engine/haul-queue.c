@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "haul-body.h"
 #include "haul-download-private.h"
 #include "haul-page.h"
 #include "haul-queue-private.h"
@@ -555,6 +556,29 @@ output_folder_path (HaulQueue *self)
   return folder ? g_file_get_path (folder) : g_get_current_dir ();
 }
 
+/* Removes a transfer's recorded part file and its row, in a thread. Only a
+ * name the body stage gives is touched, and a link there is removed, never
+ * followed. A part written to less than @min_age seconds ago may belong to
+ * a Haul still running: it is left, with its row. */
+static void
+remove_recorded_part (HaulRecord              *record,
+                      const char              *folder,
+                      const HaulRecordPartial *partial,
+                      gint64                   min_age)
+{
+  if (haul_body_is_part_name (partial->part))
+    {
+      g_autofree char *path = g_build_filename (folder, partial->part, NULL);
+      GStatBuf st;
+
+      if (min_age > 0 && g_lstat (path, &st) == 0 &&
+          g_get_real_time () / G_USEC_PER_SEC - st.st_mtime < min_age)
+        return;
+      g_unlink (path);
+    }
+  haul_record_remove_partial (record, folder, partial->url);
+}
+
 /* A part nobody wrote to for this long belongs to no Haul still running. */
 #define STALE_PART_AGE (10 * 60)
 
@@ -582,28 +606,13 @@ sweep_thread (GTask        *task,
 {
   Sweep *sweep = task_data;
   g_autoptr(GPtrArray) partials = haul_record_list_partials (sweep->record, sweep->folder);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
   for (guint i = 0; i < partials->len; i++)
     {
       HaulRecordPartial *partial = g_ptr_array_index (partials, i);
-      g_autofree char *path = NULL;
-      GStatBuf st;
 
-      if (g_hash_table_contains (sweep->urls, partial->url))
-        continue;
-
-      if (g_str_has_prefix (partial->part, ".haul-") && strchr (partial->part, '/') == NULL)
-        {
-          path = g_build_filename (sweep->folder, partial->part, NULL);
-          if (g_lstat (path, &st) == 0)
-            {
-              if (now - st.st_mtime < STALE_PART_AGE)
-                continue;
-              g_unlink (path);
-            }
-        }
-      haul_record_remove_partial (sweep->record, sweep->folder, partial->url);
+      if (!g_hash_table_contains (sweep->urls, partial->url))
+        remove_recorded_part (sweep->record, sweep->folder, partial, STALE_PART_AGE);
     }
 
   g_task_return_boolean (task, TRUE);
@@ -787,18 +796,8 @@ forget_partials_thread (GTask        *task,
       g_autoptr(HaulRecordPartial) partial =
         haul_record_lookup_partial (forget->record, forget->folder, forget->url);
 
-      if (partial == NULL)
-        continue;
-
-      /* Only the hidden name the record gave it: a link there is removed,
-       * never followed. */
-      if (g_str_has_prefix (partial->part, ".haul-") && strchr (partial->part, '/') == NULL)
-        {
-          g_autofree char *path = g_build_filename (forget->folder, partial->part, NULL);
-
-          g_unlink (path);
-        }
-      haul_record_remove_partial (forget->record, forget->folder, forget->url);
+      if (partial != NULL)
+        remove_recorded_part (forget->record, forget->folder, partial, 0);
     }
 
   g_task_return_boolean (task, TRUE);
