@@ -51,7 +51,6 @@ G_STATIC_ASSERT (G_N_ELEMENTS (upgrades) == SCHEMA_VERSION - 1);
 typedef enum
 {
   STMT_ADD_FILE,
-  STMT_REMOVE_FILE,
   STMT_SET_PARTIAL,
   STMT_REMOVE_PARTIAL,
   STMT_LIST_PARTIALS,
@@ -66,8 +65,6 @@ static const char *const statements[N_STMTS] = {
   [STMT_ADD_FILE] =
     "INSERT OR REPLACE INTO saved (folder, url, name, size, sha256, etag, last_modified, saved_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-  [STMT_REMOVE_FILE] =
-    "DELETE FROM saved WHERE folder = ?1 AND url = ?2",
   [STMT_SET_PARTIAL] =
     "INSERT OR REPLACE INTO partial (folder, url, part, etag, last_modified, total, updated_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -638,15 +635,6 @@ haul_record_flush (HaulRecord *self)
   g_mutex_unlock (&self->lock);
 }
 
-void
-haul_record_open (HaulRecord *self)
-{
-  g_return_if_fail (HAUL_IS_RECORD (self));
-
-  g_mutex_lock (&self->lock);
-  ensure_open (self);
-  g_mutex_unlock (&self->lock);
-}
 
 static HaulRecordFile *
 file_from_row (sqlite3_stmt *stmt,
@@ -888,18 +876,6 @@ run_folder_url (HaulRecord *self,
     }
 }
 
-void
-haul_record_remove_file (HaulRecord *self,
-                         const char *folder,
-                         const char *url)
-{
-  g_return_if_fail (HAUL_IS_RECORD (self));
-
-  g_mutex_lock (&self->lock);
-  folder_forget_file (get_folder (self, folder), url);
-  run_folder_url (self, STMT_REMOVE_FILE, folder, url);
-  g_mutex_unlock (&self->lock);
-}
 
 void
 haul_record_lock_names (HaulRecord *self)
@@ -1093,17 +1069,3 @@ haul_record_save_items (HaulRecord *self,
   g_mutex_unlock (&self->lock);
 }
 
-void
-haul_record_clear_items (HaulRecord *self)
-{
-  g_return_if_fail (HAUL_IS_RECORD (self));
-
-  g_mutex_lock (&self->lock);
-  if (ensure_open (self))
-    {
-      begin_write (self);
-      if (sqlite3_exec (self->db, "DELETE FROM list", NULL, NULL, NULL) != SQLITE_OK)
-        warn (self, sqlite3_errmsg (self->db));
-    }
-  g_mutex_unlock (&self->lock);
-}

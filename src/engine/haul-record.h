@@ -93,9 +93,6 @@ char              *haul_record_dup_warning    (HaulRecord        *self);
  * tenth of a second after the first. */
 void               haul_record_flush          (HaulRecord        *self);
 
-/* Opens the database now, if it is not open yet. */
-void               haul_record_open           (HaulRecord        *self);
-
 /* Saved files. */
 HaulRecordFile    *haul_record_lookup_file    (HaulRecord        *self,
                                                const char        *folder,
@@ -107,9 +104,6 @@ GPtrArray         *haul_record_find_by_hash   (HaulRecord        *self,
 void               haul_record_add_file       (HaulRecord        *self,
                                                const char        *folder,
                                                const HaulRecordFile *file);
-void               haul_record_remove_file    (HaulRecord        *self,
-                                               const char        *folder,
-                                               const char        *url);
 
 /* Held around deciding that a body is new and giving it its name, so that
  * two workers finishing the same image at once keep one copy. */
@@ -137,6 +131,5 @@ GPtrArray         *haul_record_load_items     (HaulRecord        *self);
 void               haul_record_save_items     (HaulRecord        *self,
                                                GPtrArray         *items,
                                                GPtrArray         *removed);
-void               haul_record_clear_items    (HaulRecord        *self);
 
 G_END_DECLS
