@@ -423,12 +423,9 @@ on_host_paused (HaulDownloader *downloader,
 }
 
 static void
-print_summary (Cli *cli)
+print_summary (Cli                    *cli,
+               const HaulQueueSummary *summary)
 {
-  HaulQueueSummary summary;
-
-  haul_queue_get_summary (cli->queue, &summary);
-
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -437,39 +434,39 @@ print_summary (Cli *cli)
       json_builder_set_member_name (builder, "type");
       json_builder_add_string_value (builder, "summary");
       json_builder_set_member_name (builder, "total");
-      json_builder_add_int_value (builder, summary.total);
+      json_builder_add_int_value (builder, summary->total);
       json_builder_set_member_name (builder, "done");
-      json_builder_add_int_value (builder, summary.done);
+      json_builder_add_int_value (builder, summary->done);
       json_builder_set_member_name (builder, "failed");
-      json_builder_add_int_value (builder, summary.failed);
+      json_builder_add_int_value (builder, summary->failed);
       json_builder_set_member_name (builder, "skipped");
-      json_builder_add_int_value (builder, summary.skipped);
+      json_builder_add_int_value (builder, summary->skipped);
       if (cli->pages)
         {
           json_builder_set_member_name (builder, "pages");
-          json_builder_add_int_value (builder, summary.pages);
+          json_builder_add_int_value (builder, summary->pages);
         }
       json_builder_set_member_name (builder, "elapsed");
-      json_builder_add_double_value (builder, round (summary.elapsed * 1000) / 1000);
+      json_builder_add_double_value (builder, round (summary->elapsed * 1000) / 1000);
       json_builder_set_member_name (builder, "sum");
-      json_builder_add_double_value (builder, round (summary.sum * 1000) / 1000);
+      json_builder_add_double_value (builder, round (summary->sum * 1000) / 1000);
       json_builder_end_object (builder);
 
       print_json (builder);
     }
-  else if (!cli->quiet && summary.speedup > 0)
+  else if (!cli->quiet && summary->speedup > 0)
     {
       /* Translators: done, total, elapsed seconds, sum of the items' own
        * seconds, and how many times faster than one by one. */
       print_out (_("Finished %u of %u in %.2f s (one by one: %.2f s, %.1f× faster)\n"),
-                 summary.done, summary.total, summary.elapsed, summary.sum, summary.speedup);
+                 summary->done, summary->total, summary->elapsed, summary->sum, summary->speedup);
     }
   else if (!cli->quiet)
     {
       /* Translators: done, total and elapsed seconds, after a single item or
        * a cancelled run, where comparing with one by one means nothing */
       print_out (_("Finished %u of %u in %.2f s\n"),
-                 summary.done, summary.total, summary.elapsed);
+                 summary->done, summary->total, summary->elapsed);
     }
 }
 
@@ -782,6 +779,7 @@ main (int   argc,
   g_auto(Manners) manners = { .per_host = -1 };
   GPtrArray *urls;
   HaulSandbox *sandbox;
+  HaulQueueSummary summary;
   Cli cli = { 0 };
   guint signal_ids[3];
   /* Lets tests and uninstalled runs use the translations in the build tree. */
@@ -1012,19 +1010,15 @@ main (int   argc,
 
   for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
     g_source_remove (signal_ids[i]);
+  haul_queue_get_summary (queue, &summary);
   if (dry_run && cli.stop_signal == 0)
     print_found (queue);
   else
-    print_summary (&cli);
+    print_summary (&cli, &summary);
 
   /* 130 for Ctrl+C, as a shell reports a process the signal killed. */
   if (cli.stop_signal != 0)
     return 128 + cli.stop_signal;
 
-  {
-    HaulQueueSummary summary;
-
-    haul_queue_get_summary (queue, &summary);
-    return summary.failed > 0 || summary.pages_failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-  }
+  return summary.failed > 0 || summary.pages_failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
