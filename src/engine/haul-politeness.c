@@ -327,14 +327,18 @@ haul_politeness_try_start (HaulPoliteness *self,
                            GCancellable   *cancellable,
                            gpointer        job)
 {
-  gint64 now = g_get_monotonic_time ();
   gboolean was_readied;
+  gint64 now;
   Host *host;
 
   if (host_key == NULL)
     return TRUE;
 
+  /* The time is read under the lock: read before it, it could be older
+   * than the start another worker has just noted, and this job would
+   * wait for no reason. */
   g_mutex_lock (&self->lock);
+  now = g_get_monotonic_time ();
   host = get_host (self, host_key);
 
   was_readied = g_hash_table_remove (self->readied, job);
@@ -349,6 +353,10 @@ haul_politeness_try_start (HaulPoliteness *self,
       host->turn_owner = job;
       host->turn_before = host->next_start;
       host->next_start = now + self->delay;
+      /* Parked jobs leave one at a time, each once the one before has
+       * started: that is now. */
+      if (was_readied && host->parked.length > 0)
+        arm_timer (self, 0);
       g_mutex_unlock (&self->lock);
       return TRUE;
     }
