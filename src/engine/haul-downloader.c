@@ -54,6 +54,7 @@ struct _HaulDownloader
   GQueue        updates;
   GSource      *drain_source;
   SoupSession  *session;
+  HaulMux      *mux;            /* made when the first fetch starts */
 
   guint         session_conns;
   guint         session_timeout;
@@ -413,7 +414,12 @@ worker (gpointer data,
 
       g_mutex_lock (&self->lock);
       if (fetch->session == NULL)
-        fetch->session = g_object_ref (self->session);
+        {
+          fetch->session = g_object_ref (self->session);
+          if (self->mux == NULL)
+            self->mux = haul_mux_new ();
+          fetch->mux = g_object_ref (self->mux);
+        }
       g_mutex_unlock (&self->lock);
 
       finished = haul_fetch_run (fetch, post_update, self);
@@ -520,6 +526,7 @@ haul_downloader_dispose (GObject *object)
       haul_update_free (update);
     }
 
+  g_clear_object (&self->mux);
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
   g_clear_object (&self->output_folder);

@@ -40,6 +40,7 @@ typedef struct
   const char        *referer;
 
   SoupMessage       *msg;
+  gboolean           via_mux;       /* @msg was sent through the fetch's mux */
   GInputStream      *stream;
   guint8            *buffer;
   HaulThumbnailer   *thumbnailer;

@@ -55,11 +55,24 @@ haul_fetch_free (HaulFetch *fetch)
   g_free (fetch->resume_last_modified);
   g_clear_object (&fetch->cancellable);
   g_clear_object (&fetch->session);
+  g_clear_object (&fetch->mux);
   g_clear_object (&fetch->record);
   g_clear_pointer (&fetch->request, haul_request_unref);
   g_free (fetch->host);
   g_free (fetch->referer);
   g_free (fetch);
+}
+
+/* A message the mux sent is finished on its thread: its last reference
+ * lets go of its connection, which must not change hands between threads
+ * (libsoup would then keep the connection from the mux's other messages). */
+static void
+drop_message (Attempt *attempt)
+{
+  if (attempt->msg != NULL && attempt->via_mux)
+    haul_mux_release (attempt->fetch->mux, g_steal_pointer (&attempt->msg));
+  g_clear_object (&attempt->msg);
+  attempt->via_mux = FALSE;
 }
 
 static void
@@ -68,7 +81,7 @@ attempt_clear (Attempt *attempt)
   if (attempt->stream != NULL)
     g_input_stream_close (attempt->stream, NULL, NULL);
   g_clear_object (&attempt->stream);
-  g_clear_object (&attempt->msg);
+  drop_message (attempt);
   g_clear_pointer (&attempt->thumbnailer, haul_thumbnailer_free);
 
   /* Whatever went wrong, no partial file stays behind. */
@@ -349,7 +362,7 @@ send_request (Attempt  *attempt,
       const char *location;
       guint status;
 
-      g_clear_object (&attempt->msg);
+      drop_message (attempt);
       attempt->msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
       soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT);
       haul_fetch_prepare_transfer (attempt);
@@ -362,8 +375,17 @@ send_request (Attempt  *attempt,
       if (!prepare_request (attempt, uri, error))
         return FALSE;
 
-      attempt->stream = soup_session_send (fetch->session, attempt->msg,
-                                           attempt->cancellable, &local_error);
+      /* HTTPS servers mostly speak HTTP/2, whose one connection the mux
+       * shares among all transfers; plain HTTP is HTTP/1.1, where a
+       * worker's own keep-alive connection costs no hop between threads. */
+      attempt->via_mux = fetch->mux != NULL &&
+                         g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0;
+      if (attempt->via_mux)
+        attempt->stream = haul_mux_send (fetch->mux, fetch->session, attempt->msg,
+                                         attempt->cancellable, &local_error);
+      else
+        attempt->stream = soup_session_send (fetch->session, attempt->msg,
+                                             attempt->cancellable, &local_error);
       if (attempt->stream == NULL)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "haul-mux.h"
 #include "haul-politeness.h"
 #include "haul-request.h"
 #include "haul-update.h"
@@ -15,8 +16,8 @@ typedef void (*HaulFetchPostFunc) (HaulUpdate *update,
                                    gpointer    user_data);
 
 /* One item's fetch. The fields are written on the main context before the
- * fetch is queued and only read by the worker afterwards, except @session,
- * which the worker sets when it starts. The fetch travels back to the main
+ * fetch is queued and only read by the worker afterwards, except @session
+ * and @mux, which the worker sets when it starts. The fetch travels back to the main
  * context with its last update and is freed there, so the session and the
  * cancellable are released where they were made. */
 struct _HaulFetch
@@ -25,6 +26,7 @@ struct _HaulFetch
   char         *folder;
   GCancellable *cancellable;
   SoupSession  *session;
+  HaulMux      *mux;           /* nullable: HTTPS goes through it, set with @session */
   guint64       max_size;
   guint         retries;
   guint         thumbnail_size;
