@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <errno.h>
+#include <gnutls/crypto.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,7 +27,7 @@ struct _HaulBody
   int        fd;
   char      *part_name;     /* in @folder; NULL while it has no name */
   guint64    size;
-  GChecksum *checksum;
+  gnutls_hash_hd_t checksum;
   char      *sha256;        /* once asked for, until written to again */
   gboolean   claimed;
   gboolean   keep_part;
@@ -57,6 +58,22 @@ set_errno_error (int          saved_errno,
     }
 }
 
+static void
+checksum_start (HaulBody *self)
+{
+  /* Fails only when out of memory. */
+  if (gnutls_hash_init (&self->checksum, GNUTLS_DIG_SHA256) < 0)
+    g_error ("cannot start a SHA-256 digest");
+}
+
+static void
+checksum_update (HaulBody   *self,
+                 const void *data,
+                 gsize       length)
+{
+  gnutls_hash (self->checksum, data, length);
+}
+
 static HaulBody *
 body_new (const char *folder)
 {
@@ -64,7 +81,7 @@ body_new (const char *folder)
 
   self->folder = g_strdup (folder);
   self->fd = -1;
-  self->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  checksum_start (self);
 
   return self;
 }
@@ -213,7 +230,7 @@ read_back (HaulBody          *self,
       if (n == 0)
         return TRUE;
 
-      g_checksum_update (self->checksum, buffer, n);
+      checksum_update (self, buffer, n);
       if (read_func != NULL)
         read_func (buffer, n, user_data);
       self->size += n;
@@ -367,7 +384,7 @@ haul_body_write (HaulBody      *self,
       left -= n;
     }
 
-  g_checksum_update (self->checksum, data, length);
+  checksum_update (self, data, length);
   self->size += length;
   return TRUE;
 }
@@ -394,7 +411,8 @@ haul_body_restart (HaulBody  *self,
       return FALSE;
     }
 
-  g_checksum_reset (self->checksum);
+  gnutls_hash_deinit (self->checksum, NULL);
+  checksum_start (self);
   g_clear_pointer (&self->sha256, g_free);
   self->size = 0;
   return TRUE;
@@ -485,7 +503,17 @@ const char *
 haul_body_get_sha256 (HaulBody *self)
 {
   if (self->sha256 == NULL)
-    self->sha256 = g_strdup (g_checksum_get_string (self->checksum));
+    {
+      guint8 digest[32];
+      gnutls_hash_hd_t copy = gnutls_hash_copy (self->checksum);
+
+      /* The digest of what was written so far; the body may yet grow. */
+      g_assert (copy != NULL);
+      gnutls_hash_deinit (copy, digest);
+      self->sha256 = g_malloc (2 * sizeof digest + 1);
+      for (gsize i = 0; i < sizeof digest; i++)
+        g_snprintf (self->sha256 + 2 * i, 3, "%02x", digest[i]);
+    }
 
   return self->sha256;
 }
@@ -620,6 +648,6 @@ haul_body_free (HaulBody *self)
   g_free (self->folder);
   g_free (self->part_name);
   g_free (self->sha256);
-  g_checksum_free (self->checksum);
+  gnutls_hash_deinit (self->checksum, NULL);
   g_free (self);
 }
