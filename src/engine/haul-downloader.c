@@ -564,6 +564,7 @@ haul_downloader_constructed (GObject *object)
 
   G_OBJECT_CLASS (haul_downloader_parent_class)->constructed (object);
 
+  haul_tls_database_install_default ();
   if (self->ca_file != NULL)
     {
       g_autoptr(GError) error = NULL;

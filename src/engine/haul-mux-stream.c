@@ -4,6 +4,11 @@
 #include "haul-mux-private.h"
 #include "haul-mux-stream.h"
 
+/* Bodies of many streams arrive at once, and are held in memory by
+ * libsoup until read: a worker takes at most this much of one at a time,
+ * so its buffer does not hold a second copy of the whole body. */
+#define GATHER_MAX (32 * 1024)
+
 struct _HaulMuxStream
 {
   GInputStream  parent_instance;
@@ -77,7 +82,7 @@ haul_mux_stream_read (GInputStream  *stream,
   call.object = self->base;
   call.other = self;
   call.buffer = buffer;
-  call.size = count;
+  call.size = MIN (count, GATHER_MAX);
   call.cancellable = cancellable;
   haul_mux_call (self->mux, &call);
 
