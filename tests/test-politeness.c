@@ -1044,6 +1044,61 @@ test_turns (void)
 }
 
 static void
+record_ready (gpointer job,
+              gpointer user_data)
+{
+  g_ptr_array_add (user_data, job);
+}
+
+/* Parked jobs leave one at a time, each as soon as the one before has
+ * started, not at the next finish or poll. */
+static void
+test_parked_leave_promptly (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GPtrArray) ready = g_ptr_array_new ();
+  HaulPoliteness *politeness = haul_politeness_new (context, record_ready, NULL, ready);
+  int a, b, c, d, e;
+
+  haul_politeness_set_per_host (politeness, 2);
+  g_assert_true (haul_politeness_try_start (politeness, "h:80", NULL, &a));
+  g_assert_true (haul_politeness_try_start (politeness, "h:80", NULL, &b));
+  g_assert_false (haul_politeness_try_start (politeness, "h:80", NULL, &c));
+  g_assert_false (haul_politeness_try_start (politeness, "h:80", NULL, &d));
+  g_assert_false (haul_politeness_try_start (politeness, "h:80", NULL, &e));
+
+  haul_politeness_finish (politeness, "h:80");
+  haul_politeness_finish (politeness, "h:80");
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (ready->len, ==, 1);
+  g_assert_true (ready->pdata[0] == &c);
+
+  /* c starts: d may go at once, on the next turn of the context. */
+  g_assert_true (haul_politeness_try_start (politeness, "h:80", NULL, &c));
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (ready->len, ==, 2);
+  g_assert_true (ready->pdata[1] == &d);
+  g_assert_true (haul_politeness_try_start (politeness, "h:80", NULL, &d));
+
+  /* The host is full again: e waits for a finish. */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (ready->len, ==, 2);
+  haul_politeness_finish (politeness, "h:80");
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (ready->len, ==, 3);
+  g_assert_true (ready->pdata[2] == &e);
+  g_assert_true (haul_politeness_try_start (politeness, "h:80", NULL, &e));
+  haul_politeness_finish (politeness, "h:80");
+  haul_politeness_finish (politeness, "h:80");
+
+  haul_politeness_free (politeness);
+}
+
+static void
 test_host_key (void)
 {
   g_autofree char *https = haul_politeness_host_key ("https://Example.COM/a.png");
@@ -1107,6 +1162,7 @@ main (int   argc,
   g_test_add_func ("/politeness/pause-cap", test_pause_cap);
   g_test_add_func ("/politeness/host-key", test_host_key);
   g_test_add_func ("/politeness/turns", test_turns);
+  g_test_add_func ("/politeness/parked-leave-promptly", test_parked_leave_promptly);
   g_test_add_func ("/politeness/usage-errors", test_usage_errors);
   g_test_add_func ("/politeness/referer-required", test_referer_required);
   g_test_add_func ("/politeness/referer-foreign", test_referer_foreign);

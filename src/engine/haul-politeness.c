@@ -165,6 +165,9 @@ collect_ready (HaulPoliteness *self,
 
   if (self->n_parked > 0)
     next = MIN (next, now + CANCEL_POLL);
+  /* Jobs handed back from a worker are waiting for the timer already. */
+  if (self->handed->len > 0)
+    next = 0;
   if (next != G_MAXINT64)
     g_source_set_ready_time (self->timer, next);
   else
