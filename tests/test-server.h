@@ -58,6 +58,10 @@
  *                           to a Range request (206), else all of it
  *   /blob/NAME[?type=TYPE]  what test_server_add_blob() gave for NAME, as
  *                           application/octet-stream or TYPE
+ *
+ * h2_base serves the same over HTTPS with HTTP/2 offered (ALPN), and counts
+ * the connections its requests came on (test_server_h2_connections());
+ * routes that take over the raw connection do not work there.
  */
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -72,8 +76,10 @@ typedef struct
   GMainLoop    *loop;
   SoupServer   *server;
   SoupServer   *tls_server;
+  SoupServer   *h2_server;
   char         *base;
   char         *tls_base;
+  char         *h2_base;
   GBytes       *png;
   GBytes       *bomb;
 
@@ -89,6 +95,9 @@ typedef struct
   char         *range;          /* its Range and If-Range, under lock */
   char         *if_range;
   GPtrArray    *raw_threads;    /* under lock */
+  GHashTable   *h2_peers;       /* "address:port" of h2_server's clients, under lock */
+  guint         h2_requests;    /* of them, and how many came as HTTP/2, under lock */
+  guint         h2_streams;
   gint          stop;           /* atomic */
 } TestServer;
 
@@ -696,6 +705,45 @@ test_server_redirect (SoupServerMessage *msg,
                                 "Location", location);
 }
 
+/* Counts a request to h2_server, once its headers are in. */
+static inline void
+test_server_h2_count (TestServer        *self,
+                      SoupServerMessage *msg)
+{
+  GInetSocketAddress *address = G_INET_SOCKET_ADDRESS (soup_server_message_get_remote_address (msg));
+  g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (address));
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_add (self->h2_peers,
+                    g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (address)));
+  self->h2_requests++;
+  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_2_0)
+    self->h2_streams++;
+  g_mutex_unlock (&self->lock);
+}
+
+/* How many connections h2_server's requests came on since the last call,
+ * and how many requests, in @requests, of which @streams were HTTP/2. */
+static inline guint
+test_server_h2_connections (TestServer *self,
+                            guint      *requests,
+                            guint      *streams)
+{
+  guint connections;
+
+  g_mutex_lock (&self->lock);
+  connections = g_hash_table_size (self->h2_peers);
+  g_hash_table_remove_all (self->h2_peers);
+  if (requests != NULL)
+    *requests = self->h2_requests;
+  if (streams != NULL)
+    *streams = self->h2_streams;
+  self->h2_requests = self->h2_streams = 0;
+  g_mutex_unlock (&self->lock);
+
+  return connections;
+}
+
 static inline void
 test_server_handle (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -706,6 +754,9 @@ test_server_handle (SoupServer        *server,
   TestServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   guint hits = test_server_count_hit (self, path);
+
+  if (server == self->h2_server)
+    test_server_h2_count (self, msg);
 
   g_mutex_lock (&self->lock);
   g_free (self->user_agent);
@@ -1028,6 +1079,16 @@ test_server_thread (gpointer user_data)
   soup_server_add_handler (self->tls_server, NULL, test_server_handle, self, NULL);
   self->tls_base = test_server_listen (self->tls_server, SOUP_SERVER_LISTEN_HTTPS);
 
+  /* libsoup 3.2 offers HTTP/2 only to a server made while this is set; the
+   * test's main thread waits meanwhile, and no other thread reads it. */
+  g_setenv ("SOUP_SERVER_HTTP2", "1", TRUE);
+  self->h2_server = soup_server_new ("server-header", "HaulTest ",
+                                     "tls-certificate", certificate,
+                                     NULL);
+  g_unsetenv ("SOUP_SERVER_HTTP2");
+  soup_server_add_handler (self->h2_server, NULL, test_server_handle, self, NULL);
+  self->h2_base = test_server_listen (self->h2_server, SOUP_SERVER_LISTEN_HTTPS);
+
   g_mutex_lock (&self->lock);
   self->ready = TRUE;
   g_cond_signal (&self->cond);
@@ -1037,8 +1098,10 @@ test_server_thread (gpointer user_data)
 
   soup_server_disconnect (self->server);
   soup_server_disconnect (self->tls_server);
+  soup_server_disconnect (self->h2_server);
   g_clear_object (&self->server);
   g_clear_object (&self->tls_server);
+  g_clear_object (&self->h2_server);
 
   /* Let the servers' last callbacks run before the context goes. */
   while (g_main_context_iteration (self->context, FALSE))
@@ -1060,6 +1123,7 @@ test_server_new (void)
   self->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->blobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
   self->raw_threads = g_ptr_array_new ();
+  self->h2_peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->site = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
   self->referers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->png = test_make_png ();
@@ -1111,12 +1175,14 @@ test_server_free (TestServer *self)
   g_hash_table_unref (self->hits);
   g_hash_table_unref (self->blobs);
   g_ptr_array_unref (self->raw_threads);
+  g_hash_table_unref (self->h2_peers);
   g_hash_table_unref (self->site);
   g_hash_table_unref (self->referers);
   g_bytes_unref (self->png);
   g_bytes_unref (self->bomb);
   g_free (self->base);
   g_free (self->tls_base);
+  g_free (self->h2_base);
   g_free (self->user_agent);
   g_free (self->range);
   g_free (self->if_range);
