@@ -1427,6 +1427,124 @@ test_https (Fixture       *fixture,
     }
 }
 
+/* /png/NAME?delay=MS items on the HTTP/2 server. */
+static GPtrArray *
+make_h2_downloads (const char *prefix,
+                   guint       count,
+                   guint       delay)
+{
+  GPtrArray *downloads = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("%s/png/%s-%u.png?delay=%u",
+                                              server->h2_base, prefix, i, delay);
+
+      g_ptr_array_add (downloads, haul_download_new (url));
+    }
+
+  return downloads;
+}
+
+/* Transfers in flight to an HTTP/2 server share one connection as
+ * streams, with as many at once as there are workers. */
+static void
+test_h2_shared_connection (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_h2_downloads ("shared", 36, 300);
+  guint connections, requests, streams;
+  gint64 start;
+  double elapsed;
+
+  test_server_h2_connections (server, NULL, NULL);
+  haul_downloader_set_concurrency (fixture->downloader, 12);
+  start = g_get_monotonic_time ();
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+  elapsed = (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < downloads->len; i++)
+    {
+      g_assert_cmpint (haul_download_get_state (downloads->pdata[i]), ==, HAUL_DOWNLOAD_DONE);
+      assert_file_is_png (haul_download_get_file_path (downloads->pdata[i]));
+    }
+
+  connections = test_server_h2_connections (server, &requests, &streams);
+  g_test_message ("36 × 300 ms, 12 workers over HTTP/2: %.2f s, %u requests (%u as HTTP/2) "
+                  "on %u connections", elapsed, requests, streams, connections);
+  g_assert_cmpuint (requests, ==, 36);
+  g_assert_cmpuint (streams, ==, 36);
+  g_assert_cmpuint (connections, <=, 2);
+  /* Three rounds of 12 at once; one by one would take 10.8 s. */
+  g_assert_cmpfloat (elapsed, >=, 0.9);
+  g_assert_cmpfloat (elapsed, <, 10.8 / 3);
+}
+
+static gboolean
+cancel_download_later (gpointer user_data)
+{
+  HaulDownload *download = user_data;
+
+  g_object_set_data (G_OBJECT (download), "cancelled-at",
+                     GSIZE_TO_POINTER ((gsize)g_get_monotonic_time ()));
+  haul_download_cancel (download);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancelling one stream ends it at once, though its connection is silent
+ * (libsoup 3.2 would wait for the next frame), and resets that stream
+ * only: the others on its connection finish, and the connection serves
+ * what comes next. */
+static void
+test_h2_cancel_one (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_h2_downloads ("kept", 8, 1500);
+  g_autoptr(GPtrArray) later = make_h2_downloads ("later", 4, 0);
+  g_autofree char *url = g_strdup_printf ("%s/png/held.png?delay=20000", server->h2_base);
+  g_autoptr(HaulDownload) held = haul_download_new (url);
+  gint64 cancelled_at;
+
+  test_server_h2_connections (server, NULL, NULL);
+  haul_downloader_set_concurrency (fixture->downloader, 9);
+  g_ptr_array_insert (downloads, 0, g_object_ref (held));
+  g_timeout_add (300, cancel_download_later, held);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  cancelled_at = (gint64)GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (held), "cancelled-at"));
+  g_assert_cmpint (haul_download_get_state (held), ==, HAUL_DOWNLOAD_CANCELLED);
+  g_assert_cmpint (haul_download_get_finished_time (held) - cancelled_at, <, G_USEC_PER_SEC);
+  g_assert_null (haul_download_get_file_path (held));
+  for (guint i = 1; i < downloads->len; i++)
+    g_assert_cmpint (haul_download_get_state (downloads->pdata[i]), ==, HAUL_DOWNLOAD_DONE);
+
+  g_assert_true (run_batch (fixture, later, NULL, NULL));
+  for (guint i = 0; i < later->len; i++)
+    g_assert_cmpint (haul_download_get_state (later->pdata[i]), ==, HAUL_DOWNLOAD_DONE);
+  g_assert_cmpuint (test_server_h2_connections (server, NULL, NULL), ==, 1);
+}
+
+/* Cancelling the batch ends every stream at once. */
+static void
+test_h2_cancel_batch (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) downloads = make_h2_downloads ("late", 6, 10000);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  haul_downloader_set_concurrency (fixture->downloader, 6);
+  g_timeout_add (300, cancel_later, cancellable);
+  g_assert_false (run_batch (fixture, downloads, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 300 * 1000 + G_USEC_PER_SEC);
+
+  for (guint i = 0; i < downloads->len; i++)
+    g_assert_cmpint (haul_download_get_state (downloads->pdata[i]), ==, HAUL_DOWNLOAD_CANCELLED);
+  assert_folder_empty (fixture);
+}
+
 static void
 test_unwritable_folder (Fixture       *fixture,
                         gconstpointer  data)
@@ -1568,6 +1686,9 @@ main (int   argc,
   ADD ("output-folder-created", test_output_folder_created, NULL);
   ADD ("non-local-folder", test_non_local_folder, NULL);
   ADD ("https/bad-ca-file", test_bad_ca_file, "/nonexistent/ca.pem");
+  ADD ("h2/shared-connection", test_h2_shared_connection, ca_file);
+  ADD ("h2/cancel-one", test_h2_cancel_one, ca_file);
+  ADD ("h2/cancel-batch", test_h2_cancel_batch, ca_file);
 
 #undef ADD
 

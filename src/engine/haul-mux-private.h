@@ -9,9 +9,14 @@ G_BEGIN_DECLS
  * asynchronous operation whose callback ends with haul_mux_call_done(). */
 typedef struct _HaulMuxCall HaulMuxCall;
 
+typedef void (*HaulMuxCallFunc) (HaulMuxCall *call);
+
 struct _HaulMuxCall
 {
-  void          (*start) (HaulMuxCall *call);
+  HaulMuxCallFunc start;
+  /* Nullable; on the mux thread, for the results of a call its caller
+   * gave up on. */
+  HaulMuxCallFunc discard;
 
   /* What the operation works on, set by the caller. */
   gpointer        object;
@@ -28,10 +33,19 @@ struct _HaulMuxCall
   GMutex          lock;
   GCond           cond;
   gboolean        done;
+  gboolean        abandoned;
 };
 
-void haul_mux_call      (HaulMux     *self,
-                         HaulMuxCall *call);
-void haul_mux_call_done (HaulMuxCall *call);
+HaulMuxCall *haul_mux_call_new   (HaulMuxCallFunc  start,
+                                  HaulMuxCallFunc  discard);
+HaulMuxCall *haul_mux_call_ref   (HaulMuxCall     *call);
+void         haul_mux_call_unref (HaulMuxCall     *call);
+
+gboolean     haul_mux_call       (HaulMux         *self,
+                                  HaulMuxCall     *call,
+                                  gboolean         give_up_on_cancel);
+void         haul_mux_call_done  (HaulMuxCall     *call);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HaulMuxCall, haul_mux_call_unref)
 
 G_END_DECLS

@@ -70,7 +70,7 @@ haul_mux_stream_read (GInputStream  *stream,
                       GError       **error)
 {
   HaulMuxStream *self = HAUL_MUX_STREAM (stream);
-  HaulMuxCall call = { 0, };
+  g_autoptr(HaulMuxCall) call = NULL;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return -1;
@@ -78,17 +78,19 @@ haul_mux_stream_read (GInputStream  *stream,
   if (self->ended)
     return 0;
 
-  call.start = read_start;
-  call.object = self->base;
-  call.other = self;
-  call.buffer = buffer;
-  call.size = MIN (count, GATHER_MAX);
-  call.cancellable = cancellable;
-  haul_mux_call (self->mux, &call);
+  call = haul_mux_call_new (read_start, NULL);
+  call->object = self->base;
+  call->other = self;
+  call->buffer = buffer;
+  call->size = MIN (count, GATHER_MAX);
+  call->cancellable = cancellable;
+  /* A read ends at once when cancelled; it is waited for, as it writes
+   * into @buffer. */
+  haul_mux_call (self->mux, call, FALSE);
 
-  if (call.count < 0)
-    g_propagate_error (error, call.error);
-  return call.count;
+  if (call->count < 0)
+    g_propagate_error (error, g_steal_pointer (&call->error));
+  return call->count;
 }
 
 static void
@@ -117,16 +119,15 @@ haul_mux_stream_close (GInputStream  *stream,
                        GError       **error)
 {
   HaulMuxStream *self = HAUL_MUX_STREAM (stream);
-  HaulMuxCall call = { 0, };
+  g_autoptr(HaulMuxCall) call = haul_mux_call_new (close_start, NULL);
 
-  call.start = close_start;
-  call.object = self->base;
-  call.cancellable = cancellable;
-  haul_mux_call (self->mux, &call);
+  call->object = self->base;
+  call->cancellable = cancellable;
+  haul_mux_call (self->mux, call, FALSE);
 
-  if (call.count < 0)
+  if (call->count < 0)
     {
-      g_propagate_error (error, call.error);
+      g_propagate_error (error, g_steal_pointer (&call->error));
       return FALSE;
     }
   return TRUE;

@@ -88,6 +88,42 @@ haul_mux_new (void)
   return g_object_new (HAUL_TYPE_MUX, NULL);
 }
 
+static void
+call_clear (gpointer data)
+{
+  HaulMuxCall *call = data;
+
+  g_clear_error (&call->error);
+  g_cond_clear (&call->cond);
+  g_mutex_clear (&call->lock);
+}
+
+HaulMuxCall *
+haul_mux_call_new (HaulMuxCallFunc start,
+                   HaulMuxCallFunc discard)
+{
+  HaulMuxCall *call = g_atomic_rc_box_new0 (HaulMuxCall);
+
+  call->start = start;
+  call->discard = discard;
+  g_mutex_init (&call->lock);
+  g_cond_init (&call->cond);
+
+  return call;
+}
+
+HaulMuxCall *
+haul_mux_call_ref (HaulMuxCall *call)
+{
+  return g_atomic_rc_box_acquire (call);
+}
+
+void
+haul_mux_call_unref (HaulMuxCall *call)
+{
+  g_atomic_rc_box_release_full (call, call_clear);
+}
+
 static gboolean
 start_call (gpointer data)
 {
@@ -97,37 +133,68 @@ start_call (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-haul_mux_call (HaulMux     *self,
-               HaulMuxCall *call)
+static void
+wake_caller (GCancellable *cancellable,
+             HaulMuxCall  *call)
 {
-  g_return_if_fail (HAUL_IS_MUX (self));
-  g_return_if_fail (g_thread_self () != self->thread);
-
-  g_mutex_init (&call->lock);
-  g_cond_init (&call->cond);
-  call->done = FALSE;
-
-  run_on_thread (self, start_call, call);
-
-  /* The operation ends promptly once @cancellable is cancelled, so the
-   * wait needs no timeout of its own. */
   g_mutex_lock (&call->lock);
-  while (!call->done)
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+}
+
+/* Returns FALSE if @give_up_on_cancel let the caller go when @cancellable
+ * was cancelled before the operation ended: libsoup 3.2 notices that a
+ * cancelled HTTP/2 request is over only when a frame next arrives on its
+ * connection, which a silent server may not send for a long time. The
+ * operation then ends on its own, and @discard has its results. A call
+ * that reads into the caller's memory must not give up. */
+gboolean
+haul_mux_call (HaulMux     *self,
+               HaulMuxCall *call,
+               gboolean     give_up_on_cancel)
+{
+  GCancellable *cancellable = give_up_on_cancel ? call->cancellable : NULL;
+  gboolean done;
+  gulong handler = 0;
+
+  g_return_val_if_fail (HAUL_IS_MUX (self), FALSE);
+  g_return_val_if_fail (g_thread_self () != self->thread, FALSE);
+
+  /* The mux thread's reference, dropped by haul_mux_call_done(). */
+  run_on_thread (self, start_call, haul_mux_call_ref (call));
+
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_caller),
+                                     haul_mux_call_ref (call),
+                                     (GDestroyNotify)haul_mux_call_unref);
+
+  g_mutex_lock (&call->lock);
+  while (!call->done && !(cancellable != NULL && g_cancellable_is_cancelled (cancellable)))
     g_cond_wait (&call->cond, &call->lock);
+  done = call->done;
+  call->abandoned = !done;
   g_mutex_unlock (&call->lock);
 
-  g_cond_clear (&call->cond);
-  g_mutex_clear (&call->lock);
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+
+  return done;
 }
 
 void
 haul_mux_call_done (HaulMuxCall *call)
 {
+  gboolean abandoned;
+
   g_mutex_lock (&call->lock);
+  abandoned = call->abandoned;
   call->done = TRUE;
   g_cond_signal (&call->cond);
   g_mutex_unlock (&call->lock);
+
+  if (abandoned && call->discard != NULL)
+    call->discard (call);
+  haul_mux_call_unref (call);
 }
 
 static gboolean
@@ -163,6 +230,26 @@ send_start (HaulMuxCall *call)
                            call->cancellable, send_done, call);
 }
 
+static void
+send_call_clear (HaulMuxCall *call)
+{
+  g_clear_object (&call->object);
+  g_clear_object (&call->other);
+  g_clear_object (&call->cancellable);
+}
+
+/* A response nobody waits for any more: its body is closed, which resets
+ * its stream. */
+static void
+send_discard (HaulMuxCall *call)
+{
+  g_autoptr(GInputStream) stream = g_steal_pointer (&call->result);
+
+  if (stream != NULL)
+    g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  send_call_clear (call);
+}
+
 GInputStream *
 haul_mux_send (HaulMux       *self,
                SoupSession   *session,
@@ -170,7 +257,7 @@ haul_mux_send (HaulMux       *self,
                GCancellable  *cancellable,
                GError       **error)
 {
-  HaulMuxCall call = { 0, };
+  g_autoptr(HaulMuxCall) call = NULL;
 
   g_return_val_if_fail (HAUL_IS_MUX (self), NULL);
   g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
@@ -179,17 +266,25 @@ haul_mux_send (HaulMux       *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
-  call.start = send_start;
-  call.object = session;
-  call.other = msg;
-  call.cancellable = cancellable;
-  haul_mux_call (self, &call);
+  /* The call may outlive this function: it holds what it works on. */
+  call = haul_mux_call_new (send_start, send_discard);
+  call->object = g_object_ref (session);
+  call->other = g_object_ref (msg);
+  call->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
 
-  if (call.result == NULL)
+  if (!haul_mux_call (self, call, TRUE))
     {
-      g_propagate_error (error, call.error);
+      /* What it holds is let go of on the mux thread, with the call. */
+      g_cancellable_set_error_if_cancelled (cancellable, error);
       return NULL;
     }
 
-  return haul_mux_stream_new (self, call.result, msg);
+  send_call_clear (call);
+  if (call->result == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&call->error));
+      return NULL;
+    }
+
+  return haul_mux_stream_new (self, g_steal_pointer (&call->result), msg);
 }
