@@ -26,15 +26,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 PY = "/usr/bin/python3"
 LATENCY = 0.100  # seconds nginx holds each /slow/ request
-WORKERS = (1, 4, 16)
+HTTP_WORKERS = (1, 4, 16)
+TLS_WORKERS = (1, 4, 16, 64)  # HTTP/2 multiplexing shows at high counts
 TOOLS = ("haul-cli", "aria2c", "curl", "wget2", "wget", "tutorial.py")
 PEERS = TOOLS[1:]
 
 
 class Scenario:
-    def __init__(self, key, title, group, scheme, path):
+    def __init__(self, key, title, group, scheme, path, workers):
         self.key, self.title, self.group = key, title, group
         self.scheme, self.path = scheme, path
+        self.workers = workers
 
     @property
     def latency(self):
@@ -43,16 +45,18 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("latency", "200 images, 100 ms per request, HTTP", "images",
-             "http", "slow"),
+             "http", "slow", HTTP_WORKERS),
     Scenario("throughput", "200 images, no delay, HTTP", "images",
-             "http", "fast"),
+             "http", "fast", HTTP_WORKERS),
     Scenario("large", "10 large files (5-20 MB), HTTP", "large",
-             "http", "fast"),
+             "http", "fast", HTTP_WORKERS),
     Scenario("latency-tls", "200 images, 100 ms per request, HTTPS", "images",
-             "https", "slow"),
+             "https", "slow", TLS_WORKERS),
     Scenario("throughput-tls", "200 images, no delay, HTTPS", "images",
-             "https", "fast"),
+             "https", "fast", TLS_WORKERS),
 )
+# Every worker count some scenario runs, for the chart's columns and --workers.
+WORKERS = tuple(sorted(set().union(*(s.workers for s in SCENARIOS))))
 
 
 def loadavg():
@@ -103,7 +107,7 @@ def command(tool, workers, sc, url_file, urls, out, args):
     raise ValueError(tool)
 
 
-def cells(tools, workers=WORKERS):
+def cells(tools, workers):
     for tool in tools:
         for w in workers:
             if tool == "wget" and w != 1:
@@ -303,6 +307,12 @@ def summarise(runs):
     return cell
 
 
+def spoken(xs):
+    """(1, 4, 16) as "1, 4 and 16"."""
+    xs = [str(x) for x in xs]
+    return ", ".join(xs[:-1]) + " and " + xs[-1] if len(xs) > 1 else "".join(xs)
+
+
 def workers_text(w):
     return f"{w} worker" + ("s" if w != 1 else "")
 
@@ -357,8 +367,8 @@ def table(cell, manifest, field, unit, with_ratio):
              "|" + "|".join(["---"] * 2 + ["--:"] * (len(head) - 2)) + "|"]
     for sc in SCENARIOS:
         n = len(manifest[sc.group])
-        for w in WORKERS:
-            row = [sc.title if w == WORKERS[0] else "", str(w),
+        for w in sc.workers:
+            row = [sc.title if w == sc.workers[0] else "", str(w),
                    fmt_s(bound(n, w)) if sc.latency and show_bound else ""]
             for t in TOOLS:
                 c = cell.get((sc.key, t, w))
@@ -421,7 +431,7 @@ def targets(cell, manifest):
         out.append(line)
     for key in ("throughput", "large", "throughput-tls"):
         sc = next(s for s in SCENARIOS if s.key == key)
-        for w in WORKERS:
+        for w in sc.workers:
             h, best = haul(key, w), best_peer(cell, sc, w)
             if not h or not best:
                 out.append(f"- {sc.title}, {workers_text(w)}: **not measured**")
@@ -430,7 +440,7 @@ def targets(cell, manifest):
             verdict = "met" if r <= 1.00 else f"**missed: {r:.2f}×, {(h['wall'] - best[1]) * 1000:.0f} ms slower**"
             out.append(f"- {sc.title}, {workers_text(w)}: Haul {fmt_s(h['wall'])}, best peer "
                        f"{best[0]} {fmt_s(best[1])}, ratio {r:.2f} (target ≤ 1.00): {verdict}")
-    for w in WORKERS:
+    for w in next(s for s in SCENARIOS if s.key == "large").workers:
         h = haul("large", w)
         if h:
             verdict = "met" if h["rss_mb"] < 40 else f"**missed by {h['rss_mb'] - 40:.1f} MB**"
@@ -455,7 +465,7 @@ def observations(cell, manifest, diag):
                        + ", ".join(conns) + ".")
     for sc in SCENARIOS:
         for t in PEERS:
-            over = [(w, cell[(sc.key, t, w)]["in_flight"]) for w in WORKERS
+            over = [(w, cell[(sc.key, t, w)]["in_flight"]) for w in sc.workers
                     if over_workers(cell.get((sc.key, t, w)), w)]
             if over:
                 out.append(f"- {sc.title}: `{t}` had more requests in flight than its worker count ("
@@ -481,7 +491,7 @@ def every_cell(cell):
     lines = ["| Scenario | Tool | W | wall median (min–max) | CPU | peak RSS | connections | most in flight | protocol | verified |",
              "|---|---|--:|--:|--:|--:|--:|--:|---|---|"]
     for sc in SCENARIOS:
-        for t, w in cells(TOOLS):
+        for t, w in cells(TOOLS, sc.workers):
             c = cell.get((sc.key, t, w))
             if not c:
                 continue
@@ -556,7 +566,8 @@ def chart(cell, manifest, path, tmp):
             fn = os.path.join(data, f"{sc.key}-bound.dat")
             n = len(manifest[sc.group])
             with open(fn, "w") as f:
-                f.writelines(f"{w} {bound(n, w)}\n" for w in (1, 2, 4, 8, 16))
+                f.writelines(f"{2 ** i} {bound(n, 2 ** i)}\n"
+                             for i in range(max(sc.workers).bit_length()))
             series.append(("bound ⌈N/W⌉×100 ms", fn))
         plots.append((sc, series))
     style = {"haul-cli": "lw 3 lc rgb '#c01c28' pt 7 ps 1.4",
@@ -566,7 +577,8 @@ def chart(cell, manifest, path, tmp):
     g = [f"set terminal pngcairo size 1500,900 font 'sans,10'",
          f"set output '{path}'",
          "set multiplot layout 2,3 title 'Wall time against workers (median of runs; lower is better)'",
-         "set logscale xy", "set xtics (1,4,16)", "set xrange [0.8:20]",
+         "set logscale xy", "set xtics (" + ",".join(map(str, WORKERS)) + ")",
+         f"set xrange [0.8:{WORKERS[-1] * 1.25:g}]",
          "set xlabel 'workers'", "set ylabel 'wall time (s)'",
          "set grid", "set key top right font ',9'"]
     for sc, series in plots:
@@ -597,7 +609,7 @@ def chart(cell, manifest, path, tmp):
                 else:
                     vals.append("NaN")  # no bar
             f.write(f'"{short[sc.key]}" ' + " ".join(vals) + "\n")
-    colours = ("#f66151", "#c01c28", "#63452c")
+    colours = ("#f66151", "#c01c28", "#63452c", "#241f31")
     bars = [f"'{ratios}' using {i + 2}:xtic(1) title 'W={w}' lc rgb '{colours[i]}'"
             for i, w in enumerate(WORKERS) if i in valid]
     g += ["unset logscale", "set logscale y", "set xrange [*:*]", "set yrange [0.3:*]",
@@ -648,7 +660,8 @@ def write_results(args, manifest, runs, gui, diag=None):
         "from the start to the exit of the process; CPU time is user + system and peak RSS the maximum "
         "resident set, both from `/usr/bin/time`. After every run each downloaded file is checked by "
         "SHA-256 against the corpus; a run with a missing, extra or corrupt file, or a non-zero exit, is FAIL.",
-        "- W is the number of workers: `haul-cli -j W`, `aria2c -j W`, `curl --parallel --parallel-max W`, "
+        f"- W is the number of workers ({spoken(HTTP_WORKERS)} over HTTP, {spoken(TLS_WORKERS)} over HTTPS): "
+        "`haul-cli -j W`, `aria2c -j W`, `curl --parallel --parallel-max W`, "
         "`wget2 --max-threads W`, `tutorial.py` with `ThreadPoolExecutor(max_workers=W)`; `wget` fetches one "
         "by one. Every tool otherwise runs with its defaults (plus the private CA for HTTPS, and `--any-type` "
         "for `haul-cli` on the large files, which are not images).",
@@ -720,8 +733,12 @@ def main():
         with open(args.raw) as f:
             runs = json.load(f)
     else:
+        wanted = {int(x) for x in args.workers.split(",")}
+        for w in sorted(wanted - set(WORKERS)):
+            print(f"W={w} is not among any scenario's worker counts "
+                  f"({', '.join(map(str, WORKERS))}); skipped", file=sys.stderr)
         plan = [(rep, sc, t, w) for rep in range(args.runs) for sc in scenarios
-                for t, w in cells(tools, [int(x) for x in args.workers.split(",")])]
+                for t, w in cells(tools, [w for w in sc.workers if w in wanted])]
         for i, (rep, sc, t, w) in enumerate(plan, 1):
             r = run_cell(sc, t, w, rep, args, manifest, env)
             runs.append(r)
