@@ -28,7 +28,9 @@ PY = "/usr/bin/python3"
 LATENCY = 0.100  # seconds nginx holds each /slow/ request
 HTTP_WORKERS = (1, 4, 16)
 TLS_WORKERS = (1, 4, 16, 64)  # HTTP/2 multiplexing shows at high counts
-TOOLS = ("haul-cli", "aria2c", "curl", "wget2", "wget", "tutorial.py")
+# wget2-w1 is wget2 with one request in flight per HTTP/2 connection, so at
+# most W in all; plain wget2 can have many more.
+TOOLS = ("haul-cli", "aria2c", "curl", "wget2", "wget2-w1", "wget", "tutorial.py")
 PEERS = TOOLS[1:]
 
 
@@ -86,9 +88,11 @@ def command(tool, workers, sc, url_file, urls, out, args):
         if tls:
             cmd += ["--cacert", args.ca]
         return cmd + urls
-    if tool == "wget2":
+    if tool in ("wget2", "wget2-w1"):
         cmd = ["wget2", "--max-threads", str(workers), "--quiet",
                "--directory-prefix", out, "--input-file", url_file]
+        if tool == "wget2-w1":
+            cmd.append("--http2-request-window=1")
         if tls:
             cmd += ["--ca-certificate", args.ca]
         return cmd
@@ -541,6 +545,7 @@ def versions(args):
         ("aria2c", version(["aria2c", "--version"])),
         ("curl", version(["curl", "--version"])),
         ("wget2", version(["wget2", "--version"])),
+        ("wget2-w1", "the same wget2 with `--http2-request-window=1`"),
         ("wget", version(["wget", "--version"])),
         ("tutorial.py", version([PY, "--version"]) + f", requests {req}"),
         ("server", nginx + " with the echo module (libnginx-mod-http-echo)"),
@@ -572,7 +577,8 @@ def chart(cell, manifest, path, tmp):
         plots.append((sc, series))
     style = {"haul-cli": "lw 3 lc rgb '#c01c28' pt 7 ps 1.4",
              "aria2c": "lc rgb '#1c71d8' pt 5", "curl": "lc rgb '#26a269' pt 9",
-             "wget2": "lc rgb '#e5a50a' pt 11", "wget": "lc rgb '#613583' pt 13 ps 1.6",
+             "wget2": "lc rgb '#e5a50a' pt 11", "wget2-w1": "lc rgb '#e66100' dt 2 pt 10",
+             "wget": "lc rgb '#613583' pt 13 ps 1.6",
              "tutorial.py": "lc rgb '#865e3c' pt 3"}
     g = [f"set terminal pngcairo size 1500,900 font 'sans,10'",
          f"set output '{path}'",
@@ -662,7 +668,9 @@ def write_results(args, manifest, runs, gui, diag=None):
         "SHA-256 against the corpus; a run with a missing, extra or corrupt file, or a non-zero exit, is FAIL.",
         f"- W is the number of workers ({spoken(HTTP_WORKERS)} over HTTP, {spoken(TLS_WORKERS)} over HTTPS): "
         "`haul-cli -j W`, `aria2c -j W`, `curl --parallel --parallel-max W`, "
-        "`wget2 --max-threads W`, `tutorial.py` with `ThreadPoolExecutor(max_workers=W)`; `wget` fetches one "
+        "`wget2 --max-threads W`, `wget2-w1` the same with `--http2-request-window=1` (by default wget2 "
+        "sends up to 30 requests at once on each HTTP/2 connection, of which it opens up to W, so it alone can have more "
+        "than W in flight), `tutorial.py` with `ThreadPoolExecutor(max_workers=W)`; `wget` fetches one "
         "by one. Every tool otherwise runs with its defaults (plus the private CA for HTTPS, and `--any-type` "
         "for `haul-cli` on the large files, which are not images).",
         "- The bound for the latency rows is ⌈N/W⌉ × 100 ms: W workers cannot finish N held requests sooner.",
