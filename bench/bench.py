@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -165,6 +166,27 @@ def max_in_flight(requests):
     return most
 
 
+def accepted(args):
+    """How many connections nginx has accepted so far (its stub_status), or
+    None. Unlike the access log this also counts connections that never sent
+    a request."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"http://127.0.0.1:{args.http_port}/nginx-status", timeout=10) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    m = re.search(r"accepts handled requests\s+(\d+)", text)
+    return int(m.group(1)) if m else None
+
+
+def protocol_text(protocols):
+    """{"HTTP/2.0": 200} as "h2"; several protocols, the most used first."""
+    names = {"HTTP/2.0": "h2", "HTTP/1.1": "h1.1", "HTTP/1.0": "h1.0"}
+    return "+".join(names.get(p, p) for p, _ in
+                    sorted(protocols.items(), key=lambda x: -x[1])) or "none"
+
+
 def run_cell(sc, tool, workers, rep, args, manifest, env):
     names = [e["name"] for e in manifest[sc.group]]
     base = f"{sc.scheme}://127.0.0.1:{args.https_port if sc.scheme == 'https' else args.http_port}/{sc.path}/"
@@ -181,6 +203,7 @@ def run_cell(sc, tool, workers, rep, args, manifest, env):
     log = out + ".log"
     cmd = command(tool, workers, sc, url_file, urls, out, args)
     log_offset = os.path.getsize(args.access_log)
+    accepted_before = accepted(args)
     load = loadavg()
     t0 = time.perf_counter()
     with open(log, "wb") as logf:
@@ -198,6 +221,7 @@ def run_cell(sc, tool, workers, rep, args, manifest, env):
         if not timer.is_alive():
             rc = "timeout"
         timer.cancel()
+    accepted_after = accepted(args)
     with open(tfile) as f:
         last = f.read().strip().splitlines()[-1].split()
     user, system, rss_kb = float(last[1]), float(last[2]), int(last[3])
@@ -223,6 +247,9 @@ def run_cell(sc, tool, workers, rep, args, manifest, env):
         "wall": wall, "cpu": user + system, "rss_kb": rss_kb,
         "ok": error is None, "error": error, "load": load,
         "requests": len(requests), "connections": connections,
+        # Less the connection that asked for the second count.
+        "accepted": (accepted_after - accepted_before - 1
+                     if accepted_before is not None and accepted_after is not None else None),
         "protocols": dict(protocols), "cmd": cmd[:12],
         "held_min": min((r[1] for r in requests if r[2] == 200), default=None),
         "in_flight": max_in_flight(requests),
@@ -305,6 +332,7 @@ def summarise(runs):
             "rss_mb": median([r["rss_kb"] for r in rs]) / 1024,
             "error": next((r["error"] for r in rs if r["error"]), None),
             "connections": median([r["connections"] for r in rs]),
+            "accepted": median([r["accepted"] for r in rs if r.get("accepted") is not None]),
             "in_flight": median([r.get("in_flight", 0) for r in rs]),
             "protocols": rs[-1]["protocols"],
         }
@@ -456,17 +484,6 @@ def targets(cell, manifest):
 def observations(cell, manifest, diag):
     """Facts from this run that explain the rows, each computed here."""
     out = []
-    for key in ("latency-tls", "throughput-tls"):
-        sc = next(s for s in SCENARIOS if s.key == key)
-        conns = []
-        for t in TOOLS:
-            c = cell.get((key, t, 16))
-            if c:
-                proto = "/".join(sorted(p.replace("HTTP/", "") for p in c["protocols"]))
-                conns.append(f"`{t}` {c['connections']:.0f} ({proto})")
-        if conns:
-            out.append(f"- {sc.title}, 16 workers — TLS connections opened (protocol): "
-                       + ", ".join(conns) + ".")
     for sc in SCENARIOS:
         for t in PEERS:
             over = [(w, cell[(sc.key, t, w)]["in_flight"]) for w in sc.workers
@@ -491,9 +508,32 @@ def observations(cell, manifest, diag):
     return "\n".join(out)
 
 
+def connections_text(c):
+    if c is None:
+        return "—"
+    text = f"{c['connections']:g} ({protocol_text(c['protocols'])})"
+    if c.get("accepted") is not None and c["accepted"] != c["connections"]:
+        text += f", {c['accepted']:g} accepted"
+    return text if c["ok"] else text + ", FAIL"
+
+
+def connections_table(cell):
+    head = ["Scenario", "W"] + [f"`{t}`" for t in TOOLS]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join(["---"] * 2 + ["--:"] * (len(head) - 2)) + "|"]
+    for sc in SCENARIOS:
+        if sc.scheme != "https":
+            continue
+        for w in sc.workers:
+            row = [sc.title if w == sc.workers[0] else "", str(w)]
+            row += [connections_text(cell.get((sc.key, t, w))) for t in TOOLS]
+            lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
 def every_cell(cell):
-    lines = ["| Scenario | Tool | W | wall median (min–max) | CPU | peak RSS | connections | most in flight | protocol | verified |",
-             "|---|---|--:|--:|--:|--:|--:|--:|---|---|"]
+    lines = ["| Scenario | Tool | W | wall median (min–max) | CPU | peak RSS | connections | accepted | most in flight | protocol | verified |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|"]
     for sc in SCENARIOS:
         for t, w in cells(TOOLS, sc.workers):
             c = cell.get((sc.key, t, w))
@@ -503,7 +543,8 @@ def every_cell(cell):
             verified = f"{c['n']}/{c['n']} runs" if c["ok"] else ("FAIL: " + (c["error"] or "")[:160]).replace("|", "/")
             lines.append(
                 f"| {sc.key} | `{t}` | {w} | {fmt_s(c['wall'])} ({c['wall_min']:.2f}–{c['wall_max']:.2f}) "
-                f"| {fmt_s(c['cpu'])} | {c['rss_mb']:.1f} MB | {c['connections']:.0f} | {c.get('in_flight', 0):.0f} "
+                f"| {fmt_s(c['cpu'])} | {c['rss_mb']:.1f} MB | {c['connections']:g} "
+                f"| {'—' if c.get('accepted') is None else format(c['accepted'], 'g')} | {c.get('in_flight', 0):.0f} "
                 f"| {proto} | {verified} |")
     return "\n".join(lines)
 
@@ -688,12 +729,18 @@ def write_results(args, manifest, runs, gui, diag=None):
            "![Wall time against workers](wall-vs-workers.png)", "",
            "## CPU time (user + system, median)", "", table(cell, manifest, "cpu", "s", True), "",
            "## Peak RSS (median)", "", table(cell, manifest, "rss_mb", "MB", False), "",
+           "## Connections (HTTPS)", "",
+           "Distinct TCP connections the server saw during a run (nginx's connection serial in its access "
+           "log; median over the runs), and the protocol the requests used (h2 is HTTP/2). Where nginx "
+           "accepted more connections than carried a request (its `stub_status` count), the cell says so.",
+           "", connections_table(cell), "",
            "## Targets", "", targets(cell, manifest), "",
            "## Observations", "", observations(cell, manifest, diag) or "None.", "",
            "## GUI stress", "", gui, "",
            "## Every cell", "",
-           "Connections and protocol come from the server's access log (distinct connections the run opened; "
-           "requests per protocol).", "",
+           "Connections and protocol come from the server's access log (distinct connections that carried the "
+           "run's requests; requests per protocol); accepted is nginx's count of the connections it accepted "
+           "during the run (`stub_status`), which also counts any that sent no request.", "",
            every_cell(cell), ""]
     with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
         f.write("\n".join(md))

@@ -119,6 +119,9 @@ http {
     ssl_certificate $tmp/server.pem;
     ssl_certificate_key $tmp/server.key;
     location /fast/ { alias $tmp/www/; }
+    # Connections accepted, for bench.py to count also those that sent no
+    # request; kept out of the access log.
+    location = /nginx-status { stub_status; access_log off; }
     # The window's stress run: 5,000 names for the 200 images.
     location ~ ^/gui/(img-[0-9]+)-[0-9]+\.(jpg|png)\$ { alias $tmp/www/\$1.\$2; }
     location ~ ^/slow/(.+)\$ {
