@@ -365,7 +365,7 @@ def cell_text(c, field, unit):
     v = c[field]
     if unit == "s":
         return fmt_s(v)
-    return f"{v:.0f} MB" if v >= 10 else f"{v:.1f} MB"
+    return f"{v:.0f} MiB" if v >= 10 else f"{v:.1f} MiB"
 
 
 def over_workers(c, w):
@@ -475,9 +475,9 @@ def targets(cell, manifest):
     for w in next(s for s in SCENARIOS if s.key == "large").workers:
         h = haul("large", w)
         if h:
-            verdict = "met" if h["rss_mb"] < 40 else f"**missed by {h['rss_mb'] - 40:.1f} MB**"
+            verdict = "met" if h["rss_mb"] < 40 else f"**missed by {h['rss_mb'] - 40:.1f} MiB**"
             out.append(f"- Peak RSS downloading the large files, {workers_text(w)}: "
-                       f"{h['rss_mb']:.1f} MB (target < 40 MB): {verdict}")
+                       f"{h['rss_mb']:.1f} MiB (target < 40 MiB): {verdict}")
     return "\n".join(out)
 
 
@@ -543,7 +543,7 @@ def every_cell(cell):
             verified = f"{c['n']}/{c['n']} runs" if c["ok"] else ("FAIL: " + (c["error"] or "")[:160]).replace("|", "/")
             lines.append(
                 f"| {sc.key} | `{t}` | {w} | {fmt_s(c['wall'])} ({c['wall_min']:.2f}–{c['wall_max']:.2f}) "
-                f"| {fmt_s(c['cpu'])} | {c['rss_mb']:.1f} MB | {c['connections']:g} "
+                f"| {fmt_s(c['cpu'])} | {c['rss_mb']:.1f} MiB | {c['connections']:g} "
                 f"| {'—' if c.get('accepted') is None else format(c['accepted'], 'g')} | {c.get('in_flight', 0):.0f} "
                 f"| {proto} | {verified} |")
     return "\n".join(lines)
@@ -728,7 +728,7 @@ def write_results(args, manifest, runs, gui, diag=None):
            "peers that stayed within W.", "",
            "![Wall time against workers](wall-vs-workers.png)", "",
            "## CPU time (user + system, median)", "", table(cell, manifest, "cpu", "s", True), "",
-           "## Peak RSS (median)", "", table(cell, manifest, "rss_mb", "MB", False), "",
+           "## Peak RSS (median)", "", table(cell, manifest, "rss_mb", "MiB", False), "",
            "## Connections (HTTPS)", "",
            "Distinct TCP connections the server saw during a run (nginx's connection serial in its access "
            "log; median over the runs), and the protocol the requests used (h2 is HTTP/2). Where nginx "
@@ -799,7 +799,7 @@ def main():
             runs.append(r)
             status = "ok" if r["ok"] else "FAIL " + (r["error"] or "")[:200]
             print(f"[{i}/{len(plan)}] {sc.key:14} {t:11} W={w:<2} run {rep + 1}: "
-                  f"{r['wall']:6.2f} s  cpu {r['cpu']:5.2f} s  rss {r['rss_kb'] / 1024:6.1f} MB  "
+                  f"{r['wall']:6.2f} s  cpu {r['cpu']:5.2f} s  rss {r['rss_kb'] / 1024:6.1f} MiB  "
                   f"load {r['load']:.2f}  {status}", flush=True)
             with open(args.raw, "w") as f:
                 json.dump(runs, f, indent=0)
