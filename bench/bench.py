@@ -156,9 +156,13 @@ def max_in_flight(requests):
     """The most requests the server was handling at once."""
     events = []
     for r in requests:
-        events.append((r[4] - r[1], 1))
-        events.append((r[4], -1))
-    events.sort(key=lambda e: (e[0], e[1]))  # an end before a start at a tie
+        # In whole milliseconds, the log's resolution: in floating point a
+        # start computed as end - duration can land a hair before the end of
+        # the previous request on its connection, and count as an overlap.
+        end = round(r[4] * 1000)
+        events.append((end - round(r[1] * 1000), 1))
+        events.append((end, -1))
+    events.sort()  # an end before a start at a tie
     most = now = 0
     for _, d in events:
         now += d
