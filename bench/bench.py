@@ -548,8 +548,9 @@ def observations(cell, manifest, diag):
     if diag:
         files = ", ".join(f"`{p}` ×{k}" for p, k in diag["bundle"].items()) or "none"
         line = (f"- One extra, untimed `haul-cli -j {diag['workers']}` run over HTTPS under `strace`: "
-                f"{diag['connections']} TLS connections for {diag['requests']} requests, and the system "
-                f"CA bundle was opened {sum(diag['bundle'].values())} times ({files}).")
+                f"{diag['connections']} TLS connection{'s' if diag['connections'] != 1 else ''} for "
+                f"{diag['requests']} requests, and the system CA bundle was opened "
+                f"{sum(diag['bundle'].values())} times ({files}).")
         if diag["trust_ms"] is not None:
             line += (f" Loading the system trust store ({diag['trust_certs']} certificates) takes "
                      f"{diag['trust_ms']:.1f} ms of CPU here")
