@@ -459,6 +459,10 @@ def targets(cell, manifest):
     def ms(x):
         return f"{x * 1000:.0f} ms"
 
+    def secs(x):
+        # To the millisecond: the no-delay rows differ by a few.
+        return f"{x:.3f} s" if x < 10 else fmt_s(x)
+
     def no_slower(h, other):
         if h <= other:
             return f"met ({ms(other - h)} faster, {h / other:.2f}×)"
@@ -472,7 +476,7 @@ def targets(cell, manifest):
         elif not peer:
             verdict = "**not measured** (no such peer ran)"
         else:
-            verdict = (f"haul-cli {fmt_s(h['wall'])}, {peer[0]} {fmt_s(peer[1])}: "
+            verdict = (f"haul-cli {secs(h['wall'])}, {peer[0]} {secs(peer[1])}: "
                        + no_slower(h["wall"], peer[1]))
         out.append(f"- {name(key, w)}: no slower than {what}: {verdict}")
 
@@ -489,10 +493,10 @@ def targets(cell, manifest):
             verdict = absent(sc.key, "haul-cli", w)
         else:
             over = h["wall"] - 1.10 * b
-            verdict = (f"haul-cli {fmt_s(h['wall'])} = {h['wall'] / b:.2f}× the bound: "
+            verdict = (f"haul-cli {secs(h['wall'])} = {h['wall'] / b:.2f}× the bound: "
                        + (f"met ({ms(-over)} to spare)" if over <= 0 else f"**missed by {ms(over)}**"))
-        out.append(f"- {name(sc.key, w)}: within 1.10× of the bound {fmt_s(b)} "
-                   f"(at most {fmt_s(1.10 * b)}): {verdict}")
+        out.append(f"- {name(sc.key, w)}: within 1.10× of the bound {secs(b)} "
+                   f"(at most {secs(1.10 * b)}): {verdict}")
     for w in (16, 64):
         c = cell.get(("throughput-tls", "curl", w))
         versus("throughput-tls", w, "curl",
@@ -506,7 +510,7 @@ def targets(cell, manifest):
                 verdict = absent(key, "haul-cli", w) if not h else "**not measured** (no peer ran)"
             else:
                 r = h["wall"] / best[1]
-                verdict = (f"haul-cli {fmt_s(h['wall'])} ÷ best peer {best[0]} {fmt_s(best[1])} = "
+                verdict = (f"haul-cli {secs(h['wall'])} ÷ best peer {best[0]} {secs(best[1])} = "
                            f"**{r:.2f}×** ({ms(abs(h['wall'] - best[1]))} "
                            + ("faster" if r <= 1 else "slower") + ")")
                 if sc.latency:
