@@ -6,7 +6,7 @@
 # (_build-bench, bench/) or in one temporary folder under /tmp, removed at
 # the end together with the server.
 #
-# usage: bench/run.sh [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui]
+# usage: bench/run.sh [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16,64] [--no-gui]
 #                     [--gui-items N] [--gui-views list,grid] [--gui-renderers default,cairo]
 #        bench/run.sh --gui-only ...   (only the window's stress run, its report on stdout)
 #        bench/run.sh --serve   (only start the server, with URL lists, for profiling)
@@ -36,7 +36,7 @@ while (($#)); do
     --gui-views) gui_views=$2; shift 2 ;;
     --gui-renderers) gui_renderers=$2; shift 2 ;;
     --serve) serve=1; shift ;;
-    *) echo "usage: $0 [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16] [--no-gui] [--gui-only]" \
+    *) echo "usage: $0 [--runs N] [--tools a,b] [--scenarios a,b] [--workers 1,4,16,64] [--no-gui] [--gui-only]" \
             "[--gui-items N] [--gui-views list,grid] [--gui-renderers default,cairo] [--serve]" >&2; exit 2 ;;
   esac
 done
@@ -119,6 +119,9 @@ http {
     ssl_certificate $tmp/server.pem;
     ssl_certificate_key $tmp/server.key;
     location /fast/ { alias $tmp/www/; }
+    # Connections accepted, for bench.py to count also those that sent no
+    # request; kept out of the access log.
+    location = /nginx-status { stub_status; access_log off; }
     # The window's stress run: 5,000 names for the 200 images.
     location ~ ^/gui/(img-[0-9]+)-[0-9]+\.(jpg|png)\$ { alias $tmp/www/\$1.\$2; }
     location ~ ^/slow/(.+)\$ {
