@@ -7,7 +7,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <errno.h>
-#include <gnutls/crypto.h>
+#include <nettle/sha2.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,7 +27,7 @@ struct _HaulBody
   int        fd;
   char      *part_name;     /* in @folder; NULL while it has no name */
   guint64    size;
-  gnutls_hash_hd_t checksum;
+  struct sha256_ctx checksum;
   char      *sha256;        /* once asked for, until written to again */
   gboolean   claimed;
   gboolean   keep_part;
@@ -61,9 +61,7 @@ set_errno_error (int          saved_errno,
 static void
 checksum_start (HaulBody *self)
 {
-  /* Fails only when out of memory. */
-  if (gnutls_hash_init (&self->checksum, GNUTLS_DIG_SHA256) < 0)
-    g_error ("cannot start a SHA-256 digest");
+  sha256_init (&self->checksum);
 }
 
 static void
@@ -71,7 +69,7 @@ checksum_update (HaulBody   *self,
                  const void *data,
                  gsize       length)
 {
-  gnutls_hash (self->checksum, data, length);
+  sha256_update (&self->checksum, length, data);
 }
 
 static HaulBody *
@@ -411,7 +409,6 @@ haul_body_restart (HaulBody  *self,
       return FALSE;
     }
 
-  gnutls_hash_deinit (self->checksum, NULL);
   checksum_start (self);
   g_clear_pointer (&self->sha256, g_free);
   self->size = 0;
@@ -504,12 +501,11 @@ haul_body_get_sha256 (HaulBody *self)
 {
   if (self->sha256 == NULL)
     {
-      guint8 digest[32];
-      gnutls_hash_hd_t copy = gnutls_hash_copy (self->checksum);
-
+      guint8 digest[SHA256_DIGEST_SIZE];
       /* The digest of what was written so far; the body may yet grow. */
-      g_assert (copy != NULL);
-      gnutls_hash_deinit (copy, digest);
+      struct sha256_ctx copy = self->checksum;
+
+      sha256_digest (&copy, sizeof digest, digest);
       self->sha256 = g_malloc (2 * sizeof digest + 1);
       for (gsize i = 0; i < sizeof digest; i++)
         g_snprintf (self->sha256 + 2 * i, 3, "%02x", digest[i]);
@@ -648,6 +644,5 @@ haul_body_free (HaulBody *self)
   g_free (self->folder);
   g_free (self->part_name);
   g_free (self->sha256);
-  gnutls_hash_deinit (self->checksum, NULL);
   g_free (self);
 }
