@@ -15,6 +15,7 @@
 #include "haul-record.h"
 #include "haul-sniff.h"
 #include "haul-thumbnailer.h"
+#include "haul-tls-database.h"
 
 /* Big reads keep the per-chunk overhead (syscalls, thumbnailer calls) low on
  * fast links; this is what a benchmark against curl or aria2 measures. */
@@ -360,6 +361,7 @@ send_request (Attempt  *attempt,
     {
       g_autoptr(GUri) next = NULL;
       const char *location;
+      gboolean https;
       guint status;
 
       drop_message (attempt);
@@ -378,8 +380,12 @@ send_request (Attempt  *attempt,
       /* HTTPS servers mostly speak HTTP/2, whose one connection the mux
        * shares among all transfers; plain HTTP is HTTP/1.1, where a
        * worker's own keep-alive connection costs no hop between threads. */
-      attempt->via_mux = fetch->mux != NULL &&
-                         g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0;
+      https = g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0;
+      /* Before the first TLS connection, and not at all without one: the
+       * TLS backend takes a few milliseconds to load. */
+      if (https)
+        haul_tls_database_install_default ();
+      attempt->via_mux = fetch->mux != NULL && https;
       if (attempt->via_mux)
         attempt->stream = haul_mux_send (fetch->mux, fetch->session, attempt->msg,
                                          attempt->cancellable, &local_error);
