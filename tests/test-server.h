@@ -722,8 +722,9 @@ test_server_h2_count (TestServer        *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* How many connections h2_server's requests came on since the last call,
- * and how many requests, in @requests, of which @streams were HTTP/2. */
+/* How many connections h2_server's requests came on since the last
+ * test_server_h2_reset(), and how many requests, in @requests, of which
+ * @streams were HTTP/2. */
 static inline guint
 test_server_h2_connections (TestServer *self,
                             guint      *requests,
@@ -733,15 +734,22 @@ test_server_h2_connections (TestServer *self,
 
   g_mutex_lock (&self->lock);
   connections = g_hash_table_size (self->h2_peers);
-  g_hash_table_remove_all (self->h2_peers);
   if (requests != NULL)
     *requests = self->h2_requests;
   if (streams != NULL)
     *streams = self->h2_streams;
-  self->h2_requests = self->h2_streams = 0;
   g_mutex_unlock (&self->lock);
 
   return connections;
+}
+
+static inline void
+test_server_h2_reset (TestServer *self)
+{
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove_all (self->h2_peers);
+  self->h2_requests = self->h2_streams = 0;
+  g_mutex_unlock (&self->lock);
 }
 
 static inline void

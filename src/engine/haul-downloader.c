@@ -34,6 +34,9 @@ typedef struct
   gint64        first_byte_time;
 } Item;
 
+/* At most this many connections to an HTTP/2 host. */
+#define HAUL_DOWNLOADER_MUXES 2
+
 struct _HaulDownloader
 {
   GObject       parent_instance;
@@ -54,7 +57,10 @@ struct _HaulDownloader
   GQueue        updates;
   GSource      *drain_source;
   SoupSession  *session;
-  HaulMux      *mux;            /* made when the first fetch starts */
+  /* Made when the first fetch starts; fetches take turns with them. */
+  HaulMux      *muxes[HAUL_DOWNLOADER_MUXES];
+  guint         n_muxes;
+  guint         next_mux;
 
   guint         session_conns;
   guint         session_timeout;
@@ -416,9 +422,15 @@ worker (gpointer data,
       if (fetch->session == NULL)
         {
           fetch->session = g_object_ref (self->session);
-          if (self->mux == NULL)
-            self->mux = haul_mux_new ();
-          fetch->mux = g_object_ref (self->mux);
+          if (self->n_muxes == 0)
+            {
+              /* One thread drives each connection; a second one puts
+               * the second core to the decryption of many streams. */
+              self->n_muxes = CLAMP (g_get_num_processors (), 1, HAUL_DOWNLOADER_MUXES);
+              for (guint i = 0; i < self->n_muxes; i++)
+                self->muxes[i] = haul_mux_new ();
+            }
+          fetch->mux = g_object_ref (self->muxes[self->next_mux++ % self->n_muxes]);
         }
       g_mutex_unlock (&self->lock);
 
@@ -526,7 +538,8 @@ haul_downloader_dispose (GObject *object)
       haul_update_free (update);
     }
 
-  g_clear_object (&self->mux);
+  for (guint i = 0; i < self->n_muxes; i++)
+    g_clear_object (&self->muxes[i]);
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
   g_clear_object (&self->output_folder);
@@ -564,7 +577,6 @@ haul_downloader_constructed (GObject *object)
 
   G_OBJECT_CLASS (haul_downloader_parent_class)->constructed (object);
 
-  haul_tls_database_install_default ();
   if (self->ca_file != NULL)
     {
       g_autoptr(GError) error = NULL;
