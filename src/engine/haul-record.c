@@ -337,6 +337,10 @@ setup_db (HaulRecord  *self,
     goto failed;
 
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+  /* Closing would copy the log into the database and sync both, a few
+   * milliseconds at the end of every run; the next one reads the log as
+   * it is, and SQLite copies it over every thousand pages anyway. */
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 
   /* Reading the version is the first read of the file: a file that is no
    * database fails here. */
