@@ -385,7 +385,7 @@ send_request (Attempt  *attempt,
        * TLS backend takes a few milliseconds to load. */
       if (https)
         haul_tls_database_install_default ();
-      attempt->via_mux = fetch->mux != NULL && https;
+      attempt->via_mux = fetch->mux != NULL && https && haul_mux_shares (fetch->mux, uri);
       if (attempt->via_mux)
         attempt->stream = haul_mux_send (fetch->mux, fetch->session, attempt->msg,
                                          attempt->cancellable, &local_error);

@@ -19,6 +19,7 @@ struct _HaulMuxCall
   HaulMuxCallFunc discard;
 
   /* What the operation works on, set by the caller. */
+  HaulMux        *mux;
   gpointer        object;
   gpointer        other;
   gpointer        buffer;
@@ -45,6 +46,10 @@ gboolean     haul_mux_call       (HaulMux         *self,
                                   HaulMuxCall     *call,
                                   gboolean         give_up_on_cancel);
 void         haul_mux_call_done  (HaulMuxCall     *call);
+
+void         haul_mux_check_error (HaulMux        *self,
+                                   SoupMessage    *msg,
+                                   GError         *error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HaulMuxCall, haul_mux_call_unref)
 

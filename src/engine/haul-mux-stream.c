@@ -31,6 +31,7 @@ read_done (GObject      *object,
   HaulMuxStream *self = call->other;
 
   call->count = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &call->error);
+  haul_mux_check_error (self->mux, self->msg, call->error);
 
   /* An HTTP/2 read gives one frame, some 8 KiB, and each read is a trip
    * between threads: what has come in since is taken along with it. */

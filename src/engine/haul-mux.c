@@ -4,6 +4,8 @@
 #include "haul-mux-private.h"
 #include "haul-mux-stream.h"
 
+#include <string.h>
+
 struct _HaulMux
 {
   GObject       parent_instance;
@@ -11,6 +13,9 @@ struct _HaulMux
   GMainContext *context;
   GMainLoop    *loop;
   GThread      *thread;
+
+  GMutex        lock;
+  GHashTable   *unshared;   /* "host:port" to send without the mux, under @lock */
 };
 
 G_DEFINE_FINAL_TYPE (HaulMux, haul_mux, G_TYPE_OBJECT)
@@ -62,6 +67,8 @@ haul_mux_finalize (GObject *object)
   g_thread_join (self->thread);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
+  g_hash_table_unref (self->unshared);
+  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (haul_mux_parent_class)->finalize (object);
 }
@@ -77,6 +84,8 @@ haul_mux_class_init (HaulMuxClass *klass)
 static void
 haul_mux_init (HaulMux *self)
 {
+  g_mutex_init (&self->lock);
+  self->unshared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new ("haul-mux", mux_thread, self);
@@ -212,6 +221,62 @@ haul_mux_release (HaulMux  *self,
     run_on_thread (self, release_object, object);
 }
 
+static char *
+host_key (GUri *uri)
+{
+  return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+}
+
+/**
+ * haul_mux_shares:
+ * @uri: an https address
+ *
+ * Returns: whether requests to @uri's host should go through the mux; no
+ *   longer once its HTTP/2 connection has been shut under its streams
+ */
+gboolean
+haul_mux_shares (HaulMux *self,
+                 GUri    *uri)
+{
+  g_autofree char *key = host_key (uri);
+  gboolean unshared;
+
+  g_mutex_lock (&self->lock);
+  unshared = g_hash_table_contains (self->unshared, key);
+  g_mutex_unlock (&self->lock);
+
+  return !unshared;
+}
+
+#define HTTP2_ERROR "HTTP/2 Error: "
+
+/* On the mux thread, for an operation on @msg that failed. libsoup tells
+ * an HTTP/2 stream's end by the server only in its message, "HTTP/2 Error:
+ * CODE", as a plain failure; it is one worth another try. A graceful
+ * GOAWAY ("NO_ERROR") also fails every stream still running, including
+ * those the server meant to finish (libsoup 3.2 to 3.6), so a server that
+ * sends it after fewer requests than are in flight would never get one
+ * done: its host's transfers go on without the mux, each on its worker's
+ * own connection, where libsoup starts such a stream again by itself. */
+void
+haul_mux_check_error (HaulMux      *self,
+                      SoupMessage  *msg,
+                      GError       *error)
+{
+  if (error == NULL || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
+      !g_str_has_prefix (error->message, HTTP2_ERROR))
+    return;
+
+  if (strcmp (error->message + strlen (HTTP2_ERROR), "NO_ERROR") == 0)
+    {
+      g_mutex_lock (&self->lock);
+      g_hash_table_add (self->unshared, host_key (soup_message_get_uri (msg)));
+      g_mutex_unlock (&self->lock);
+    }
+
+  error->code = G_IO_ERROR_CONNECTION_CLOSED;
+}
+
 static void
 send_done (GObject      *object,
            GAsyncResult *result,
@@ -220,6 +285,7 @@ send_done (GObject      *object,
   HaulMuxCall *call = data;
 
   call->result = soup_session_send_finish (SOUP_SESSION (object), result, &call->error);
+  haul_mux_check_error (call->mux, call->other, call->error);
   haul_mux_call_done (call);
 }
 
@@ -268,6 +334,8 @@ haul_mux_send (HaulMux       *self,
 
   /* The call may outlive this function: it holds what it works on. */
   call = haul_mux_call_new (send_start, send_discard);
+  /* Not a reference: the mux outlives its thread's callbacks. */
+  call->mux = self;
   call->object = g_object_ref (session);
   call->other = g_object_ref (msg);
   call->cancellable = cancellable ? g_object_ref (cancellable) : NULL;

@@ -28,6 +28,9 @@ GInputStream *haul_mux_send (HaulMux       *self,
                              GCancellable  *cancellable,
                              GError       **error);
 
+gboolean      haul_mux_shares (HaulMux *self,
+                               GUri    *uri);
+
 /* Drops a reference to @object on the mux thread, without waiting: a
  * message it sent, or its body, is finished where libsoup ran it. */
 void          haul_mux_release (HaulMux  *self,
