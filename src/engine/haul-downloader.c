@@ -504,6 +504,23 @@ batch_cancelled (GCancellable *cancellable,
     }
 }
 
+/* A session whose HTTP/2 connection died under its bodies is not
+ * disposed: libsoup 3.2 cannot let go of that connection, and would warn
+ * on the way out of every such run. It lives on, unused, for the rest of
+ * the process. */
+static void
+keep_broken_session (SoupSession *session)
+{
+  static GPtrArray *kept;
+  static GMutex lock;
+
+  g_mutex_lock (&lock);
+  if (kept == NULL)
+    kept = g_ptr_array_new ();
+  g_ptr_array_add (kept, session);
+  g_mutex_unlock (&lock);
+}
+
 static void
 haul_downloader_dispose (GObject *object)
 {
@@ -539,7 +556,11 @@ haul_downloader_dispose (GObject *object)
     }
 
   for (guint i = 0; i < self->n_muxes; i++)
-    g_clear_object (&self->muxes[i]);
+    {
+      if (self->session != NULL && haul_mux_lost_connection (self->muxes[i]))
+        keep_broken_session (g_steal_pointer (&self->session));
+      g_clear_object (&self->muxes[i]);
+    }
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
   g_clear_object (&self->output_folder);

@@ -35,6 +35,15 @@ struct _HaulMuxCall
   GCond           cond;
   gboolean        done;
   gboolean        abandoned;
+
+  /* Mux thread only: see haul_mux_guard(). */
+  GCancellable   *guard;
+  gulong          guard_handler;
+  GSource        *guard_timer;
+  HaulMux        *guard_mux;
+  SoupMessage    *guard_msg;
+  guint64         connection;
+  int             guard_reason;
 };
 
 HaulMuxCall *haul_mux_call_new   (HaulMuxCallFunc  start,
@@ -47,9 +56,17 @@ gboolean     haul_mux_call       (HaulMux         *self,
                                   gboolean         give_up_on_cancel);
 void         haul_mux_call_done  (HaulMuxCall     *call);
 
-void         haul_mux_check_error (HaulMux        *self,
-                                   SoupMessage    *msg,
-                                   GError         *error);
+void          haul_mux_check_error (HaulMux      *self,
+                                    SoupMessage  *msg,
+                                    GError       *error);
+
+GCancellable *haul_mux_guard       (HaulMux      *self,
+                                    HaulMuxCall  *call,
+                                    SoupMessage  *msg,
+                                    guint         timeout);
+void          haul_mux_unguard     (HaulMux      *self,
+                                    HaulMuxCall  *call,
+                                    GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HaulMuxCall, haul_mux_call_unref)
 

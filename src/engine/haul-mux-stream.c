@@ -16,6 +16,7 @@ struct _HaulMuxStream
   HaulMux      *mux;
   GInputStream *base;
   SoupMessage  *msg;
+  guint         timeout;
   gboolean      gather;   /* reads take all that has come, not one frame */
   gboolean      ended;    /* the last read met the end */
 };
@@ -31,7 +32,13 @@ read_done (GObject      *object,
   HaulMuxStream *self = call->other;
 
   call->count = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &call->error);
-  haul_mux_check_error (self->mux, self->msg, call->error);
+  if (g_error_matches (call->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    haul_mux_unguard (self->mux, call, &call->error);
+  else
+    {
+      haul_mux_unguard (self->mux, call, NULL);
+      haul_mux_check_error (self->mux, self->msg, call->error);
+    }
 
   /* An HTTP/2 read gives one frame, some 8 KiB, and each read is a trip
    * between threads: what has come in since is taken along with it. */
@@ -59,8 +66,11 @@ read_done (GObject      *object,
 static void
 read_start (HaulMuxCall *call)
 {
+  HaulMuxStream *self = call->other;
+  GCancellable *guard = haul_mux_guard (self->mux, call, self->msg, self->timeout);
+
   g_input_stream_read_async (call->object, call->buffer, call->size, G_PRIORITY_DEFAULT,
-                             call->cancellable, read_done, call);
+                             guard, read_done, call);
 }
 
 static gssize
@@ -165,10 +175,12 @@ haul_mux_stream_init (HaulMuxStream *self)
 GInputStream *
 haul_mux_stream_new (HaulMux      *mux,
                      GInputStream *base,
-                     SoupMessage  *msg)
+                     SoupMessage  *msg,
+                     guint         timeout)
 {
   HaulMuxStream *self = g_object_new (HAUL_TYPE_MUX_STREAM, NULL);
 
+  self->timeout = timeout;
   self->mux = g_object_ref (mux);
   self->base = base;
   self->msg = g_object_ref (msg);

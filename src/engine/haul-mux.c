@@ -16,7 +16,12 @@ struct _HaulMux
 
   GMutex        lock;
   GHashTable   *unshared;   /* "host:port" to send without the mux, under @lock */
+
+  GHashTable   *guarded;    /* HaulMuxCall *, on the mux thread */
+  gint          lost;       /* atomic: a connection died under its bodies */
 };
+
+enum { GUARD_NONE, GUARD_TIMED_OUT, GUARD_CONNECTION_LOST };
 
 G_DEFINE_FINAL_TYPE (HaulMux, haul_mux, G_TYPE_OBJECT)
 
@@ -68,6 +73,7 @@ haul_mux_finalize (GObject *object)
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
   g_hash_table_unref (self->unshared);
+  g_hash_table_unref (self->guarded);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (haul_mux_parent_class)->finalize (object);
@@ -86,6 +92,7 @@ haul_mux_init (HaulMux *self)
 {
   g_mutex_init (&self->lock);
   self->unshared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->guarded = g_hash_table_new (NULL, NULL);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new ("haul-mux", mux_thread, self);
@@ -234,6 +241,19 @@ host_key (GUri *uri)
  * Returns: whether requests to @uri's host should go through the mux; no
  *   longer once its HTTP/2 connection has been shut under its streams
  */
+/**
+ * haul_mux_lost_connection:
+ *
+ * Returns: whether an HTTP/2 connection died while bodies were read from
+ *   it. libsoup 3.2 then keeps the connection for ever, and warns when its
+ *   session is disposed.
+ */
+gboolean
+haul_mux_lost_connection (HaulMux *self)
+{
+  return g_atomic_int_get (&self->lost);
+}
+
 gboolean
 haul_mux_shares (HaulMux *self,
                  GUri    *uri)
@@ -258,14 +278,26 @@ haul_mux_shares (HaulMux *self,
  * sends it after fewer requests than are in flight would never get one
  * done: its host's transfers go on without the mux, each on its worker's
  * own connection, where libsoup starts such a stream again by itself. */
+static void lose_connection (HaulMux *self,
+                             guint64  connection);
+
 void
 haul_mux_check_error (HaulMux      *self,
                       SoupMessage  *msg,
                       GError       *error)
 {
-  if (error == NULL || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
-      !g_str_has_prefix (error->message, HTTP2_ERROR))
+  if (error == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
+      !g_str_has_prefix (error->message, HTTP2_ERROR))
+    {
+      /* The connection itself failed; libsoup 3.2 tells only the
+       * requests still waiting for their answer, not the bodies being
+       * read, which would wait for ever. */
+      lose_connection (self, soup_message_get_connection_id (msg));
+      return;
+    }
 
   if (strcmp (error->message + strlen (HTTP2_ERROR), "NO_ERROR") == 0)
     {
@@ -278,6 +310,162 @@ haul_mux_check_error (HaulMux      *self,
 }
 
 static void
+guard_cancel (GCancellable *cancellable,
+              GCancellable *guard)
+{
+  g_cancellable_cancel (guard);
+}
+
+static gboolean
+guard_timed_out (gpointer data)
+{
+  HaulMuxCall *call = data;
+
+  /* Most likely its connection is gone without a word. */
+  g_atomic_int_set (&call->guard_mux->lost, TRUE);
+  call->guard_reason = GUARD_TIMED_OUT;
+  g_cancellable_cancel (call->guard);
+  g_clear_pointer (&call->guard_timer, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+same_host (SoupMessage *a,
+           SoupMessage *b)
+{
+  GUri *x = soup_message_get_uri (a);
+  GUri *y = soup_message_get_uri (b);
+
+  return g_uri_get_port (x) == g_uri_get_port (y) &&
+         g_ascii_strcasecmp (g_uri_get_host (x), g_uri_get_host (y)) == 0;
+}
+
+/* Whether libsoup fails every stream still running when a connection
+ * is shut, GOAWAY or not (fixed in 3.7.1). */
+static gboolean
+shut_fails_streams (void)
+{
+  guint version = soup_get_major_version () * 10000 + soup_get_minor_version () * 100 +
+                  soup_get_micro_version ();
+
+  return version < 30701;
+}
+
+/* A request to a host went on a newer connection than the bodies still
+ * read from it: libsoup opens one only when the older is shut, and then
+ * their reads would wait for ever. */
+static void
+lose_older_connections (HaulMux     *self,
+                        SoupMessage *msg)
+{
+  guint64 connection = soup_message_get_connection_id (msg);
+  GHashTableIter iter;
+  HaulMuxCall *call;
+
+  if (!shut_fails_streams ())
+    return;
+
+  g_hash_table_iter_init (&iter, self->guarded);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&call, NULL))
+    {
+      if (call->connection != 0 && call->connection < connection &&
+          call->guard_reason == GUARD_NONE && same_host (call->guard_msg, msg))
+        {
+          call->guard_reason = GUARD_CONNECTION_LOST;
+          g_cancellable_cancel (call->guard);
+          g_atomic_int_set (&self->lost, TRUE);
+        }
+    }
+}
+
+static void
+lose_connection (HaulMux *self,
+                 guint64  connection)
+{
+  GHashTableIter iter;
+  HaulMuxCall *call;
+
+  if (connection == 0)
+    return;
+
+  g_hash_table_iter_init (&iter, self->guarded);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&call, NULL))
+    {
+      if (call->connection == connection && call->guard_reason == GUARD_NONE)
+        {
+          call->guard_reason = GUARD_CONNECTION_LOST;
+          g_cancellable_cancel (call->guard);
+          g_atomic_int_set (&self->lost, TRUE);
+        }
+    }
+}
+
+/**
+ * haul_mux_guard:
+ * @call: an operation on @msg, about to start on the mux thread
+ * @timeout: seconds, or 0 for no limit
+ *
+ * A cancellable for @call's operation, which ends it when the caller's
+ * cancellable is cancelled, when it has not ended after @timeout seconds
+ * (libsoup's own timeout does not reach an HTTP/2 body), or when another
+ * operation on its connection finds the connection gone. Pass its error to
+ * haul_mux_unguard() in the operation's callback.
+ */
+GCancellable *
+haul_mux_guard (HaulMux     *self,
+                HaulMuxCall *call,
+                SoupMessage *msg,
+                guint        timeout)
+{
+  call->guard = g_cancellable_new ();
+  call->guard_mux = self;
+  call->guard_msg = msg;
+  call->guard_reason = GUARD_NONE;
+  call->connection = soup_message_get_connection_id (msg);
+  if (call->cancellable != NULL)
+    call->guard_handler = g_cancellable_connect (call->cancellable, G_CALLBACK (guard_cancel),
+                                                 g_object_ref (call->guard), g_object_unref);
+  if (timeout > 0)
+    {
+      call->guard_timer = g_timeout_source_new_seconds (timeout);
+      g_source_set_callback (call->guard_timer, guard_timed_out, call, NULL);
+      g_source_attach (call->guard_timer, self->context);
+    }
+  g_hash_table_add (self->guarded, call);
+
+  return call->guard;
+}
+
+/* Turns a cancellation by the guard, not by the caller, into its cause. */
+void
+haul_mux_unguard (HaulMux      *self,
+                  HaulMuxCall  *call,
+                  GError      **error)
+{
+  g_hash_table_remove (self->guarded, call);
+  if (call->guard_timer != NULL)
+    {
+      g_source_destroy (call->guard_timer);
+      g_clear_pointer (&call->guard_timer, g_source_unref);
+    }
+  if (call->guard_handler != 0)
+    g_cancellable_disconnect (call->cancellable, call->guard_handler);
+  call->guard_handler = 0;
+  g_clear_object (&call->guard);
+
+  if (error == NULL || *error == NULL ||
+      !g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_cancellable_is_cancelled (call->cancellable))
+    return;
+
+  g_clear_error (error);
+  if (call->guard_reason == GUARD_TIMED_OUT)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Socket I/O timed out");
+  else
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "Connection terminated unexpectedly");
+}
+
+static void
 send_done (GObject      *object,
            GAsyncResult *result,
            gpointer      data)
@@ -286,6 +474,8 @@ send_done (GObject      *object,
 
   call->result = soup_session_send_finish (SOUP_SESSION (object), result, &call->error);
   haul_mux_check_error (call->mux, call->other, call->error);
+  if (call->result != NULL && soup_message_get_http_version (call->other) == SOUP_HTTP_2_0)
+    lose_older_connections (call->mux, call->other);
   haul_mux_call_done (call);
 }
 
@@ -354,5 +544,6 @@ haul_mux_send (HaulMux       *self,
       return NULL;
     }
 
-  return haul_mux_stream_new (self, g_steal_pointer (&call->result), msg);
+  return haul_mux_stream_new (self, g_steal_pointer (&call->result), msg,
+                              soup_session_get_timeout (session));
 }

@@ -28,8 +28,9 @@ GInputStream *haul_mux_send (HaulMux       *self,
                              GCancellable  *cancellable,
                              GError       **error);
 
-gboolean      haul_mux_shares (HaulMux *self,
-                               GUri    *uri);
+gboolean      haul_mux_shares          (HaulMux *self,
+                                        GUri    *uri);
+gboolean      haul_mux_lost_connection (HaulMux *self);
 
 /* Drops a reference to @object on the mux thread, without waiting: a
  * message it sent, or its body, is finished where libsoup ran it. */
