@@ -1550,6 +1550,29 @@ test_h2_cancel_batch (Fixture       *fixture,
   assert_folder_empty (fixture);
 }
 
+/* libsoup 3.2 lets the reader of an HTTP/2 body wait for ever once its
+ * stream or connection has failed: the read itself gives up after the
+ * timeout. */
+static void
+test_h2_body_timeout (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *url = g_strdup_printf ("%s/body-stall.png", server->h2_base);
+  g_autoptr(GPtrArray) downloads = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 start = g_get_monotonic_time ();
+  HaulDownload *download;
+
+  g_ptr_array_add (downloads, haul_download_new (url));
+  download = downloads->pdata[0];
+  haul_downloader_set_timeout (fixture->downloader, 1);
+  g_assert_true (run_batch (fixture, downloads, NULL, NULL));
+
+  assert_failed_with (download, "timed out");
+  g_assert_cmpuint (haul_download_get_bytes_received (download), >=, 600);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  assert_folder_empty (fixture);
+}
+
 static void
 test_unwritable_folder (Fixture       *fixture,
                         gconstpointer  data)
@@ -1694,6 +1717,7 @@ main (int   argc,
   ADD ("h2/shared-connection", test_h2_shared_connection, ca_file);
   ADD ("h2/cancel-one", test_h2_cancel_one, ca_file);
   ADD ("h2/cancel-batch", test_h2_cancel_batch, ca_file);
+  ADD ("h2/body-timeout", test_h2_body_timeout, ca_file);
 
 #undef ADD
 

@@ -22,6 +22,9 @@
  *   /truncated.png          Content-Length 5000, but 600 bytes, then closed
  *   /truncated-identity.png the same, with Content-Encoding: identity
  *   /stall.png              600 bytes of 100000, then silence
+ *   /body-stall.png         600 bytes of 100000 without taking over the
+ *                           connection; over HTTP/2 the stream then ends
+ *                           short, which libsoup 3.2 never tells the reader
  *   /endless.png            a body that never ends ("?slow=1" for a trickle)
  *   /gzip.png               the PNG, gzip-compressed with Content-Encoding
  *   /gzip-bomb.png          8 KiB of gzip that inflate to 8 MiB
@@ -948,6 +951,16 @@ test_server_handle (SoupServer        *server,
                              "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
                              "Content-Length: 100000\r\n\r\n",
                              600, RAW_STALL);
+  else if (strcmp (path, "/body-stall.png") == 0)
+    {
+      g_autofree guint8 *data = test_make_pattern (600);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_set_content_type (headers, "image/png", NULL);
+      soup_message_headers_set_content_length (headers, 100000);
+      soup_message_body_append (soup_server_message_get_response_body (msg),
+                                SOUP_MEMORY_COPY, data, 600);
+    }
   else if (strcmp (path, "/endless.png") == 0)
     test_server_respond_raw (self, msg,
                              "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
