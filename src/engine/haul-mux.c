@@ -235,13 +235,6 @@ host_key (GUri *uri)
 }
 
 /**
- * haul_mux_shares:
- * @uri: an https address
- *
- * Returns: whether requests to @uri's host should go through the mux; no
- *   longer once its HTTP/2 connection has been shut under its streams
- */
-/**
  * haul_mux_lost_connection:
  *
  * Returns: whether an HTTP/2 connection died while bodies were read from
@@ -254,6 +247,13 @@ haul_mux_lost_connection (HaulMux *self)
   return g_atomic_int_get (&self->lost);
 }
 
+/**
+ * haul_mux_shares:
+ * @uri: an https address
+ *
+ * Returns: whether requests to @uri's host should go through the mux; no
+ *   longer once its HTTP/2 connection has been shut under its streams
+ */
 gboolean
 haul_mux_shares (HaulMux *self,
                  GUri    *uri)
@@ -270,6 +270,9 @@ haul_mux_shares (HaulMux *self,
 
 #define HTTP2_ERROR "HTTP/2 Error: "
 
+static void lose_connection (HaulMux *self,
+                             guint64  connection);
+
 /* On the mux thread, for an operation on @msg that failed. libsoup tells
  * an HTTP/2 stream's end by the server only in its message, "HTTP/2 Error:
  * CODE", as a plain failure; it is one worth another try. A graceful
@@ -278,9 +281,6 @@ haul_mux_shares (HaulMux *self,
  * sends it after fewer requests than are in flight would never get one
  * done: its host's transfers go on without the mux, each on its worker's
  * own connection, where libsoup starts such a stream again by itself. */
-static void lose_connection (HaulMux *self,
-                             guint64  connection);
-
 void
 haul_mux_check_error (HaulMux      *self,
                       SoupMessage  *msg,
