@@ -41,7 +41,6 @@ struct _HaulMuxCall
   gulong          guard_handler;
   GSource        *guard_timer;
   HaulMux        *guard_mux;
-  SoupMessage    *guard_msg;
   guint64         connection;
   int             guard_reason;
 };

@@ -329,55 +329,6 @@ guard_timed_out (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-same_host (SoupMessage *a,
-           SoupMessage *b)
-{
-  GUri *x = soup_message_get_uri (a);
-  GUri *y = soup_message_get_uri (b);
-
-  return g_uri_get_port (x) == g_uri_get_port (y) &&
-         g_ascii_strcasecmp (g_uri_get_host (x), g_uri_get_host (y)) == 0;
-}
-
-/* Whether libsoup fails every stream still running when a connection
- * is shut, GOAWAY or not (fixed in 3.7.1). */
-static gboolean
-shut_fails_streams (void)
-{
-  guint version = soup_get_major_version () * 10000 + soup_get_minor_version () * 100 +
-                  soup_get_micro_version ();
-
-  return version < 30701;
-}
-
-/* A request to a host went on a newer connection than the bodies still
- * read from it: libsoup opens one only when the older is shut, and then
- * their reads would wait for ever. */
-static void
-lose_older_connections (HaulMux     *self,
-                        SoupMessage *msg)
-{
-  guint64 connection = soup_message_get_connection_id (msg);
-  GHashTableIter iter;
-  HaulMuxCall *call;
-
-  if (!shut_fails_streams ())
-    return;
-
-  g_hash_table_iter_init (&iter, self->guarded);
-  while (g_hash_table_iter_next (&iter, (gpointer *)&call, NULL))
-    {
-      if (call->connection != 0 && call->connection < connection &&
-          call->guard_reason == GUARD_NONE && same_host (call->guard_msg, msg))
-        {
-          call->guard_reason = GUARD_CONNECTION_LOST;
-          g_cancellable_cancel (call->guard);
-          g_atomic_int_set (&self->lost, TRUE);
-        }
-    }
-}
-
 static void
 lose_connection (HaulMux *self,
                  guint64  connection)
@@ -419,7 +370,6 @@ haul_mux_guard (HaulMux     *self,
 {
   call->guard = g_cancellable_new ();
   call->guard_mux = self;
-  call->guard_msg = msg;
   call->guard_reason = GUARD_NONE;
   call->connection = soup_message_get_connection_id (msg);
   if (call->cancellable != NULL)
@@ -474,8 +424,6 @@ send_done (GObject      *object,
 
   call->result = soup_session_send_finish (SOUP_SESSION (object), result, &call->error);
   haul_mux_check_error (call->mux, call->other, call->error);
-  if (call->result != NULL && soup_message_get_http_version (call->other) == SOUP_HTTP_2_0)
-    lose_older_connections (call->mux, call->other);
   haul_mux_call_done (call);
 }
 
