@@ -19,6 +19,8 @@ set -euo pipefail
 
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 cd "$top"
+# shellcheck source=bench/server.sh
+source bench/server.sh
 PY=/usr/bin/python3  # Debian's, which has PIL
 
 all_cases=(mcs1 mcs1-slow goaway goaway-slow goaway-1000 kill stall reset reset-http1 cancel)
@@ -85,18 +87,7 @@ for group, entries in m.items():
             print(e["name"], file=f)
 PY
 
-# A private CA and a certificate for 127.0.0.1 signed by it, as run.sh.
-(
-  cd "$tmp"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Haul bench CA" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-    -keyout ca.key -out ca.pem 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-    -keyout server.key -out server.csr 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > ext.cnf
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-    -extfile ext.cnf -out server.pem 2>/dev/null
-)
+bench_make_ca "$tmp"
 
 # One TLS port per kind of server, so the access log tells the cases apart.
 read -r port_http port_plain port_mcs1 port_ga10 port_ga5 port_ga1000 < <($PY -c '
@@ -130,26 +121,9 @@ tls="
     ssl_certificate $tmp/server.pem;
     ssl_certificate_key $tmp/server.key;"
 
-cat > "$tmp/nginx.conf" <<EOF
-load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
-worker_processes 2;
-pid $nginx_pid;
-error_log $tmp/error.log warn;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  log_format h2 '\$server_port \$connection \$server_protocol \$status \$body_bytes_sent \$request_time \$uri';
-  access_log $tmp/access.log h2;
-  client_body_temp_path $tmp/client_body;
-  proxy_temp_path $tmp/proxy;
-  fastcgi_temp_path $tmp/fastcgi;
-  uwsgi_temp_path $tmp/uwsgi;
-  scgi_temp_path $tmp/scgi;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  keepalive_timeout 120s;
+{
+  bench_nginx_head "$tmp" "$nginx_pid" 1024 '$server_port $connection $server_protocol $status $body_bytes_sent $request_time $uri'
+  cat <<EOF
   split_clients "\$request_id" \$flaky { 10% 1; * ""; }
   server {
     listen 127.0.0.1:$port_plain ssl http2;
@@ -177,6 +151,7 @@ http {
   }
 }
 EOF
+} > "$tmp/nginx.conf"
 touch "$tmp/access.log"
 nginx -e "$tmp/error.log" -p "$tmp" -c "$tmp/nginx.conf"
 for _ in $(seq 50); do [[ -s $nginx_pid ]] && break; sleep 0.1; done

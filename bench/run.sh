@@ -14,6 +14,8 @@ set -euo pipefail
 
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 cd "$top"
+# shellcheck source=bench/server.sh
+source bench/server.sh
 PY=/usr/bin/python3  # Debian's, which has requests and PIL
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u '+%Y-%m-%d %H:%M')
@@ -71,18 +73,7 @@ echo "Generating the corpus in $tmp/www"
 $PY bench/corpus.py "$tmp/www"
 chmod -R a+rX "$tmp/www"
 
-# A private CA and a certificate for 127.0.0.1 signed by it.
-(
-  cd "$tmp"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Haul bench CA" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-    -keyout ca.key -out ca.pem 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-    -keyout server.key -out server.csr 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > ext.cnf
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-    -extfile ext.cnf -out server.pem 2>/dev/null
-)
+bench_make_ca "$tmp"
 
 read -r http_port https_port < <($PY -c '
 import socket
@@ -93,26 +84,9 @@ print(*[x.getsockname()[1] for x in s])')
 # The access log records, per request: connection, protocol, time the
 # request took, status and when it ended; bench.py checks the latency and
 # counts the requests in flight from it.
-cat > "$tmp/nginx.conf" <<EOF
-load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
-worker_processes 2;
-pid $nginx_pid;
-error_log $tmp/error.log warn;
-events { worker_connections 16384; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  log_format bench '\$connection \$server_protocol \$request_time \$status \$msec';
-  access_log $tmp/access.log bench;
-  client_body_temp_path $tmp/client_body;
-  proxy_temp_path $tmp/proxy;
-  fastcgi_temp_path $tmp/fastcgi;
-  uwsgi_temp_path $tmp/uwsgi;
-  scgi_temp_path $tmp/scgi;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  keepalive_timeout 120s;
+{
+  bench_nginx_head "$tmp" "$nginx_pid" 16384 '$connection $server_protocol $request_time $status $msec'
+  cat <<EOF
   server {
     listen 127.0.0.1:$http_port;
     listen 127.0.0.1:$https_port ssl http2;
@@ -131,6 +105,7 @@ http {
   }
 }
 EOF
+} > "$tmp/nginx.conf"
 touch "$tmp/access.log"
 nginx -e "$tmp/error.log" -p "$tmp" -c "$tmp/nginx.conf"
 for _ in $(seq 50); do [[ -s $nginx_pid ]] && break; sleep 0.1; done
