@@ -17,9 +17,9 @@ typedef void (*HaulFetchPostFunc) (HaulUpdate *update,
 
 /* One item's fetch. The fields are written on the main context before the
  * fetch is queued and only read by the worker afterwards, except @session
- * and @mux, which the worker sets when it starts. The fetch travels back to the main
- * context with its last update and is freed there, so the session and the
- * cancellable are released where they were made. */
+ * and @mux, which the worker sets when it starts. The fetch travels back
+ * to the main context with its last update and is freed there, so the
+ * session and the cancellable are released where they were made. */
 struct _HaulFetch
 {
   char         *url;

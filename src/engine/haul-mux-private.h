@@ -18,8 +18,11 @@ struct _HaulMuxCall
    * gave up on. */
   HaulMuxCallFunc discard;
 
-  /* What the operation works on, set by the caller. */
+  /* The mux it runs on, set by haul_mux_call(); not a reference, as the
+   * mux outlives its thread's callbacks. */
   HaulMux        *mux;
+
+  /* What the operation works on, set by the caller. */
   gpointer        object;
   gpointer        other;
   gpointer        buffer;
@@ -40,7 +43,6 @@ struct _HaulMuxCall
   GCancellable   *guard;
   gulong          guard_handler;
   GSource        *guard_timer;
-  HaulMux        *guard_mux;
   guint64         connection;
   int             guard_reason;
 };

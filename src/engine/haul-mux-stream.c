@@ -36,6 +36,8 @@ read_done (GObject      *object,
     haul_mux_unguard (self->mux, call, &call->error);
   else
     {
+      /* Only libsoup's own failures tell of the connection; the guard's
+       * ends above do not. */
       haul_mux_unguard (self->mux, call, NULL);
       haul_mux_check_error (self->mux, self->msg, call->error);
     }

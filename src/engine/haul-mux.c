@@ -176,6 +176,7 @@ haul_mux_call (HaulMux     *self,
   g_return_val_if_fail (HAUL_IS_MUX (self), FALSE);
   g_return_val_if_fail (g_thread_self () != self->thread, FALSE);
 
+  call->mux = self;
   /* The mux thread's reference, dropped by haul_mux_call_done(). */
   run_on_thread (self, start_call, haul_mux_call_ref (call));
 
@@ -322,7 +323,7 @@ guard_timed_out (gpointer data)
   HaulMuxCall *call = data;
 
   /* Most likely its connection is gone without a word. */
-  g_atomic_int_set (&call->guard_mux->lost, TRUE);
+  g_atomic_int_set (&call->mux->lost, TRUE);
   call->guard_reason = GUARD_TIMED_OUT;
   g_cancellable_cancel (call->guard);
   g_clear_pointer (&call->guard_timer, g_source_unref);
@@ -369,7 +370,6 @@ haul_mux_guard (HaulMux     *self,
                 guint        timeout)
 {
   call->guard = g_cancellable_new ();
-  call->guard_mux = self;
   call->guard_reason = GUARD_NONE;
   call->connection = soup_message_get_connection_id (msg);
   if (call->cancellable != NULL)
@@ -472,8 +472,6 @@ haul_mux_send (HaulMux       *self,
 
   /* The call may outlive this function: it holds what it works on. */
   call = haul_mux_call_new (send_start, send_discard);
-  /* Not a reference: the mux outlives its thread's callbacks. */
-  call->mux = self;
   call->object = g_object_ref (session);
   call->other = g_object_ref (msg);
   call->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
